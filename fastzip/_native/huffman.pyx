@@ -1,0 +1,396 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Canonical Huffman kernels: histogram, length-limited code lengths, bit packing, table decoding.
+
+Bit order is DEFLATE's: bytes fill from their least significant bit, codes are stored
+bit-reversed so that the next code is always the low bits of the bit buffer.
+
+The encoder keeps a 64-bit buffer and, after every three codes (at most 7 + 3*16 bits),
+stores all eight bytes at once and advances by the whole bytes filled; near the end of
+the output it falls back to byte stores, so the output needs no slack.
+
+The decoder refills its buffer eight bytes at a time (libdeflate's branch-free refill,
+leaving 56 to 63 valid bits), enough for three codes of up to 16 bits between refills.
+A code is looked up in a primary table indexed by the next ``primary_bits`` bits; longer
+codes go through one subtable. Near the end of the input it reads zeros past the end and
+counts them, so that a truncated stream is reported, never over-read.
+"""
+
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t
+from libc.string cimport memcpy, memset
+from libc.stdlib cimport malloc, free
+from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
+
+ctypedef fused symbol_t:
+    uint8_t
+    uint16_t
+
+# A decode-table entry: symbol in the high 16 bits and code length in the low 8 bits; or,
+# with SUBTABLE set, a subtable's offset in the high 16 bits and its index width in the low 8.
+# Length 0 marks a bit pattern that is no code (possible only for the one-symbol code).
+cdef enum:
+    SUBTABLE = 0x100
+
+# Status codes returned by the decoder.
+cdef enum:
+    _OK = 0
+    _INVALID_CODE = -1
+    _TRUNCATED = -2
+DECODE_OK, DECODE_INVALID_CODE, DECODE_TRUNCATED = _OK, _INVALID_CODE, _TRUNCATED
+
+
+cdef inline uint64_t load_le64(const uint8_t* p) noexcept nogil:
+    cdef uint64_t v
+    memcpy(&v, p, 8)  # x86 and ARM64 Linux/macOS/Windows are little-endian
+    return v
+
+
+cdef inline void store_le64(uint8_t* p, uint64_t v) noexcept nogil:
+    memcpy(p, &v, 8)
+
+
+def histogram(const uint8_t[::1] data, uint64_t[::1] counts):
+    """Add the byte counts of ``data`` into ``counts`` (length 256)."""
+    cdef Py_ssize_t i, n = data.shape[0]
+    cdef uint64_t[4][256] c
+    if counts.shape[0] < 256:
+        raise ValueError("counts must hold 256 entries")
+    with nogil:
+        memset(c, 0, sizeof(c))
+        # Four interleaved tables avoid stalls on runs of the same byte.
+        i = 0
+        while i + 4 <= n:
+            c[0][data[i]] += 1
+            c[1][data[i + 1]] += 1
+            c[2][data[i + 2]] += 1
+            c[3][data[i + 3]] += 1
+            i += 4
+        while i < n:
+            c[0][data[i]] += 1
+            i += 1
+        for i in range(256):
+            counts[i] += c[0][i] + c[1][i] + c[2][i] + c[3][i]
+
+
+def huffman_depths(const uint64_t[::1] weights, uint32_t[::1] depths):
+    """Depths of the Huffman tree over ``weights`` (ascending, at least two) into ``depths``.
+
+    Two queues replace the priority queue: leaves in the given order, internal nodes in
+    the order they are made (their weights never decrease). Taking the leaf on equal
+    weights reproduces the reference's heap order exactly.
+    """
+    cdef Py_ssize_t n = weights.shape[0]
+    cdef Py_ssize_t leaf = 0, node = 0, made = 0, k, pick
+    cdef uint64_t* w = <uint64_t*>malloc(n * sizeof(uint64_t))
+    cdef Py_ssize_t* parent = <Py_ssize_t*>malloc((2 * n) * sizeof(Py_ssize_t))
+    cdef uint32_t* depth = <uint32_t*>malloc((2 * n) * sizeof(uint32_t))
+    cdef Py_ssize_t[2] child
+    if w == NULL or parent == NULL or depth == NULL:
+        free(w); free(parent); free(depth)
+        raise MemoryError()
+    with nogil:
+        # Node ids: leaves 0..n-1, internal nodes n..2n-2 in creation order.
+        for made in range(n - 1):
+            for k in range(2):
+                if leaf < n and (node >= made or weights[leaf] <= w[node]):
+                    pick = leaf
+                    leaf += 1
+                else:
+                    pick = n + node
+                    node += 1
+                child[k] = pick
+            w[made] = (weights[child[0]] if child[0] < n else w[child[0] - n]) + \
+                      (weights[child[1]] if child[1] < n else w[child[1] - n])
+            parent[child[0]] = n + made
+            parent[child[1]] = n + made
+        depth[2 * n - 2] = 0
+        for k in range(2 * n - 3, -1, -1):
+            depth[k] = depth[parent[k]] + 1
+        for k in range(n):
+            depths[k] = depth[k]
+    free(w); free(parent); free(depth)
+
+
+def package_merge(const uint64_t[::1] weights, int max_length, uint32_t[::1] lengths):
+    """Optimal lengths of at most ``max_length`` for ``weights`` (ascending, 2 <= n <= 2**max_length).
+
+    Same algorithm and tie rule as the reference: level lists from the deepest up, each the
+    merge of the leaves with the packages (adjacent pairs) of the level below, a leaf first
+    on equal weight; then walk back from the 2n-2 cheapest items of level 1.
+    """
+    cdef Py_ssize_t n = weights.shape[0]
+    cdef Py_ssize_t cap = 2 * n, level, i, j, k, npack, count, take, leaves_taken, packs_taken
+    # Per level: item weights and whether each item is a package.
+    cdef uint64_t* item_w = <uint64_t*>malloc(max_length * cap * sizeof(uint64_t))
+    cdef uint8_t* is_pack = <uint8_t*>malloc(max_length * cap)
+    cdef Py_ssize_t* sizes = <Py_ssize_t*>malloc(max_length * sizeof(Py_ssize_t))
+    cdef uint64_t* prev
+    cdef uint64_t* cur
+    cdef uint64_t pw
+    if item_w == NULL or is_pack == NULL or sizes == NULL:
+        free(item_w); free(is_pack); free(sizes)
+        raise MemoryError()
+    with nogil:
+        for i in range(n):
+            item_w[i] = weights[i]
+            is_pack[i] = 0
+            lengths[i] = 0
+        sizes[0] = n
+        for level in range(1, max_length):
+            prev = item_w + (level - 1) * cap
+            cur = item_w + level * cap
+            npack = sizes[level - 1] // 2
+            i = 0
+            j = 0
+            count = 0
+            while i < n or j < npack:
+                if j < npack:
+                    pw = prev[2 * j] + prev[2 * j + 1]
+                if j == npack or (i < n and weights[i] <= pw):
+                    cur[count] = weights[i]
+                    is_pack[level * cap + count] = 0
+                    i += 1
+                else:
+                    cur[count] = pw
+                    is_pack[level * cap + count] = 1
+                    j += 1
+                count += 1
+            sizes[level] = count
+        take = 2 * n - 2
+        for level in range(max_length - 1, -1, -1):
+            leaves_taken = 0
+            packs_taken = 0
+            for k in range(take):
+                if is_pack[level * cap + k]:
+                    packs_taken += 1
+                else:
+                    leaves_taken += 1
+            for k in range(leaves_taken):
+                lengths[k] += 1
+            take = 2 * packs_taken
+    free(item_w); free(is_pack); free(sizes)
+
+
+def canonical_codes(const uint8_t[::1] lengths, uint16_t[::1] codes):
+    """Canonical codes (RFC 1951 §3.2.2, most significant bit first) for ``lengths`` (<= 16)."""
+    cdef Py_ssize_t s, n = lengths.shape[0]
+    cdef uint32_t[18] bl_count
+    cdef uint32_t[18] next_code
+    cdef uint32_t code = 0
+    cdef int bits
+    with nogil:
+        memset(bl_count, 0, sizeof(bl_count))
+        for s in range(n):
+            bl_count[lengths[s]] += 1
+        bl_count[0] = 0
+        for bits in range(1, 17):
+            code = (code + bl_count[bits - 1]) << 1
+            next_code[bits] = code
+        for s in range(n):
+            if lengths[s]:
+                codes[s] = <uint16_t>next_code[lengths[s]]
+                next_code[lengths[s]] += 1
+            else:
+                codes[s] = 0
+
+
+cdef inline uint32_t reverse_bits(uint32_t code, int n) noexcept nogil:
+    cdef uint32_t r = 0
+    cdef int i
+    for i in range(n):
+        r = (r << 1) | (code & 1)
+        code >>= 1
+    return r
+
+
+def reversed_codes(const uint16_t[::1] codes, const uint8_t[::1] lengths, uint16_t[::1] out):
+    """Each code bit-reversed over its length: what the LSB-first bit writer sends."""
+    cdef Py_ssize_t s
+    with nogil:
+        for s in range(codes.shape[0]):
+            out[s] = <uint16_t>reverse_bits(codes[s], lengths[s])
+
+
+cdef Py_ssize_t pack_codes(const symbol_t* src, Py_ssize_t n, const uint16_t* rcodes,
+                           const uint8_t* lens, uint8_t* dst, Py_ssize_t cap) noexcept nogil:
+    """Write the codes of ``src`` into ``dst``; returns bytes written, or -1 if ``cap`` is short."""
+    cdef uint64_t buf = 0
+    cdef uint32_t nbits = 0
+    cdef Py_ssize_t i = 0, pos = 0
+    cdef symbol_t s
+    # Fast path: three codes, then an 8-byte store, while 8 bytes of room remain.
+    while i + 3 <= n and pos + 8 <= cap:
+        s = src[i]
+        buf |= (<uint64_t>rcodes[s]) << nbits
+        nbits += lens[s]
+        s = src[i + 1]
+        buf |= (<uint64_t>rcodes[s]) << nbits
+        nbits += lens[s]
+        s = src[i + 2]
+        buf |= (<uint64_t>rcodes[s]) << nbits
+        nbits += lens[s]
+        i += 3
+        store_le64(dst + pos, buf)
+        pos += nbits >> 3
+        buf >>= nbits & ~7
+        nbits &= 7
+    while i < n:
+        s = src[i]
+        buf |= (<uint64_t>rcodes[s]) << nbits
+        nbits += lens[s]
+        i += 1
+        while nbits >= 8:
+            if pos >= cap:
+                return -1
+            dst[pos] = <uint8_t>buf
+            pos += 1
+            buf >>= 8
+            nbits -= 8
+    if nbits:
+        if pos >= cap:
+            return -1
+        dst[pos] = <uint8_t>buf
+        pos += 1
+    return pos
+
+
+def encode_into(const symbol_t[::1] symbols, const uint16_t[::1] rcodes, const uint8_t[::1] lengths,
+                uint8_t[::1] out):
+    """Pack the codes of ``symbols`` into ``out``; returns the number of bytes written, -1 if ``out`` is short.
+
+    Every symbol must have a non-zero length (the caller checks); lengths are at most 16.
+    """
+    cdef Py_ssize_t written
+    with nogil:
+        written = pack_codes(&symbols[0] if symbols.shape[0] else NULL, symbols.shape[0],
+                             &rcodes[0], &lengths[0], &out[0] if out.shape[0] else NULL, out.shape[0])
+    return written
+
+
+def encode_framed(const uint8_t[::1] data, const uint16_t[::1] rcodes, const uint8_t[::1] lengths,
+                  bytes prefix, bytes suffix, Py_ssize_t payload_size):
+    """``prefix + packed codes of data + suffix`` as one new bytes object, built in place.
+
+    ``payload_size`` must be the exact packed size; returns ``None`` if it is not.
+    """
+    cdef Py_ssize_t np = len(prefix), ns = len(suffix), written
+    cdef object result = PyBytes_FromStringAndSize(NULL, np + payload_size + ns)
+    cdef uint8_t* dst = <uint8_t*>PyBytes_AS_STRING(result)
+    memcpy(dst, <const char*>prefix, np)
+    memcpy(dst + np + payload_size, <const char*>suffix, ns)
+    with nogil:
+        written = pack_codes(&data[0] if data.shape[0] else NULL, data.shape[0],
+                             &rcodes[0], &lengths[0], dst + np, payload_size)
+    if written != payload_size:
+        return None
+    return result
+
+
+def build_decode_table(const uint8_t[::1] lengths, const uint16_t[::1] rcodes, int primary_bits,
+                       int max_length, uint32_t[::1] table):
+    """Fill ``table``: ``1 << primary_bits`` primary entries, then subtables of
+    ``1 << (max_length - primary_bits)`` entries for codes longer than ``primary_bits``.
+
+    ``table`` must be zeroed and hold ``table_size(...)`` entries; the lengths must form a
+    valid prefix code (the caller checks). Returns the number of entries used.
+    """
+    cdef Py_ssize_t s, n = lengths.shape[0], k, used
+    cdef uint32_t primary = 1u << primary_bits, sub_bits, prefix, high, step, entry, base
+    cdef int L
+    sub_bits = max_length - primary_bits if max_length > primary_bits else 0
+    used = primary
+    with nogil:
+        for s in range(n):
+            L = lengths[s]
+            if L == 0:
+                continue
+            entry = (<uint32_t>s << 16) | <uint32_t>L
+            if L <= primary_bits:
+                k = rcodes[s]
+                while k < primary:
+                    table[k] = entry
+                    k += 1u << L
+            else:
+                prefix = rcodes[s] & (primary - 1)
+                if table[prefix] == 0:
+                    table[prefix] = (<uint32_t>used << 16) | SUBTABLE | sub_bits
+                    used += 1u << sub_bits
+                base = table[prefix] >> 16
+                high = rcodes[s] >> primary_bits
+                step = 1u << (L - primary_bits)
+                k = high
+                while k < (1u << sub_bits):
+                    table[base + k] = entry
+                    k += step
+    return used
+
+
+cdef int unpack_codes(const uint8_t* src, Py_ssize_t srclen, const uint32_t* table,
+                      int primary_bits, symbol_t* out, Py_ssize_t count,
+                      Py_ssize_t* bits_read) noexcept nogil:
+    cdef uint64_t buf = 0
+    cdef uint32_t nbits = 0, entry, L
+    cdef Py_ssize_t pos = 0, i = 0
+    cdef int64_t phantom = 0  # zero bits supplied past the end of the input
+    cdef uint64_t pmask = (1u << primary_bits) - 1
+    cdef int k
+    while i < count:
+        if pos + 8 <= srclen:
+            buf |= load_le64(src + pos) << nbits
+            pos += (63 - nbits) >> 3
+            nbits |= 56
+        else:
+            while nbits <= 56:
+                if pos < srclen:
+                    buf |= (<uint64_t>src[pos]) << nbits
+                    pos += 1
+                else:
+                    phantom += 8
+                nbits += 8
+            if phantom > 64:
+                bits_read[0] = srclen * 8 + 1
+                return _TRUNCATED
+        # At least 56 bits are buffered: three codes of at most 16 bits each.
+        for k in range(3):
+            if i >= count:
+                break
+            entry = table[buf & pmask]
+            if entry & SUBTABLE:
+                entry = table[(entry >> 16) + ((buf >> primary_bits) & ((1u << (entry & 0xFF)) - 1))]
+            L = entry & 0xFF
+            if L == 0:
+                bits_read[0] = pos * 8 + phantom - nbits
+                return _INVALID_CODE
+            out[i] = <symbol_t>(entry >> 16)
+            buf >>= L
+            nbits -= L
+            i += 1
+    bits_read[0] = pos * 8 + phantom - nbits
+    if bits_read[0] > srclen * 8:
+        return _TRUNCATED
+    return _OK
+
+
+def decode_into(const uint8_t[::1] data, const uint32_t[::1] table, int primary_bits, symbol_t[::1] out):
+    """Decode ``len(out)`` symbols of ``data`` with a table from :func:`build_decode_table`.
+
+    Returns ``(status, bits_read)``: status 0 (ok), -1 (a bit pattern that is no code) or
+    -2 (the data ends before the last code does).
+    """
+    cdef Py_ssize_t bits_read = 0
+    cdef int status
+    with nogil:
+        status = unpack_codes(&data[0] if data.shape[0] else NULL, data.shape[0], &table[0], primary_bits,
+                              &out[0] if out.shape[0] else NULL, out.shape[0], &bits_read)
+    return status, bits_read
+
+
+def decode_bytes(const uint8_t[::1] data, const uint32_t[::1] table, int primary_bits, Py_ssize_t count):
+    """Like :func:`decode_into` for byte symbols, into a new bytes object: ``(status, bits_read, result)``."""
+    cdef Py_ssize_t bits_read = 0
+    cdef int status
+    cdef object result = PyBytes_FromStringAndSize(NULL, count)
+    cdef uint8_t* dst = <uint8_t*>PyBytes_AS_STRING(result)
+    with nogil:
+        status = unpack_codes(&data[0] if data.shape[0] else NULL, data.shape[0], &table[0], primary_bits,
+                              dst, count, &bits_read)
+    return status, bits_read, result

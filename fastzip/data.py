@@ -1,0 +1,91 @@
+"""Sample data from what is already installed: no download, ever.
+
+- :func:`stdlib_text` — Python's own standard library sources (``*.py`` only), a text corpus.
+- :func:`shared_library_code` — the ``.text`` section (machine code) of a compiled extension.
+- :func:`describe` — a corpus's name, size and sha256, so figures can be compared across runs.
+
+Both corpora depend on the Python and numpy installed, so always report them with :func:`describe`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+import sysconfig
+from pathlib import Path
+
+__all__ = ["stdlib_text", "shared_library_code", "elf_section", "describe"]
+
+# Directories of the stdlib tree that are not "the standard library sources".
+_SKIP_DIRS = {"__pycache__", "site-packages", "dist-packages", "lib-dynload"}
+
+
+def _stdlib_files():
+    root = Path(sysconfig.get_paths()["stdlib"])
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("config-"))
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                yield Path(dirpath) / name
+
+
+def stdlib_text(size: int | None = 1 << 20) -> bytes:
+    """The first ``size`` bytes (all when ``None``) of the stdlib ``*.py`` files concatenated in sorted order.
+
+    Raises ``ValueError`` when the installed sources are fewer than ``size`` bytes.
+    """
+    parts, total = [], 0
+    for path in _stdlib_files():
+        chunk = path.read_bytes()
+        parts.append(chunk)
+        total += len(chunk)
+        if size is not None and total >= size:
+            break
+    data = b"".join(parts)
+    if size is not None:
+        if len(data) < size:
+            raise ValueError(f"the stdlib sources hold only {len(data)} bytes, fewer than {size}")
+        data = data[:size]
+    return data
+
+
+def elf_section(path, name: str = ".text") -> bytes:
+    """The bytes of section ``name`` of the 64-bit little-endian ELF file at ``path``."""
+    blob = Path(path).read_bytes()
+    if blob[:4] != b"\x7fELF" or blob[4] != 2 or blob[5] != 1:
+        raise ValueError(f"{path} is not a 64-bit little-endian ELF file")
+    shoff, = struct.unpack_from("<Q", blob, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", blob, 0x3A)
+    headers = [struct.unpack_from("<IIQQQQ", blob, shoff + i * shentsize) for i in range(shnum)]
+    strtab_off, strtab_size = headers[shstrndx][4], headers[shstrndx][5]
+    strtab = blob[strtab_off:strtab_off + strtab_size]
+    for name_off, _type, _flags, _addr, offset, size in headers:
+        if strtab[name_off:strtab.index(b"\0", name_off)].decode() == name:
+            return blob[offset:offset + size]
+    raise ValueError(f"{path} has no section {name}")
+
+
+def shared_library_code(size: int | None = 1 << 20) -> bytes:
+    """The first ``size`` bytes of the machine code (``.text``) of numpy's core extension module.
+
+    Machine code, not the symbol tables that fill the first megabytes of a ``.so`` file.
+    Raises ``ValueError`` when no ELF extension is found or its code is shorter than ``size``.
+    """
+    import numpy
+
+    root = Path(numpy.__file__).parent
+    candidates = sorted(root.glob("_core/_multiarray_umath*.so")) + sorted(root.glob("core/_multiarray_umath*.so"))
+    if not candidates:
+        raise ValueError("numpy's _multiarray_umath extension (ELF) was not found")
+    code = elf_section(candidates[0], ".text")
+    if size is not None:
+        if len(code) < size:
+            raise ValueError(f"{candidates[0].name} has only {len(code)} bytes of code, fewer than {size}")
+        code = code[:size]
+    return code
+
+
+def describe(name: str, data: bytes) -> str:
+    """``"name (N bytes, sha256 abcdef012345)"`` — how every report names its corpus."""
+    return f"{name} ({len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()[:12]})"

@@ -1,0 +1,303 @@
+"""Canonical Huffman coding with length-limited codes: a byte codec and the symbol-level API.
+
+The byte codec (:func:`compress` / :func:`decompress`) writes a self-describing stream,
+documented in ``docs/formats.md``: magic ``FZHF``, version, sizes, 256 code lengths, the
+packed codes and a CRC32 of the original bytes.
+
+The symbol-level functions are the pieces other codecs build on: :func:`code_lengths`
+(optimal, limited to ``max_length`` bits), :func:`canonical_codes`, :func:`encode` and
+:func:`decode`. Bits are packed as DEFLATE packs them (least significant bit first).
+
+Every function takes ``impl="native"`` (Cython kernels) or ``impl="reference"`` (the
+readable twin in :mod:`fastzip.reference.huffman`); both give identical results.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import numpy as np
+
+from ._native import huffman as _native
+from .errors import ChecksumError, FormatError, OutputLimitError
+from .reference import huffman as _reference
+
+__all__ = [
+    "compress",
+    "decompress",
+    "histogram",
+    "code_lengths",
+    "canonical_codes",
+    "validate_code_lengths",
+    "encode",
+    "decode",
+    "MAX_CODE_LENGTH",
+]
+
+MAGIC = b"FZHF"
+VERSION = 1
+# The byte format's length limit: what DEFLATE uses, and what a 4-bit field holds.
+MAX_CODE_LENGTH = 15
+_HEADER = struct.Struct("<4sBBQQ")  # magic, version, max code length, original size, payload size
+_LENGTHS_SIZE = 128  # 256 lengths, two per byte
+_TRAILER = struct.Struct("<I")  # CRC32 of the original data
+# Primary decode-table width: 2**11 entries (8 KiB) stay in L1; longer codes take one more lookup.
+_PRIMARY_BITS = 11
+_IMPLS = ("native", "reference")
+
+
+def _check_impl(impl: str) -> None:
+    if impl not in _IMPLS:
+        raise ValueError(f"impl must be one of {_IMPLS}, not {impl!r}")
+
+
+def _byte_view(data) -> memoryview:
+    return memoryview(data).cast("B")
+
+
+def histogram(data, *, impl: str = "native") -> np.ndarray:
+    """Counts of each byte value in ``data`` (any bytes-like object), as 256 uint64."""
+    _check_impl(impl)
+    view = _byte_view(data)
+    if impl == "reference":
+        return np.array(_reference.histogram(view), dtype=np.uint64)
+    counts = np.zeros(256, dtype=np.uint64)
+    _native.histogram(view, counts)
+    return counts
+
+
+def code_lengths(freqs, max_length: int = MAX_CODE_LENGTH, *, impl: str = "native") -> np.ndarray:
+    """Optimal prefix-code lengths of at most ``max_length`` bits (1..16) for symbol frequencies.
+
+    Unused symbols get length 0; a lone used symbol gets length 1. The code is the Huffman
+    code when its longest length fits, else the optimal length-limited code (package-merge).
+    Raises ``ValueError`` if more symbols are used than ``2**max_length`` codes can name.
+    """
+    _check_impl(impl)
+    freqs = np.asarray(freqs)
+    if freqs.ndim != 1 or (freqs.size and (freqs.dtype.kind not in "iu" or freqs.min() < 0)):
+        raise ValueError("freqs must be a 1-D sequence of non-negative integers")
+    if not 1 <= max_length <= 16:
+        raise ValueError(f"max_length must be 1..16, not {max_length}")
+    used = int(np.count_nonzero(freqs))
+    if used > 1 << max_length:
+        raise ValueError(f"{used} symbols cannot have codes of at most {max_length} bits")
+    if impl == "reference":
+        return np.array(_reference.code_lengths([int(f) for f in freqs], max_length), dtype=np.uint8)
+
+    lengths = np.zeros(freqs.size, dtype=np.uint8)
+    if used <= 1:
+        lengths[freqs > 0] = 1
+        return lengths
+    # Leaves ordered by (frequency, symbol): a stable sort keeps symbol order within a frequency.
+    order = np.argsort(freqs, kind="stable")[freqs.size - used:]
+    weights = np.ascontiguousarray(freqs[order], dtype=np.uint64)
+    depths = np.empty(used, dtype=np.uint32)
+    _native.huffman_depths(weights, depths)
+    if depths.max() > max_length:
+        _native.package_merge(weights, max_length, depths)
+    lengths[order] = depths
+    return lengths
+
+
+def validate_code_lengths(lengths, max_length: int = 16) -> None:
+    """Raise :class:`FormatError` unless ``lengths`` describe a usable prefix code.
+
+    Usable means complete (Kraft sum exactly 1), or a single symbol of length 1 (as
+    RFC 1951 allows), or no symbol at all. Over-subscribed codes cannot be decoded
+    unambiguously; incomplete ones leave bit patterns that decode to nothing.
+    """
+    lengths = np.asarray(lengths)
+    if lengths.size and int(lengths.max()) > max_length:
+        raise FormatError(f"code length {int(lengths.max())} exceeds the limit of {max_length} bits")
+    used = lengths[lengths > 0].astype(np.int64)
+    if used.size == 0:
+        return
+    if used.size == 1:
+        if used[0] != 1:
+            raise FormatError(f"a code of one symbol must have length 1, not {int(used[0])}")
+        return
+    kraft = int(np.sum(np.left_shift(np.int64(1), max_length - used)))
+    if kraft > 1 << max_length:
+        raise FormatError("code lengths are over-subscribed (Kraft sum above 1)")
+    if kraft < 1 << max_length:
+        raise FormatError("code lengths are incomplete (Kraft sum below 1)")
+
+
+def canonical_codes(lengths, *, impl: str = "native") -> np.ndarray:
+    """Canonical codes (RFC 1951 §3.2.2) as uint16, to be sent most significant bit first."""
+    _check_impl(impl)
+    lengths = np.ascontiguousarray(lengths, dtype=np.uint8)
+    if lengths.size and lengths.max() > 16:
+        raise ValueError("code lengths must be at most 16")
+    if impl == "reference":
+        return np.array(_reference.canonical_codes(lengths.tolist()), dtype=np.uint16)
+    codes = np.empty(lengths.size, dtype=np.uint16)
+    _native.canonical_codes(lengths, codes)
+    return codes
+
+
+def _reversed_codes(lengths: np.ndarray) -> np.ndarray:
+    codes = canonical_codes(lengths)
+    rcodes = np.empty_like(codes)
+    _native.reversed_codes(codes, lengths, rcodes)
+    return rcodes
+
+
+def _symbols_array(symbols) -> np.ndarray:
+    if isinstance(symbols, (bytes, bytearray, memoryview)):
+        return np.frombuffer(symbols, dtype=np.uint8)
+    arr = np.asarray(symbols)
+    if arr.dtype == np.uint8:
+        return np.ascontiguousarray(arr)
+    if arr.size and (arr.dtype.kind not in "iu" or arr.min() < 0 or arr.max() > 0xFFFF):
+        raise ValueError("symbols must be integers 0..65535")
+    return np.ascontiguousarray(arr, dtype=np.uint16)
+
+
+def encode(symbols, lengths, *, impl: str = "native") -> bytes:
+    """Pack the canonical codes of ``symbols`` (least significant bit of each byte first).
+
+    Every symbol must have a non-zero length in ``lengths`` (at most 16). The last byte is
+    padded with zero bits; the number of symbols is not stored.
+    """
+    _check_impl(impl)
+    lengths = np.ascontiguousarray(lengths, dtype=np.uint8)
+    symbols = _symbols_array(symbols)
+    if symbols.size:
+        if int(symbols.max()) >= lengths.size or not lengths[symbols].all():
+            raise ValueError("every symbol must have a code (a non-zero length)")
+    if impl == "reference":
+        return _reference.encode(symbols.tolist(), lengths.tolist())
+    nbits = int(np.sum(lengths[symbols], dtype=np.uint64)) if symbols.size else 0
+    out = np.empty((nbits + 7) // 8, dtype=np.uint8)
+    written = _native.encode_into(symbols, _reversed_codes(lengths), lengths, out)
+    assert written == out.size
+    return out.tobytes()
+
+
+def _decode_table(lengths: np.ndarray) -> tuple[np.ndarray, int]:
+    max_len = int(lengths.max())
+    primary = min(max_len, _PRIMARY_BITS)
+    n_long = int(np.count_nonzero(lengths > primary))
+    table = np.zeros((1 << primary) + (n_long << (max_len - primary)), dtype=np.uint32)
+    _native.build_decode_table(lengths, _reversed_codes(lengths), primary, max_len, table)
+    return table, primary
+
+
+def _raise_for_status(status: int) -> None:
+    if status == _native.DECODE_INVALID_CODE:
+        raise FormatError("Huffman data holds a bit pattern that is no code")
+    if status == _native.DECODE_TRUNCATED:
+        raise FormatError("Huffman data ends in the middle of a code (truncated)")
+
+
+def decode(data, lengths, count: int, *, impl: str = "native") -> np.ndarray:
+    """Decode ``count`` symbols packed by :func:`encode`; returns them as uint16.
+
+    Raises :class:`FormatError` for invalid ``lengths``, a bit pattern that is no code, or
+    data that ends before ``count`` symbols are read.
+    """
+    _check_impl(impl)
+    lengths = np.ascontiguousarray(lengths, dtype=np.uint8)
+    validate_code_lengths(lengths)
+    view = _byte_view(data)
+    if count < 0:
+        raise ValueError("count must be non-negative")
+    if count == 0:
+        return np.empty(0, dtype=np.uint16)
+    if not lengths.any():
+        raise FormatError("no symbol has a code, but symbols were asked for")
+    if impl == "reference":
+        symbols, _ = _reference.decode(view, lengths.tolist(), count)
+        return np.array(symbols, dtype=np.uint16)
+    table, primary = _decode_table(lengths)
+    out = np.empty(count, dtype=np.uint16)
+    status, _ = _native.decode_into(view, table, primary, out)
+    _raise_for_status(status)
+    return out
+
+
+# -- the byte codec -------------------------------------------------------------------------
+
+def _pack_lengths(lengths: np.ndarray) -> bytes:
+    return (lengths[0::2] | (lengths[1::2] << 4)).astype(np.uint8).tobytes()
+
+
+def _unpack_lengths(packed: bytes) -> np.ndarray:
+    b = np.frombuffer(packed, dtype=np.uint8)
+    lengths = np.empty(256, dtype=np.uint8)
+    lengths[0::2] = b & 0x0F
+    lengths[1::2] = b >> 4
+    return lengths
+
+
+def compress(data, *, impl: str = "native") -> bytes:
+    """Compress a bytes-like object into fastzip's Huffman stream (``docs/formats.md``)."""
+    _check_impl(impl)
+    view = _byte_view(data)
+    counts = histogram(view, impl=impl)
+    lengths = code_lengths(counts, MAX_CODE_LENGTH, impl=impl)
+    payload_size = (int(np.dot(counts, lengths.astype(np.uint64))) + 7) // 8
+    prefix = _HEADER.pack(MAGIC, VERSION, MAX_CODE_LENGTH, len(view), payload_size) + _pack_lengths(lengths)
+    suffix = _TRAILER.pack(zlib.crc32(view))
+    if impl == "reference":
+        return prefix + _reference.encode(view, lengths.tolist()) + suffix
+    out = _native.encode_framed(view, _reversed_codes(lengths), lengths, prefix, suffix, payload_size)
+    assert out is not None, "payload size disagrees with the code lengths"
+    return out
+
+
+def decompress(data, *, max_output_size: int | None = None, impl: str = "native") -> bytes:
+    """Decompress a stream made by :func:`compress`.
+
+    Raises :class:`OutputLimitError` if the stream declares more than ``max_output_size``
+    bytes (checked before anything is allocated), :class:`ChecksumError` if the CRC32 does
+    not match, and :class:`FormatError` for anything else wrong: bad magic or version,
+    invalid code lengths, a payload that is truncated, too long, or not a valid code.
+    """
+    _check_impl(impl)
+    view = _byte_view(data)
+    fixed = _HEADER.size + _LENGTHS_SIZE
+    if len(view) < fixed + _TRAILER.size:
+        if bytes(view[:4]) != MAGIC[: len(view[:4])]:
+            raise FormatError("not a fastzip Huffman stream (bad magic)")
+        raise FormatError(f"Huffman stream truncated: {len(view)} bytes, the header alone needs {fixed + _TRAILER.size}")
+    magic, version, max_length, size, payload_size = _HEADER.unpack_from(view)
+    if magic != MAGIC:
+        raise FormatError("not a fastzip Huffman stream (bad magic)")
+    if version != VERSION:
+        raise FormatError(f"unsupported Huffman stream version {version} (this fastzip reads {VERSION})")
+    if not 1 <= max_length <= MAX_CODE_LENGTH:
+        raise FormatError(f"invalid maximum code length {max_length}")
+    if max_output_size is not None and size > max_output_size:
+        raise OutputLimitError(f"stream declares {size} bytes, more than max_output_size={max_output_size}")
+    expected = fixed + payload_size + _TRAILER.size
+    if len(view) < expected:
+        raise FormatError(f"Huffman stream truncated: {len(view)} bytes of {expected} declared")
+    if len(view) > expected:
+        raise FormatError(f"{len(view) - expected} unexpected bytes after the Huffman stream")
+    if size > payload_size * 8:
+        raise FormatError(f"declared size {size} cannot fit in {payload_size} payload bytes")
+    lengths = _unpack_lengths(view[_HEADER.size:fixed])
+    validate_code_lengths(lengths, max_length)
+    if size and not lengths.any():
+        raise FormatError("no byte has a code, but the stream declares data")
+    payload = view[fixed:fixed + payload_size]
+    crc, = _TRAILER.unpack_from(view, fixed + payload_size)
+
+    if size == 0:
+        out, bits_read = b"", 0
+    elif impl == "reference":
+        symbols, bits_read = _reference.decode(payload, lengths.tolist(), size)
+        out = bytes(symbols)
+    else:
+        table, primary = _decode_table(lengths)
+        status, bits_read, out = _native.decode_bytes(payload, table, primary, size)
+        _raise_for_status(status)
+    if (bits_read + 7) // 8 != payload_size:
+        raise FormatError(f"payload holds {payload_size} bytes but its codes end after {(bits_read + 7) // 8}")
+    if zlib.crc32(out) != crc:
+        raise ChecksumError("CRC32 of the decompressed data does not match the stream")
+    return out

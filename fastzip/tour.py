@@ -1,0 +1,100 @@
+"""The tour: every fastzip codec beside its peers on sample data, as rows of ratio and speed.
+
+Peers that are not installed are left out of the table, not faked. Timings are the best of
+a few warm runs on one thread; compare rows within one run, not across machines.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from . import data, huffman, metrics
+
+__all__ = ["Row", "huffman_rows", "corpora"]
+
+
+@dataclass
+class Row:
+    corpus: str
+    codec: str
+    ratio: float
+    compress_mbps: float
+    decompress_mbps: float
+    note: str = ""
+
+
+def _best_time(fn: Callable[[], object], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _measure(corpus: str, codec: str, raw: bytes, enc, dec, *, repeat: int = 5, note: str = "") -> Row:
+    packed = enc(raw)
+    if dec(packed) != raw:
+        raise AssertionError(f"{codec} did not round-trip {corpus}")
+    t_enc = _best_time(lambda: enc(raw), repeat)
+    t_dec = _best_time(lambda: dec(packed), repeat)
+    mb = len(raw) / 1e6
+    return Row(corpus, codec, metrics.compression_ratio(len(raw), len(packed)), mb / t_enc, mb / t_dec, note)
+
+
+def corpora(size: int = 1 << 20) -> dict[str, bytes]:
+    """The tour's byte corpora, keyed by their description (name, size, sha256)."""
+    text = data.stdlib_text(size)
+    code = data.shared_library_code(size)
+    return {data.describe("stdlib text", text): text, data.describe("numpy machine code", code): code}
+
+
+def _bitarray_codec():
+    try:
+        from bitarray import bitarray
+        from bitarray.util import canonical_decode, canonical_huffman
+    except ImportError:
+        return None
+
+    def enc(raw):
+        counts = {b: c for b, c in enumerate(huffman.histogram(raw).tolist()) if c}
+        codes, count, symbols = canonical_huffman(counts)
+        bits = bitarray()
+        bits.encode(codes, raw)
+        return bits, count, symbols, len(raw)
+
+    def dec(packed):
+        bits, count, symbols, _ = packed
+        return bytes(canonical_decode(bits, count, symbols))
+
+    return enc, dec
+
+
+def huffman_rows(raw: bytes, corpus: str, *, repeat: int = 5) -> Iterator[Row]:
+    """Huffman coders on ``raw``: fastzip native, fastzip reference (on 64 KiB), zlib's
+    Huffman-only strategy and bitarray's canonical Huffman when installed."""
+    entropy = metrics.order0_entropy(raw)
+    bound = f"entropy bound {8 / entropy:.3f}" if entropy else ""
+    yield _measure(corpus, "fastzip huffman (native)", raw, huffman.compress, huffman.decompress,
+                   repeat=repeat, note=bound)
+    piece = raw[:65536]
+    yield _measure(corpus, "fastzip huffman (reference, 64 KiB)", piece,
+                   lambda b: huffman.compress(b, impl="reference"),
+                   lambda b: huffman.decompress(b, impl="reference"), repeat=1)
+
+    def zlib_huffman_only(b):
+        c = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_HUFFMAN_ONLY)
+        return c.compress(b) + c.flush()
+
+    yield _measure(corpus, "zlib Z_HUFFMAN_ONLY", raw, zlib_huffman_only, zlib.decompress, repeat=repeat)
+    bitarray_codec = _bitarray_codec()
+    if bitarray_codec is not None:
+        enc, dec = bitarray_codec
+        row = _measure(corpus, "bitarray canonical_huffman", raw, enc, dec, repeat=repeat)
+        packed = enc(raw)
+        row.ratio = len(raw) / ((len(packed[0]) + 7) // 8)  # payload only: bitarray has no container
+        row.note = "payload only"
+        yield row

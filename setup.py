@@ -1,0 +1,24 @@
+"""Build the Cython kernels in fastzip/_native (metadata lives in pyproject.toml)."""
+
+import sys
+
+import numpy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+if sys.platform == "win32":
+    compile_args = ["/O2"]
+else:
+    compile_args = ["-O3"]
+
+extensions = [
+    Extension(
+        "fastzip._native.huffman",
+        ["fastzip/_native/huffman.pyx"],
+        include_dirs=[numpy.get_include()],
+        extra_compile_args=compile_args,
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    ),
+]
+
+setup(ext_modules=cythonize(extensions, compiler_directives={"language_level": 3}))
