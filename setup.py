@@ -11,14 +11,17 @@ if sys.platform == "win32":
 else:
     compile_args = ["-O3"]
 
+KERNELS = ["huffman", "inflate", "deflate"]
+
 extensions = [
     Extension(
-        "fastzip._native.huffman",
-        ["fastzip/_native/huffman.pyx"],
+        f"fastzip._native.{name}",
+        [f"fastzip/_native/{name}.pyx"],
         include_dirs=[numpy.get_include()],
         extra_compile_args=compile_args,
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-    ),
+    )
+    for name in KERNELS
 ]
 
 setup(ext_modules=cythonize(extensions, compiler_directives={"language_level": 3}))

@@ -86,18 +86,8 @@ def code_lengths(freqs, max_length: int = MAX_CODE_LENGTH, *, impl: str = "nativ
     if impl == "reference":
         return np.array(_reference.code_lengths([int(f) for f in freqs], max_length), dtype=np.uint8)
 
-    lengths = np.zeros(freqs.size, dtype=np.uint8)
-    if used <= 1:
-        lengths[freqs > 0] = 1
-        return lengths
-    # Leaves ordered by (frequency, symbol): a stable sort keeps symbol order within a frequency.
-    order = np.argsort(freqs, kind="stable")[freqs.size - used:]
-    weights = np.ascontiguousarray(freqs[order], dtype=np.uint64)
-    depths = np.empty(used, dtype=np.uint32)
-    _native.huffman_depths(weights, depths)
-    if depths.max() > max_length:
-        _native.package_merge(weights, max_length, depths)
-    lengths[order] = depths
+    lengths = np.empty(freqs.size, dtype=np.uint8)
+    _native.code_lengths(np.ascontiguousarray(freqs, dtype=np.uint64), max_length, lengths)
     return lengths
 
 
@@ -181,8 +171,9 @@ def _decode_table(lengths: np.ndarray) -> tuple[np.ndarray, int]:
     max_len = int(lengths.max())
     primary = min(max_len, _PRIMARY_BITS)
     n_long = int(np.count_nonzero(lengths > primary))
-    table = np.zeros((1 << primary) + (n_long << (max_len - primary)), dtype=np.uint32)
-    _native.build_decode_table(lengths, _reversed_codes(lengths), primary, max_len, table)
+    table = np.empty((1 << primary) + (n_long << (max_len - primary)), dtype=np.uint32)
+    used = _native.build_decode_table(lengths, primary, table)
+    assert used > 0, "code lengths were validated before the table was built"
     return table, primary
 
 

@@ -17,18 +17,14 @@ counts them, so that a truncated stream is reported, never over-read.
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t
 from libc.string cimport memcpy, memset
-from libc.stdlib cimport malloc, free
+from libc.stdlib cimport malloc, free, qsort
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
+
+from .prefix_codes cimport build_table, lookup, reverse_bits
 
 ctypedef fused symbol_t:
     uint8_t
     uint16_t
-
-# A decode-table entry: symbol in the high 16 bits and code length in the low 8 bits; or,
-# with SUBTABLE set, a subtable's offset in the high 16 bits and its index width in the low 8.
-# Length 0 marks a bit pattern that is no code (possible only for the one-symbol code).
-cdef enum:
-    SUBTABLE = 0x100
 
 # Status codes returned by the decoder.
 cdef enum:
@@ -71,103 +67,178 @@ def histogram(const uint8_t[::1] data, uint64_t[::1] counts):
             counts[i] += c[0][i] + c[1][i] + c[2][i] + c[3][i]
 
 
-def huffman_depths(const uint64_t[::1] weights, uint32_t[::1] depths):
-    """Depths of the Huffman tree over ``weights`` (ascending, at least two) into ``depths``.
+cdef struct Leaf:
+    uint64_t weight
+    uint32_t symbol
+
+
+cdef int compare_leaves(const void* a, const void* b) noexcept nogil:
+    cdef const Leaf* x = <const Leaf*>a
+    cdef const Leaf* y = <const Leaf*>b
+    if x.weight != y.weight:
+        return -1 if x.weight < y.weight else 1
+    return -1 if x.symbol < y.symbol else (1 if x.symbol > y.symbol else 0)
+
+
+cdef int huffman_depths(const uint64_t* weights, Py_ssize_t n, uint32_t* depths) noexcept nogil:
+    """Depths of the Huffman tree over ``weights`` (ascending, n >= 2). 0, or -1 out of memory.
 
     Two queues replace the priority queue: leaves in the given order, internal nodes in
     the order they are made (their weights never decrease). Taking the leaf on equal
     weights reproduces the reference's heap order exactly.
     """
-    cdef Py_ssize_t n = weights.shape[0]
-    cdef Py_ssize_t leaf = 0, node = 0, made = 0, k, pick
-    cdef uint64_t* w = <uint64_t*>malloc(n * sizeof(uint64_t))
-    cdef Py_ssize_t* parent = <Py_ssize_t*>malloc((2 * n) * sizeof(Py_ssize_t))
-    cdef uint32_t* depth = <uint32_t*>malloc((2 * n) * sizeof(uint32_t))
+    cdef Py_ssize_t leaf = 0, node = 0, made, k, pick
     cdef Py_ssize_t[2] child
+    cdef uint64_t* w = <uint64_t*>malloc(n * sizeof(uint64_t))
+    cdef Py_ssize_t* parent = <Py_ssize_t*>malloc(2 * n * sizeof(Py_ssize_t))
+    cdef uint32_t* depth = <uint32_t*>malloc(2 * n * sizeof(uint32_t))
     if w == NULL or parent == NULL or depth == NULL:
         free(w); free(parent); free(depth)
-        raise MemoryError()
-    with nogil:
-        # Node ids: leaves 0..n-1, internal nodes n..2n-2 in creation order.
-        for made in range(n - 1):
-            for k in range(2):
-                if leaf < n and (node >= made or weights[leaf] <= w[node]):
-                    pick = leaf
-                    leaf += 1
-                else:
-                    pick = n + node
-                    node += 1
-                child[k] = pick
-            w[made] = (weights[child[0]] if child[0] < n else w[child[0] - n]) + \
-                      (weights[child[1]] if child[1] < n else w[child[1] - n])
-            parent[child[0]] = n + made
-            parent[child[1]] = n + made
-        depth[2 * n - 2] = 0
-        for k in range(2 * n - 3, -1, -1):
-            depth[k] = depth[parent[k]] + 1
-        for k in range(n):
-            depths[k] = depth[k]
+        return -1
+    # Node ids: leaves 0..n-1, internal nodes n..2n-2 in creation order.
+    for made in range(n - 1):
+        for k in range(2):
+            if leaf < n and (node >= made or weights[leaf] <= w[node]):
+                pick = leaf
+                leaf += 1
+            else:
+                pick = n + node
+                node += 1
+            child[k] = pick
+        w[made] = (weights[child[0]] if child[0] < n else w[child[0] - n]) + \
+                  (weights[child[1]] if child[1] < n else w[child[1] - n])
+        parent[child[0]] = n + made
+        parent[child[1]] = n + made
+    depth[2 * n - 2] = 0
+    for k in range(2 * n - 3, -1, -1):
+        depth[k] = depth[parent[k]] + 1
+    for k in range(n):
+        depths[k] = depth[k]
     free(w); free(parent); free(depth)
+    return 0
 
 
-def package_merge(const uint64_t[::1] weights, int max_length, uint32_t[::1] lengths):
+cdef int package_merge(const uint64_t* weights, Py_ssize_t n, int max_length, uint32_t* lengths) noexcept nogil:
     """Optimal lengths of at most ``max_length`` for ``weights`` (ascending, 2 <= n <= 2**max_length).
 
     Same algorithm and tie rule as the reference: level lists from the deepest up, each the
     merge of the leaves with the packages (adjacent pairs) of the level below, a leaf first
     on equal weight; then walk back from the 2n-2 cheapest items of level 1.
+    Returns 0, or -1 out of memory.
     """
-    cdef Py_ssize_t n = weights.shape[0]
     cdef Py_ssize_t cap = 2 * n, level, i, j, k, npack, count, take, leaves_taken, packs_taken
-    # Per level: item weights and whether each item is a package.
     cdef uint64_t* item_w = <uint64_t*>malloc(max_length * cap * sizeof(uint64_t))
     cdef uint8_t* is_pack = <uint8_t*>malloc(max_length * cap)
     cdef Py_ssize_t* sizes = <Py_ssize_t*>malloc(max_length * sizeof(Py_ssize_t))
     cdef uint64_t* prev
     cdef uint64_t* cur
-    cdef uint64_t pw
+    cdef uint64_t pw = 0
     if item_w == NULL or is_pack == NULL or sizes == NULL:
         free(item_w); free(is_pack); free(sizes)
-        raise MemoryError()
-    with nogil:
-        for i in range(n):
-            item_w[i] = weights[i]
-            is_pack[i] = 0
-            lengths[i] = 0
-        sizes[0] = n
-        for level in range(1, max_length):
-            prev = item_w + (level - 1) * cap
-            cur = item_w + level * cap
-            npack = sizes[level - 1] // 2
-            i = 0
-            j = 0
-            count = 0
-            while i < n or j < npack:
-                if j < npack:
-                    pw = prev[2 * j] + prev[2 * j + 1]
-                if j == npack or (i < n and weights[i] <= pw):
-                    cur[count] = weights[i]
-                    is_pack[level * cap + count] = 0
-                    i += 1
-                else:
-                    cur[count] = pw
-                    is_pack[level * cap + count] = 1
-                    j += 1
-                count += 1
-            sizes[level] = count
-        take = 2 * n - 2
-        for level in range(max_length - 1, -1, -1):
-            leaves_taken = 0
-            packs_taken = 0
-            for k in range(take):
-                if is_pack[level * cap + k]:
-                    packs_taken += 1
-                else:
-                    leaves_taken += 1
-            for k in range(leaves_taken):
-                lengths[k] += 1
-            take = 2 * packs_taken
+        return -1
+    for i in range(n):
+        item_w[i] = weights[i]
+        is_pack[i] = 0
+        lengths[i] = 0
+    sizes[0] = n
+    for level in range(1, max_length):
+        prev = item_w + (level - 1) * cap
+        cur = item_w + level * cap
+        npack = sizes[level - 1] // 2
+        i = 0
+        j = 0
+        count = 0
+        while i < n or j < npack:
+            if j < npack:
+                pw = prev[2 * j] + prev[2 * j + 1]
+            if j == npack or (i < n and weights[i] <= pw):
+                cur[count] = weights[i]
+                is_pack[level * cap + count] = 0
+                i += 1
+            else:
+                cur[count] = pw
+                is_pack[level * cap + count] = 1
+                j += 1
+            count += 1
+        sizes[level] = count
+    take = 2 * n - 2
+    for level in range(max_length - 1, -1, -1):
+        leaves_taken = 0
+        packs_taken = 0
+        for k in range(take):
+            if is_pack[level * cap + k]:
+                packs_taken += 1
+            else:
+                leaves_taken += 1
+        for k in range(leaves_taken):
+            lengths[k] += 1
+        take = 2 * packs_taken
     free(item_w); free(is_pack); free(sizes)
+    return 0
+
+
+cdef int limited_code_lengths(const uint64_t* freqs, Py_ssize_t n, int max_length, uint8_t* lengths) noexcept nogil:
+    """Optimal code lengths of at most ``max_length`` (<= 16) bits: the Huffman tree when it
+    fits, else package-merge; a lone symbol gets 1. Returns 0, -1 out of memory, -2 if more
+    symbols are used than ``2**max_length`` codes can name."""
+    cdef Py_ssize_t s, used = 0, k
+    cdef Leaf* leaves
+    cdef uint64_t* weights
+    cdef uint32_t* depths
+    cdef uint32_t deepest = 0
+    cdef int status = 0
+    for s in range(n):
+        lengths[s] = 0
+        if freqs[s]:
+            used += 1
+    if used > (1 << max_length):
+        return -2
+    if used <= 1:
+        for s in range(n):
+            if freqs[s]:
+                lengths[s] = 1
+        return 0
+    leaves = <Leaf*>malloc(used * sizeof(Leaf))
+    weights = <uint64_t*>malloc(used * sizeof(uint64_t))
+    depths = <uint32_t*>malloc(used * sizeof(uint32_t))
+    if leaves == NULL or weights == NULL or depths == NULL:
+        free(leaves); free(weights); free(depths)
+        return -1
+    k = 0
+    for s in range(n):
+        if freqs[s]:
+            leaves[k].weight = freqs[s]
+            leaves[k].symbol = <uint32_t>s
+            k += 1
+    qsort(leaves, used, sizeof(Leaf), compare_leaves)
+    for k in range(used):
+        weights[k] = leaves[k].weight
+    status = huffman_depths(weights, used, depths)
+    if status == 0:
+        for k in range(used):
+            if depths[k] > deepest:
+                deepest = depths[k]
+        if deepest > <uint32_t>max_length:
+            status = package_merge(weights, used, max_length, depths)
+    if status == 0:
+        for k in range(used):
+            lengths[leaves[k].symbol] = <uint8_t>depths[k]
+    free(leaves); free(weights); free(depths)
+    return status
+
+
+def code_lengths(const uint64_t[::1] freqs, int max_length, uint8_t[::1] lengths):
+    """Fill ``lengths`` (same size as ``freqs``) with optimal codes of at most ``max_length`` bits.
+
+    Returns 0, or -2 if more symbols are used than the limit allows.
+    """
+    cdef int status
+    with nogil:
+        status = limited_code_lengths(&freqs[0] if freqs.shape[0] else NULL, freqs.shape[0], max_length,
+                                      &lengths[0] if lengths.shape[0] else NULL)
+    if status == -1:
+        raise MemoryError()
+    return status
 
 
 def canonical_codes(const uint8_t[::1] lengths, uint16_t[::1] codes):
@@ -191,15 +262,6 @@ def canonical_codes(const uint8_t[::1] lengths, uint16_t[::1] codes):
                 next_code[lengths[s]] += 1
             else:
                 codes[s] = 0
-
-
-cdef inline uint32_t reverse_bits(uint32_t code, int n) noexcept nogil:
-    cdef uint32_t r = 0
-    cdef int i
-    for i in range(n):
-        r = (r << 1) | (code & 1)
-        code >>= 1
-    return r
 
 
 def reversed_codes(const uint16_t[::1] codes, const uint8_t[::1] lengths, uint16_t[::1] out):
@@ -285,42 +347,12 @@ def encode_framed(const uint8_t[::1] data, const uint16_t[::1] rcodes, const uin
     return result
 
 
-def build_decode_table(const uint8_t[::1] lengths, const uint16_t[::1] rcodes, int primary_bits,
-                       int max_length, uint32_t[::1] table):
-    """Fill ``table``: ``1 << primary_bits`` primary entries, then subtables of
-    ``1 << (max_length - primary_bits)`` entries for codes longer than ``primary_bits``.
-
-    ``table`` must be zeroed and hold ``table_size(...)`` entries; the lengths must form a
-    valid prefix code (the caller checks). Returns the number of entries used.
-    """
-    cdef Py_ssize_t s, n = lengths.shape[0], k, used
-    cdef uint32_t primary = 1u << primary_bits, sub_bits, prefix, high, step, entry, base
-    cdef int L
-    sub_bits = max_length - primary_bits if max_length > primary_bits else 0
-    used = primary
+def build_decode_table(const uint8_t[::1] lengths, int primary_bits, uint32_t[::1] table):
+    """Fill ``table`` for ``lengths`` (see prefix_codes.pxd); returns the entries used, or a
+    negative ``TABLE_*`` code for over-subscribed, incomplete or too-large codes."""
+    cdef int used
     with nogil:
-        for s in range(n):
-            L = lengths[s]
-            if L == 0:
-                continue
-            entry = (<uint32_t>s << 16) | <uint32_t>L
-            if L <= primary_bits:
-                k = rcodes[s]
-                while k < primary:
-                    table[k] = entry
-                    k += 1u << L
-            else:
-                prefix = rcodes[s] & (primary - 1)
-                if table[prefix] == 0:
-                    table[prefix] = (<uint32_t>used << 16) | SUBTABLE | sub_bits
-                    used += 1u << sub_bits
-                base = table[prefix] >> 16
-                high = rcodes[s] >> primary_bits
-                step = 1u << (L - primary_bits)
-                k = high
-                while k < (1u << sub_bits):
-                    table[base + k] = entry
-                    k += step
+        used = build_table(&lengths[0], lengths.shape[0], primary_bits, &table[0], table.shape[0], True)
     return used
 
 
@@ -331,7 +363,6 @@ cdef int unpack_codes(const uint8_t* src, Py_ssize_t srclen, const uint32_t* tab
     cdef uint32_t nbits = 0, entry, L
     cdef Py_ssize_t pos = 0, i = 0
     cdef int64_t phantom = 0  # zero bits supplied past the end of the input
-    cdef uint64_t pmask = (1u << primary_bits) - 1
     cdef int k
     while i < count:
         if pos + 8 <= srclen:
@@ -353,9 +384,7 @@ cdef int unpack_codes(const uint8_t* src, Py_ssize_t srclen, const uint32_t* tab
         for k in range(3):
             if i >= count:
                 break
-            entry = table[buf & pmask]
-            if entry & SUBTABLE:
-                entry = table[(entry >> 16) + ((buf >> primary_bits) & ((1u << (entry & 0xFF)) - 1))]
+            entry = lookup(table, buf, primary_bits)
             L = entry & 0xFF
             if L == 0:
                 bits_read[0] = pos * 8 + phantom - nbits

@@ -1,0 +1,254 @@
+"""Streaming DEFLATE in bounded memory: :class:`Compressor`, :class:`Decompressor` and :func:`open`.
+
+The compressor hands the native Deflater segments of ``SEGMENT`` new bytes together with the
+32 KiB before them; the decompressor keeps the last 32 KiB of output as the window matches
+reach into. Memory stays near ``SEGMENT`` plus a few windows, whatever the stream's length.
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import os
+import sys
+
+from ._native.inflate import STATUS_DONE, STATUS_NEED_INPUT, Inflater
+from .deflate import (
+    FORMATS, _another_member, _check_format, _check_trailer, _limit, _raise_inflate_error, _read_header,
+    _update_checksum, compressed_bound, header, new_deflater,
+)
+from .errors import FormatError, OutputLimitError
+from .framing import Input, sniff_format
+
+__all__ = ["Compressor", "Decompressor", "open"]
+
+WINDOW = 32768
+SEGMENT = 1 << 20        # new input per native call when compressing
+OUTPUT_CHUNK = 1 << 18   # output produced per native call when decompressing
+
+
+class Compressor:
+    """Compress a stream piece by piece, like ``zlib.compressobj``: :meth:`compress` returns
+    what is ready, :meth:`flush` the rest with the trailer."""
+
+    def __init__(self, level: int = 6, *, format: str = "zlib", mtime=None, filename=None):
+        _check_format(format)
+        self._deflater = new_deflater(level)
+        self._format = format
+        self._header = header(format, level, mtime, filename)
+        self._history = b""
+        self._pending = bytearray()
+        self._checksum = _update_checksum(format, b"", 0 if format == "gzip" else 1)
+        self._size = 0
+        self._done = False
+
+    def _run(self, new: bytes, final: bool) -> bytes:
+        segment = self._history + new
+        out = bytearray(compressed_bound(len(new)))
+        written = self._deflater.compress(segment, len(self._history), final, out)
+        assert written >= 0, "compressed_bound was too small"
+        self._history = segment[-WINDOW:]
+        del out[written:]
+        prefix, self._header = self._header, b""
+        return prefix + bytes(out)
+
+    def compress(self, data) -> bytes:
+        if self._done:
+            raise ValueError("compress() after flush()")
+        view = memoryview(data).cast("B")
+        self._checksum = _update_checksum(self._format, view, self._checksum)
+        self._size += len(view)
+        self._pending += view
+        parts = []
+        while len(self._pending) >= SEGMENT:
+            new = bytes(self._pending[:SEGMENT])
+            del self._pending[:SEGMENT]
+            parts.append(self._run(new, False))
+        return b"".join(parts)
+
+    def flush(self) -> bytes:
+        """The rest of the stream, with its trailer; the compressor is finished afterwards."""
+        if self._done:
+            return b""
+        body = self._run(bytes(self._pending), True)
+        self._pending.clear()
+        self._done = True
+        if self._format == "zlib":
+            return body + self._checksum.to_bytes(4, "big")
+        if self._format == "gzip":
+            return body + self._checksum.to_bytes(4, "little") + (self._size & 0xFFFFFFFF).to_bytes(4, "little")
+        return body
+
+
+class Decompressor:
+    """Decompress a zlib, gzip or raw stream read from a file object, chunk by chunk.
+
+    ``chunks()`` yields the output in pieces of at most ``OUTPUT_CHUNK`` bytes, raising the
+    same errors as :func:`fastzip.deflate.decompress`.
+    """
+
+    def __init__(self, fileobj, *, format: str = "auto", max_output_size: int | None = None):
+        _check_format(format, FORMATS + ("auto",))
+        self._src = Input(fileobj=fileobj)
+        self._format = format
+        self._limit = _limit(max_output_size)
+        self._max_output_size = max_output_size
+
+    def chunks(self):
+        src = self._src
+        fmt = sniff_format(src.peek(2)) if self._format == "auto" else self._format
+        total = 0
+        while True:
+            _read_header(src, fmt)
+            inflater = Inflater()
+            window = bytearray(WINDOW + OUTPUT_CHUNK)
+            pos = 0
+            checksum = _update_checksum(fmt, b"", 0 if fmt == "gzip" else 1)
+            size = 0
+            while True:
+                if not src.available() and not src.eof:
+                    src.fill()
+                start = pos
+                status, used, pos = inflater.inflate(src.available(), src.eof, window, pos)
+                src.consume(used)
+                if pos > start:
+                    piece = bytes(window[start:pos])
+                    total += len(piece)
+                    if total > self._limit:
+                        raise OutputLimitError(f"decompressed data exceeds max_output_size={self._max_output_size}")
+                    checksum = _update_checksum(fmt, piece, checksum)
+                    size += len(piece)
+                    yield piece
+                if status == STATUS_DONE:
+                    break
+                if status == STATUS_NEED_INPUT:
+                    src.fill()
+                elif status < 0:
+                    _raise_inflate_error(status)
+                if pos > WINDOW and len(window) - pos < 258:
+                    # Slide: keep the last 32 KiB as the history of what comes next.
+                    window[:WINDOW] = window[pos - WINDOW:pos]
+                    pos = WINDOW
+            _check_trailer(src, fmt, checksum, size)
+            if not _another_member(src, fmt):
+                return
+
+
+class _Reader(io.RawIOBase):
+    def __init__(self, fileobj, format, max_output_size):
+        self._chunks = Decompressor(fileobj, format=format, max_output_size=max_output_size).chunks()
+        self._pending = memoryview(b"")
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        while not self._pending:
+            piece = next(self._chunks, None)
+            if piece is None:
+                return 0
+            self._pending = memoryview(piece)
+        n = min(len(b), len(self._pending))
+        b[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+class DeflateFile(io.BufferedIOBase):
+    """A gzip (or zlib/raw) file opened by :func:`open`: read or write, never both."""
+
+    def __init__(self, fileobj, mode: str, *, owns: bool, level=6, format="gzip", max_output_size=None,
+                 mtime=None, filename=None):
+        self._file = fileobj
+        self._owns = owns
+        self.mode = mode
+        if mode == "rb":
+            self._reader = io.BufferedReader(_Reader(fileobj, format, max_output_size), 1 << 16)
+            self._compressor = None
+        else:
+            self._reader = None
+            self._compressor = Compressor(level, format=format, mtime=mtime, filename=filename)
+
+    def readable(self):
+        return self._reader is not None
+
+    def writable(self):
+        return self._compressor is not None
+
+    def read(self, size=-1):
+        self._check("read")
+        return self._reader.read(size)
+
+    def read1(self, size=-1):
+        self._check("read")
+        return self._reader.read1(size)
+
+    def readinto(self, b):
+        self._check("read")
+        return self._reader.readinto(b)
+
+    def peek(self, n=0):
+        self._check("read")
+        return self._reader.peek(n)
+
+    def readline(self, size=-1):
+        self._check("read")
+        return self._reader.readline(size)
+
+    def write(self, data):
+        if self._compressor is None:
+            raise io.UnsupportedOperation("not writable")
+        if self.closed:
+            raise ValueError("write to closed file")
+        view = memoryview(data).cast("B")
+        out = self._compressor.compress(view)
+        if out:
+            self._file.write(out)
+        return len(view)
+
+    def _check(self, what):
+        if self._reader is None:
+            raise io.UnsupportedOperation(f"not {what}able")
+        if self.closed:
+            raise ValueError(f"{what} from closed file")
+
+    def close(self):
+        if self.closed:
+            return
+        try:
+            if self._compressor is not None:
+                self._file.write(self._compressor.flush())
+        finally:
+            if self._owns:
+                self._file.close()
+            super().close()
+
+
+def open(file, mode: str = "rb", level: int = 6, *, format: str = "gzip", max_output_size: int | None = None,
+         encoding=None, errors=None, newline=None, mtime=None):
+    """Open a gzip file (or zlib/raw with ``format``) like :func:`gzip.open`.
+
+    ``file`` is a path or a binary file object. Modes: ``rb``/``r``, ``wb``/``w``, ``ab``/``a``
+    (appends a member), ``xb``/``x``; add ``t`` for text (``encoding``, ``errors``, ``newline``
+    as for :func:`io.TextIOWrapper`). Reading raises the errors :func:`decompress` raises.
+    """
+    text = "t" in mode
+    kind = mode.replace("t", "").replace("b", "")
+    if kind not in ("r", "w", "a", "x") or ("t" in mode and "b" in mode):
+        raise ValueError(f"invalid mode {mode!r}")
+    if not text and (encoding is not None or errors is not None or newline is not None):
+        raise ValueError("encoding, errors and newline are for text mode only")
+    if isinstance(file, (str, bytes, os.PathLike)):
+        fileobj, owns, name = builtins.open(file, kind + "b"), True, os.fspath(file)
+        if isinstance(name, bytes):
+            name = os.fsdecode(name)
+        filename = os.path.basename(name[:-3] if name.endswith(".gz") else name)
+    elif hasattr(file, "read") or hasattr(file, "write"):
+        fileobj, owns, filename = file, False, None
+    else:
+        raise TypeError("file must be a path or a file object")
+    binary = DeflateFile(fileobj, "rb" if kind == "r" else "wb", owns=owns, level=level, format=format,
+                         max_output_size=max_output_size, mtime=mtime, filename=filename)
+    if text:
+        return io.TextIOWrapper(binary, encoding=encoding, errors=errors, newline=newline)
+    return binary

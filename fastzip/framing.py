@@ -1,0 +1,162 @@
+"""zlib (RFC 1950) and gzip (RFC 1952) headers and trailers around a DEFLATE stream.
+
+Writers build the bytes; readers take a :class:`Input` (bytes in memory or a file read in
+chunks) and raise :class:`~fastzip.errors.FormatError` (``ChecksumError`` for the gzip
+header CRC, ``UnsupportedError`` for a zlib preset dictionary) naming what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import time
+import zlib
+
+from .errors import ChecksumError, FormatError, UnsupportedError
+
+__all__ = ["Input", "zlib_header", "gzip_header", "read_zlib_header", "read_gzip_header", "sniff_format"]
+
+GZIP_MAGIC = b"\x1f\x8b"
+_FTEXT, _FHCRC, _FEXTRA, _FNAME, _FCOMMENT = 1, 2, 4, 8, 16
+_MAX_GZIP_FIELD = 1 << 16  # longest FNAME/FCOMMENT accepted, so a hostile header cannot grow without bound
+
+
+class Input:
+    """Unconsumed input: all of it (``data``) or a file read ``chunk`` bytes at a time."""
+
+    def __init__(self, data=None, fileobj=None, chunk: int = 1 << 18):
+        self.buf = memoryview(data).cast("B") if data is not None else memoryview(b"")
+        self.off = 0
+        self.file = fileobj
+        self.chunk = chunk
+        self.eof = fileobj is None
+
+    def available(self) -> memoryview:
+        return self.buf[self.off:]
+
+    def consume(self, n: int) -> None:
+        self.off += n
+
+    def fill(self) -> bool:
+        """Read more input; False at the end of the file."""
+        if self.eof:
+            return False
+        more = self.file.read(self.chunk)
+        if not more:
+            self.eof = True
+            return False
+        self.buf = memoryview(bytes(self.buf[self.off:]) + more)
+        self.off = 0
+        return True
+
+    def peek(self, n: int) -> bytes:
+        """Up to ``n`` bytes without consuming them (fewer only at the end of the input)."""
+        while len(self.buf) - self.off < n and self.fill():
+            pass
+        return bytes(self.buf[self.off:self.off + n])
+
+    def take(self, n: int, what: str) -> bytes:
+        got = self.peek(n)
+        if len(got) < n:
+            raise FormatError(f"{what} truncated: {len(got)} of {n} bytes")
+        self.off += n
+        return got
+
+    def take_zero_terminated(self, what: str) -> bytes:
+        out = bytearray()
+        while True:
+            view = self.available()
+            end = bytes(view[:_MAX_GZIP_FIELD]).find(b"\0")
+            if end >= 0:
+                out += view[:end]
+                self.consume(end + 1)
+                return bytes(out)
+            out += view
+            self.consume(len(view))
+            if len(out) > _MAX_GZIP_FIELD:
+                raise FormatError(f"{what} longer than {_MAX_GZIP_FIELD} bytes")
+            if not self.fill():
+                raise FormatError(f"{what} truncated: no terminating zero byte")
+
+    def at_end(self) -> bool:
+        return not self.peek(1)
+
+
+# -- zlib ---------------------------------------------------------------------------------
+
+def zlib_header(level: int) -> bytes:
+    """CMF/FLG for a 32 KiB window, with FLEVEL as zlib sets it for ``level``."""
+    flevel = 0 if level < 2 else 1 if level < 6 else 2 if level == 6 else 3
+    cmf = 0x78
+    flg = flevel << 6
+    flg |= 31 - ((cmf << 8) | flg) % 31
+    return bytes([cmf, flg])
+
+
+def read_zlib_header(src: Input) -> None:
+    cmf, flg = src.take(2, "zlib header")
+    if cmf & 0x0F != 8:
+        raise FormatError(f"zlib header: compression method {cmf & 0x0F} is not DEFLATE (8)")
+    if cmf >> 4 > 7:
+        raise FormatError(f"zlib header: window size 2**{(cmf >> 4) + 8} exceeds 32 KiB")
+    if ((cmf << 8) | flg) % 31:
+        raise FormatError("zlib header check bits (FCHECK) are wrong: not a zlib stream")
+    if flg & 0x20:
+        raise UnsupportedError("zlib stream needs a preset dictionary (FDICT), which fastzip does not support")
+
+
+# -- gzip ---------------------------------------------------------------------------------
+
+def gzip_header(level: int, *, mtime: float | None = None, filename: str | bytes | None = None) -> bytes:
+    """A gzip member header: FNAME when ``filename`` is given, MTIME now unless ``mtime`` is set."""
+    flags = 0
+    name = b""
+    if filename:
+        if isinstance(filename, str):
+            filename = os.path.basename(filename).encode("latin-1", "replace")
+        name = filename.replace(b"\0", b"") + b"\0"
+        flags |= _FNAME
+        if name == b"\0":
+            name, flags = b"", 0
+    if mtime is None:
+        mtime = time.time()
+    xfl = 2 if level >= 9 else 4 if level == 1 else 0
+    return struct.pack("<2sBBIBB", GZIP_MAGIC, 8, flags, int(mtime) & 0xFFFFFFFF, xfl, 255) + name
+
+
+def read_gzip_header(src: Input) -> dict:
+    """Read one member header; returns its fields (mtime, filename, comment, extra)."""
+    fixed = src.take(10, "gzip header")
+    magic, method, flags, mtime, _xfl, _os = struct.unpack("<2sBBIBB", fixed)
+    if magic != GZIP_MAGIC:
+        raise FormatError("not a gzip file (bad magic)")
+    if method != 8:
+        raise FormatError(f"gzip header: compression method {method} is not DEFLATE (8)")
+    if flags & 0xE0:
+        raise FormatError(f"gzip header: reserved flag bits set ({flags:#04x})")
+    header = bytearray(fixed)
+    info = {"mtime": mtime, "filename": None, "comment": None, "extra": None}
+    if flags & _FEXTRA:
+        xlen_raw = src.take(2, "gzip FEXTRA length")
+        info["extra"] = src.take(struct.unpack("<H", xlen_raw)[0], "gzip FEXTRA field")
+        header += xlen_raw + info["extra"]
+    if flags & _FNAME:
+        info["filename"] = src.take_zero_terminated("gzip FNAME")
+        header += info["filename"] + b"\0"
+    if flags & _FCOMMENT:
+        info["comment"] = src.take_zero_terminated("gzip FCOMMENT")
+        header += info["comment"] + b"\0"
+    if flags & _FHCRC:
+        stored, = struct.unpack("<H", src.take(2, "gzip header CRC"))
+        if stored != zlib.crc32(header) & 0xFFFF:
+            raise ChecksumError("gzip header CRC (FHCRC) does not match the header")
+    return info
+
+
+def sniff_format(head: bytes) -> str:
+    """"gzip", "zlib" or "raw" from a stream's first two bytes."""
+    if head[:2] == GZIP_MAGIC:
+        return "gzip"
+    if len(head) >= 2 and head[0] & 0x0F == 8 and head[0] >> 4 <= 7 and ((head[0] << 8) | head[1]) % 31 == 0:
+        return "zlib"
+    return "raw"
