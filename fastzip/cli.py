@@ -1,6 +1,8 @@
 """The ``fastzip`` command: argument parsing and files around the public API.
 
     fastzip tour                              every codec beside its peers on sample data
+    fastzip compress [-1..-9] [-c] [-k] [-f] [FILE...]     gzip files like gzip (stdin when no FILE)
+    fastzip decompress [-c] [-k] [-f] [-t] [FILE.gz...]
     fastzip huffman compress IN OUT           fastzip's Huffman stream ("-" for stdin/stdout)
     fastzip huffman decompress IN OUT [--max-output-size N]
 """
@@ -8,6 +10,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 
 from . import __version__
@@ -42,6 +46,115 @@ def _cmd_huffman(args) -> int:
     return 0
 
 
+_CHUNK = 1 << 20
+
+
+def _copy(src, dst) -> None:
+    while chunk := src.read(_CHUNK):
+        dst.write(chunk)
+
+
+def _cmd_gzip(args) -> int:
+    """gzip's behaviour: FILE -> FILE.gz (and back), the input removed unless -k, -c to stdout."""
+    from . import deflate
+
+    files = args.files or ["-"]
+    status = 0
+    for name in files:
+        try:
+            if args.command == "compress":
+                _gzip_one(deflate, name, args)
+            else:
+                _gunzip_one(deflate, name, args)
+        except (FastzipError, OSError) as exc:
+            print(f"fastzip: {name}: {exc}", file=sys.stderr)
+            status = 1
+    return status
+
+
+def _gzip_one(deflate, name, args) -> None:
+    if name == "-":
+        with deflate.open(sys.stdout.buffer, "wb", level=args.level, mtime=0) as out:
+            _copy(sys.stdin.buffer, out)
+        return
+    if name.endswith(".gz"):
+        raise FastzipError("already has the .gz suffix")
+    target = name + ".gz"
+    if not args.stdout and os.path.exists(target) and not args.force:
+        raise FastzipError(f"{target} already exists (use -f to overwrite)")
+    with open(name, "rb") as src:
+        mtime = os.stat(src.fileno()).st_mtime
+        raw = sys.stdout.buffer if args.stdout else open(target, "wb")
+        try:
+            with deflate.open(raw, "wb", level=args.level, mtime=mtime, filename=os.path.basename(name)) as out:
+                _copy(src, out)
+        except BaseException:
+            if not args.stdout:
+                raw.close()
+                os.unlink(target)
+            raise
+        if not args.stdout:
+            raw.close()
+    if not args.stdout:
+        shutil.copystat(name, target)
+        if not args.keep:
+            os.unlink(name)
+
+
+def _gunzip_one(deflate, name, args) -> None:
+    limit = args.max_output_size
+    if name == "-":
+        with deflate.open(sys.stdin.buffer, "rb", max_output_size=limit) as src:
+            if args.test:
+                while src.read(_CHUNK):
+                    pass
+            else:
+                _copy(src, sys.stdout.buffer)
+        return
+    if args.test:
+        with deflate.open(name, "rb", max_output_size=limit) as src:
+            while src.read(_CHUNK):
+                pass
+        return
+    if not name.endswith(".gz"):
+        raise FastzipError("unknown suffix (expected .gz)")
+    target = name[:-3]
+    if args.stdout:
+        with deflate.open(name, "rb", max_output_size=limit) as src:
+            _copy(src, sys.stdout.buffer)
+        return
+    if os.path.exists(target) and not args.force:
+        raise FastzipError(f"{target} already exists (use -f to overwrite)")
+    try:
+        with deflate.open(name, "rb", max_output_size=limit) as src, open(target, "wb") as dst:
+            _copy(src, dst)
+    except BaseException:
+        if os.path.exists(target):
+            os.unlink(target)
+        raise
+    shutil.copystat(name, target)
+    if not args.keep:
+        os.unlink(name)
+
+
+def _add_gzip_parser(sub, name, help_text):
+    p = sub.add_parser(name, help=help_text)
+    p.add_argument("files", nargs="*", metavar="FILE", help="files to process (stdin/stdout when none or -)")
+    p.add_argument("-c", "--stdout", action="store_true", help="write to standard output, keep the input")
+    p.add_argument("-k", "--keep", action="store_true", help="keep the input file")
+    p.add_argument("-f", "--force", action="store_true", help="overwrite existing output files")
+    if name == "compress":
+        for level in range(10):
+            p.add_argument(f"-{level}", dest="level", action="store_const", const=level,
+                           help=argparse.SUPPRESS if 1 < level < 9 else
+                           {0: "store only", 1: "fastest", 9: "smallest"}.get(level))
+        p.set_defaults(level=6)
+    else:
+        p.add_argument("-t", "--test", action="store_true", help="test integrity, write nothing")
+        p.add_argument("--max-output-size", type=int, default=None, help="refuse to produce more than N bytes")
+    p.set_defaults(func=_cmd_gzip)
+
+
 def _cmd_tour(args) -> int:
     from . import tour
 
@@ -63,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     tour.add_argument("--size", type=int, default=1 << 20, help="bytes of each corpus (default 1 MiB)")
     tour.add_argument("--repeat", type=int, default=5, help="timed runs per measurement (best is kept)")
     tour.set_defaults(func=_cmd_tour)
+
+    _add_gzip_parser(sub, "compress", "gzip files (DEFLATE levels 0-9), like gzip")
+    _add_gzip_parser(sub, "decompress", "gunzip files, like gzip -d")
 
     huff = sub.add_parser("huffman", help="canonical Huffman byte codec")
     huff.add_argument("action", choices=["compress", "decompress"])

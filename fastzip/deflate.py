@@ -55,7 +55,7 @@ def _check_format(format: str, allowed=FORMATS) -> None:
 def new_deflater(level: int) -> Deflater:
     if level not in LEVELS:
         raise ValueError(f"level must be 0..9, not {level!r}")
-    return Deflater(level, *LEVELS[level])
+    return Deflater(level, *LEVELS[level], True)
 
 
 def compressed_bound(size: int, segments: int = 1) -> int:

@@ -225,12 +225,14 @@ class DeflateFile(io.BufferedIOBase):
 
 
 def open(file, mode: str = "rb", level: int = 6, *, format: str = "gzip", max_output_size: int | None = None,
-         encoding=None, errors=None, newline=None, mtime=None):
+         encoding=None, errors=None, newline=None, mtime=None, filename=None):
     """Open a gzip file (or zlib/raw with ``format``) like :func:`gzip.open`.
 
     ``file`` is a path or a binary file object. Modes: ``rb``/``r``, ``wb``/``w``, ``ab``/``a``
     (appends a member), ``xb``/``x``; add ``t`` for text (``encoding``, ``errors``, ``newline``
     as for :func:`io.TextIOWrapper`). Reading raises the errors :func:`decompress` raises.
+    Writing puts ``filename`` (default: a path's name without ``.gz``) and ``mtime``
+    (default: now) in the gzip header.
     """
     text = "t" in mode
     kind = mode.replace("t", "").replace("b", "")
@@ -242,9 +244,10 @@ def open(file, mode: str = "rb", level: int = 6, *, format: str = "gzip", max_ou
         fileobj, owns, name = builtins.open(file, kind + "b"), True, os.fspath(file)
         if isinstance(name, bytes):
             name = os.fsdecode(name)
-        filename = os.path.basename(name[:-3] if name.endswith(".gz") else name)
+        if filename is None:
+            filename = os.path.basename(name[:-3] if name.endswith(".gz") else name)
     elif hasattr(file, "read") or hasattr(file, "write"):
-        fileobj, owns, filename = file, False, None
+        fileobj, owns = file, False
     else:
         raise TypeError("file must be a path or a file object")
     binary = DeflateFile(fileobj, "rb" if kind == "r" else "wb", owns=owns, level=level, format=format,

@@ -82,3 +82,30 @@ def test_tour_rows_are_measured():
     names = [r.codec for r in rows]
     assert names[0] == "fastzip huffman (native)" and "zlib Z_HUFFMAN_ONLY" in names
     assert all(r.ratio > 1.3 and r.compress_mbps > 0 and r.decompress_mbps > 0 for r in rows)
+
+
+def test_cli_gzip_like_commands(tmp_path, capsys):
+    import gzip
+
+    src = tmp_path / "notes.txt"
+    payload = data.stdlib_text(50_000)
+    src.write_bytes(payload)
+    assert cli.main(["compress", "-9", str(src)]) == 0
+    packed = tmp_path / "notes.txt.gz"
+    assert not src.exists() and gzip.decompress(packed.read_bytes()) == payload
+    assert packed.read_bytes()[10:20] == b"notes.txt\0"
+    assert cli.main(["decompress", "-t", str(packed)]) == 0
+    assert cli.main(["decompress", "-k", str(packed)]) == 0
+    assert src.read_bytes() == payload and packed.exists()
+    assert cli.main(["decompress", str(packed)]) == 1  # notes.txt exists: refuse without -f
+    assert "already exists" in capsys.readouterr().err
+    assert cli.main(["decompress", "-f", str(packed)]) == 0 and not packed.exists()
+    bad = tmp_path / "bad.gz"
+    bad.write_bytes(b"\x1f\x8b" + b"\0" * 30)
+    assert cli.main(["decompress", "-t", str(bad)]) == 1
+    out = subprocess.run([sys.executable, "-m", "fastzip", "compress", "-1"], input=payload,
+                         capture_output=True, check=True).stdout
+    assert gzip.decompress(out) == payload
+    back = subprocess.run([sys.executable, "-m", "fastzip", "decompress"], input=out,
+                          capture_output=True, check=True).stdout
+    assert back == payload

@@ -67,6 +67,10 @@ def histogram(const uint8_t[::1] data, uint64_t[::1] counts):
             counts[i] += c[0][i] + c[1][i] + c[2][i] + c[3][i]
 
 
+cdef enum:
+    SMALL_ALPHABET = 320
+
+
 cdef struct Leaf:
     uint64_t weight
     uint32_t symbol
@@ -89,12 +93,19 @@ cdef int huffman_depths(const uint64_t* weights, Py_ssize_t n, uint32_t* depths)
     """
     cdef Py_ssize_t leaf = 0, node = 0, made, k, pick
     cdef Py_ssize_t[2] child
-    cdef uint64_t* w = <uint64_t*>malloc(n * sizeof(uint64_t))
-    cdef Py_ssize_t* parent = <Py_ssize_t*>malloc(2 * n * sizeof(Py_ssize_t))
-    cdef uint32_t* depth = <uint32_t*>malloc(2 * n * sizeof(uint32_t))
-    if w == NULL or parent == NULL or depth == NULL:
-        free(w); free(parent); free(depth)
-        return -1
+    cdef uint64_t[SMALL_ALPHABET] small_w
+    cdef Py_ssize_t[2 * SMALL_ALPHABET] small_parent
+    cdef uint32_t[2 * SMALL_ALPHABET] small_depth
+    cdef uint64_t* w = small_w
+    cdef Py_ssize_t* parent = small_parent
+    cdef uint32_t* depth = small_depth
+    if n > SMALL_ALPHABET:
+        w = <uint64_t*>malloc(n * sizeof(uint64_t))
+        parent = <Py_ssize_t*>malloc(2 * n * sizeof(Py_ssize_t))
+        depth = <uint32_t*>malloc(2 * n * sizeof(uint32_t))
+        if w == NULL or parent == NULL or depth == NULL:
+            free(w); free(parent); free(depth)
+            return -1
     # Node ids: leaves 0..n-1, internal nodes n..2n-2 in creation order.
     for made in range(n - 1):
         for k in range(2):
@@ -114,7 +125,8 @@ cdef int huffman_depths(const uint64_t* weights, Py_ssize_t n, uint32_t* depths)
         depth[k] = depth[parent[k]] + 1
     for k in range(n):
         depths[k] = depth[k]
-    free(w); free(parent); free(depth)
+    if n > SMALL_ALPHABET:
+        free(w); free(parent); free(depth)
     return 0
 
 
@@ -187,6 +199,9 @@ cdef int limited_code_lengths(const uint64_t* freqs, Py_ssize_t n, int max_lengt
     cdef uint32_t* depths
     cdef uint32_t deepest = 0
     cdef int status = 0
+    cdef Leaf[SMALL_ALPHABET] small_leaves
+    cdef uint64_t[SMALL_ALPHABET] small_weights
+    cdef uint32_t[SMALL_ALPHABET] small_depths
     for s in range(n):
         lengths[s] = 0
         if freqs[s]:
@@ -198,12 +213,17 @@ cdef int limited_code_lengths(const uint64_t* freqs, Py_ssize_t n, int max_lengt
             if freqs[s]:
                 lengths[s] = 1
         return 0
-    leaves = <Leaf*>malloc(used * sizeof(Leaf))
-    weights = <uint64_t*>malloc(used * sizeof(uint64_t))
-    depths = <uint32_t*>malloc(used * sizeof(uint32_t))
-    if leaves == NULL or weights == NULL or depths == NULL:
-        free(leaves); free(weights); free(depths)
-        return -1
+    if used <= SMALL_ALPHABET:  # DEFLATE's and JPEG's alphabets: no allocation per call
+        leaves = small_leaves
+        weights = small_weights
+        depths = small_depths
+    else:
+        leaves = <Leaf*>malloc(used * sizeof(Leaf))
+        weights = <uint64_t*>malloc(used * sizeof(uint64_t))
+        depths = <uint32_t*>malloc(used * sizeof(uint32_t))
+        if leaves == NULL or weights == NULL or depths == NULL:
+            free(leaves); free(weights); free(depths)
+            return -1
     k = 0
     for s in range(n):
         if freqs[s]:
@@ -223,7 +243,8 @@ cdef int limited_code_lengths(const uint64_t* freqs, Py_ssize_t n, int max_lengt
     if status == 0:
         for k in range(used):
             lengths[leaves[k].symbol] = <uint8_t>depths[k]
-    free(leaves); free(weights); free(depths)
+    if used > SMALL_ALPHABET:
+        free(leaves); free(weights); free(depths)
     return status
 
 

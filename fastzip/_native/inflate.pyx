@@ -129,7 +129,10 @@ cdef inline bint overran(Bits* b) noexcept nogil:
 
 
 cdef inline void normalize(Bits* b) noexcept nogil:
-    """Give whole unread bytes back to the input, so that ``pos`` is where reading resumes."""
+    """Give whole unread bytes back to the input, so that ``pos`` is where reading resumes.
+
+    Only for a state that has not overrun: every step checks ``overran`` before it commits.
+    """
     cdef uint32_t real_bytes = (b.nbits >> 3) - b.phantom
     b.pos -= real_bytes
     b.nbits &= 7
@@ -256,6 +259,9 @@ cdef class Inflater:
                     self.stored_left = length
                     self.mode = MODE_STORED
                 elif btype == 1:
+                    if overran(&self.bits):
+                        out_pos[0] = pos
+                        return self._stop(&saved, final_input)
                     self._load_fixed()
                     self.mode = MODE_HUFFMAN
                 elif btype == 2:
@@ -400,8 +406,8 @@ cdef class Inflater:
         # all 32 (codes 30 and 31 are then caught as invalid symbols, as RFC 1951 says).
         lengths[318] = 5
         lengths[319] = 5
-        self.lit_bits = LITLEN_BITS
-        self.dist_bits = 5
+        self.lit_bits = table_primary_bits(lengths, 288, LITLEN_BITS)
+        self.dist_bits = table_primary_bits(lengths + 288, 32, 5)
         build_table(lengths, 288, LITLEN_BITS, self.lit_table, LITLEN_TABLE, True)
         build_table(lengths + 288, 32, 5, self.dist_table, DIST_TABLE, True)
         self.fixed_loaded = True

@@ -1,0 +1,30 @@
+# cython: language_level=3
+from libc.stdint cimport uint8_t, uint16_t, uint64_t
+
+from .bitwriter cimport BitWriter
+
+cdef enum:
+    BLOCK_STORED = 0
+    BLOCK_FIXED = 1
+    BLOCK_DYNAMIC = 2
+
+cdef struct BlockPlan:
+    uint64_t[286] lit_freq
+    uint64_t[30] dist_freq
+    uint64_t extra_bits          # length and distance extra bits
+    uint64_t nbytes              # input bytes the block covers
+    uint8_t[316] lengths         # hlit literal/length lengths, then hdist distance lengths
+    int hlit, hdist, hclen, nrle
+    uint8_t[316] rle_sym         # the lengths run-length coded with symbols 0-18 ...
+    uint8_t[316] rle_extra       # ... and their extra-bit values
+    uint8_t[19] cl_len
+    uint64_t[3] bits             # cost in bits of each block type
+    int kind                     # the cheapest type
+
+cdef void count_tokens(BlockPlan* plan, const uint16_t* tok_len, const uint16_t* tok_val,
+                       Py_ssize_t t0, Py_ssize_t t1, uint64_t nbytes) noexcept nogil
+cdef void merge_counts(BlockPlan* out, const BlockPlan* a, const BlockPlan* b) noexcept nogil
+cdef uint64_t plan_block(BlockPlan* plan) noexcept nogil
+cdef void write_block(const BlockPlan* plan, const uint16_t* tok_len, const uint16_t* tok_val,
+                      Py_ssize_t t0, Py_ssize_t t1, const uint8_t* data, bint final, BitWriter* w) noexcept nogil
+cdef void write_stored(const uint8_t* data, Py_ssize_t size, bint final, BitWriter* w) noexcept nogil

@@ -1,0 +1,278 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""DEFLATE blocks: cost every block type exactly, write the cheapest.
+
+A block is a run of tokens: ``tok_len[t] == 0`` for the literal ``tok_val[t]``, else a
+match of length ``tok_len[t]`` at distance ``tok_val[t]``. :func:`plan_block` builds the
+block's optimal length-limited Huffman codes (15 bits; 7 for the code-length code), run-
+length codes the code lengths with symbols 16/17/18, and counts the bits a dynamic, a
+fixed and a stored block would take, so the caller can also compare splitting a run of
+tokens against keeping it whole.
+"""
+
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+from libc.string cimport memcpy, memset
+
+from .bitwriter cimport BitWriter, align_to_byte, flush_whole_bytes, put_bits
+from .huffman cimport limited_code_lengths
+from .prefix_codes cimport reverse_bits
+
+cdef uint8_t[19] CODELEN_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
+cdef uint8_t[19] CODELEN_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 7]
+cdef uint16_t[29] LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
+                                 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]
+cdef uint8_t[29] LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
+                                 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
+cdef uint16_t[30] DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193,
+                               257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
+                               8193, 12289, 16385, 24577]
+cdef uint8_t[30] DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
+                               7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
+
+# length (3..258) -> length symbol index 0..28; distance -> symbol through zlib's split table
+cdef uint8_t[259] LENGTH_SYMBOL
+cdef uint8_t[512] DIST_SYMBOL
+# RFC 1951 §3.2.6 fixed code: 288 literal/length lengths, then 32 distance lengths, and codes
+cdef uint8_t[320] FIXED_LENGTHS
+cdef uint16_t[320] FIXED_CODES
+
+
+cdef void reversed_canonical(const uint8_t* lengths, int n, uint16_t* codes) noexcept nogil:
+    """Canonical codes (RFC 1951 §3.2.2), bit-reversed for the LSB-first writer."""
+    cdef uint32_t[17] count
+    cdef uint32_t[17] next_code
+    cdef uint32_t code = 0
+    cdef int s, bits
+    memset(count, 0, sizeof(count))
+    for s in range(n):
+        count[lengths[s]] += 1
+    count[0] = 0
+    for bits in range(1, 16):
+        code = (code + count[bits - 1]) << 1
+        next_code[bits] = code
+    for s in range(n):
+        if lengths[s]:
+            codes[s] = <uint16_t>reverse_bits(next_code[lengths[s]], lengths[s])
+            next_code[lengths[s]] += 1
+        else:
+            codes[s] = 0
+
+
+cdef void _init_tables():
+    cdef int sym, v
+    for sym in range(29):
+        for v in range(LENGTH_BASE[sym], (LENGTH_BASE[sym + 1] if sym < 28 else 259)):
+            LENGTH_SYMBOL[v] = sym
+    LENGTH_SYMBOL[258] = 28
+    for sym in range(30):
+        for v in range(DIST_BASE[sym], (DIST_BASE[sym + 1] if sym < 29 else 32769)):
+            if v <= 256:
+                DIST_SYMBOL[v - 1] = sym
+            else:
+                DIST_SYMBOL[256 + ((v - 1) >> 7)] = sym
+    for v in range(288):
+        FIXED_LENGTHS[v] = 8 if v < 144 else (9 if v < 256 else (7 if v < 280 else 8))
+    for v in range(32):
+        FIXED_LENGTHS[288 + v] = 5
+    reversed_canonical(FIXED_LENGTHS, 288, FIXED_CODES)
+    reversed_canonical(FIXED_LENGTHS + 288, 32, FIXED_CODES + 288)
+
+_init_tables()
+
+
+cdef inline uint32_t dist_symbol(uint32_t dist) noexcept nogil:
+    return DIST_SYMBOL[dist - 1] if dist <= 256 else DIST_SYMBOL[256 + ((dist - 1) >> 7)]
+
+
+cdef void count_tokens(BlockPlan* plan, const uint16_t* tok_len, const uint16_t* tok_val,
+                       Py_ssize_t t0, Py_ssize_t t1, uint64_t nbytes) noexcept nogil:
+    """Histograms of tokens[t0:t1] (plus the end-of-block symbol) and their extra bits."""
+    cdef Py_ssize_t t
+    cdef uint32_t L, sym, d
+    memset(plan.lit_freq, 0, sizeof(plan.lit_freq))
+    memset(plan.dist_freq, 0, sizeof(plan.dist_freq))
+    plan.extra_bits = 0
+    plan.nbytes = nbytes
+    for t in range(t0, t1):
+        L = tok_len[t]
+        if L == 0:
+            plan.lit_freq[tok_val[t]] += 1
+        else:
+            sym = LENGTH_SYMBOL[L]
+            plan.lit_freq[257 + sym] += 1
+            d = dist_symbol(tok_val[t])
+            plan.dist_freq[d] += 1
+            plan.extra_bits += LENGTH_EXTRA[sym] + DIST_EXTRA[d]
+    plan.lit_freq[256] = 1
+
+
+cdef void merge_counts(BlockPlan* out, const BlockPlan* a, const BlockPlan* b) noexcept nogil:
+    """The counts of blocks a and b written as one block."""
+    cdef int i
+    for i in range(286):
+        out.lit_freq[i] = a.lit_freq[i] + b.lit_freq[i]
+    out.lit_freq[256] = 1
+    for i in range(30):
+        out.dist_freq[i] = a.dist_freq[i] + b.dist_freq[i]
+    out.extra_bits = a.extra_bits + b.extra_bits
+    out.nbytes = a.nbytes + b.nbytes
+
+
+cdef void _rle(BlockPlan* plan, int sym, int extra, uint64_t* cl_freq) noexcept nogil:
+    plan.rle_sym[plan.nrle] = <uint8_t>sym
+    plan.rle_extra[plan.nrle] = <uint8_t>extra
+    cl_freq[sym] += 1
+    plan.nrle += 1
+
+
+cdef void _run_length_code(BlockPlan* plan, uint64_t* cl_freq) noexcept nogil:
+    """Code the hlit + hdist lengths: 17/18 for runs of zeros, 16 to repeat the previous length."""
+    cdef int i = 0, total = plan.hlit + plan.hdist, run, j, cur
+    plan.nrle = 0
+    while i < total:
+        cur = plan.lengths[i]
+        run = 1
+        while i + run < total and plan.lengths[i + run] == cur:
+            run += 1
+        if cur == 0 and run >= 3:
+            while run >= 3:
+                j = run if run < 138 else 138
+                if j >= 11:
+                    _rle(plan, 18, j - 11, cl_freq)
+                else:
+                    _rle(plan, 17, j - 3, cl_freq)
+                i += j
+                run -= j
+            continue
+        if i == 0 or plan.lengths[i - 1] != cur:
+            _rle(plan, cur, 0, cl_freq)  # 16 repeats the previous length: send the first as itself
+            i += 1
+            run -= 1
+        while run >= 3:
+            j = run if run < 6 else 6
+            _rle(plan, 16, j - 3, cl_freq)
+            i += j
+            run -= j
+        while run > 0:
+            _rle(plan, cur, 0, cl_freq)
+            i += 1
+            run -= 1
+
+
+cdef uint64_t plan_block(BlockPlan* plan) noexcept nogil:
+    """Codes and the cost of each block type for counted tokens; returns the cheapest cost in bits."""
+    cdef uint64_t[19] cl_freq
+    cdef uint8_t[30] dist_len
+    cdef uint64_t dyn, fixed, stored
+    cdef int i
+    limited_code_lengths(plan.lit_freq, 286, 15, plan.lengths)
+    limited_code_lengths(plan.dist_freq, 30, 15, dist_len)
+    plan.hdist = 30
+    while plan.hdist > 1 and dist_len[plan.hdist - 1] == 0:
+        plan.hdist -= 1
+    if plan.hdist == 1 and dist_len[0] == 0:
+        dist_len[0] = 1  # no distances at all: one unused code keeps every inflater happy
+    plan.hlit = 286
+    while plan.hlit > 257 and plan.lengths[plan.hlit - 1] == 0:
+        plan.hlit -= 1
+    memcpy(plan.lengths + plan.hlit, dist_len, plan.hdist)
+    memset(cl_freq, 0, sizeof(cl_freq))
+    _run_length_code(plan, cl_freq)
+    limited_code_lengths(cl_freq, 19, 7, plan.cl_len)
+    plan.hclen = 19
+    while plan.hclen > 4 and plan.cl_len[CODELEN_ORDER[plan.hclen - 1]] == 0:
+        plan.hclen -= 1
+
+    dyn = 3 + 14 + 3 * plan.hclen + plan.extra_bits
+    for i in range(19):
+        dyn += cl_freq[i] * (plan.cl_len[i] + CODELEN_EXTRA[i])
+    for i in range(plan.hlit):
+        dyn += plan.lit_freq[i] * plan.lengths[i]
+    for i in range(plan.hdist):
+        dyn += plan.dist_freq[i] * plan.lengths[plan.hlit + i]
+    fixed = 3 + plan.extra_bits
+    for i in range(286):
+        fixed += plan.lit_freq[i] * FIXED_LENGTHS[i]
+    for i in range(30):
+        fixed += plan.dist_freq[i] * 5
+    # Header, up to 7 bits of padding and LEN/NLEN for each 65535 bytes.
+    stored = plan.nbytes * 8 + (plan.nbytes // 65535 + 1) * (3 + 7 + 32)
+    plan.bits[BLOCK_DYNAMIC] = dyn
+    plan.bits[BLOCK_FIXED] = fixed
+    plan.bits[BLOCK_STORED] = stored
+    if stored < fixed and stored < dyn:
+        plan.kind = BLOCK_STORED
+    elif fixed <= dyn:
+        plan.kind = BLOCK_FIXED
+    else:
+        plan.kind = BLOCK_DYNAMIC
+    return plan.bits[plan.kind]
+
+
+cdef void _write_tokens(const uint16_t* tok_len, const uint16_t* tok_val, Py_ssize_t t0, Py_ssize_t t1,
+                        const uint16_t* lit_codes, const uint8_t* lit_lens,
+                        const uint16_t* dist_codes, const uint8_t* dist_lens, BitWriter* w) noexcept nogil:
+    cdef Py_ssize_t t
+    cdef uint32_t L, sym, d, dist
+    for t in range(t0, t1):
+        L = tok_len[t]
+        if L == 0:
+            sym = tok_val[t]
+            put_bits(w, lit_codes[sym], lit_lens[sym])
+        else:
+            sym = LENGTH_SYMBOL[L]
+            put_bits(w, lit_codes[257 + sym] | ((L - LENGTH_BASE[sym]) << lit_lens[257 + sym]),
+                     lit_lens[257 + sym] + LENGTH_EXTRA[sym])
+            dist = tok_val[t]
+            d = dist_symbol(dist)
+            put_bits(w, dist_codes[d] | ((dist - DIST_BASE[d]) << dist_lens[d]), dist_lens[d] + DIST_EXTRA[d])
+    put_bits(w, lit_codes[256], lit_lens[256])
+
+
+cdef void write_stored(const uint8_t* data, Py_ssize_t size, bint final, BitWriter* w) noexcept nogil:
+    """Stored blocks of at most 65535 bytes for data[:size] (one empty block if size is 0)."""
+    cdef Py_ssize_t p = 0, n
+    while True:
+        n = size - p if size - p < 65535 else 65535
+        put_bits(w, 1 if (final and p + n == size) else 0, 3)
+        align_to_byte(w)
+        put_bits(w, <uint32_t>n | ((<uint32_t>(~n) & 0xFFFF) << 16), 32)
+        flush_whole_bytes(w)
+        if w.pos + n > w.cap:
+            w.overflow = True
+            return
+        memcpy(w.out + w.pos, data + p, n)
+        w.pos += n
+        p += n
+        if p >= size:
+            return
+
+
+cdef void write_block(const BlockPlan* plan, const uint16_t* tok_len, const uint16_t* tok_val,
+                      Py_ssize_t t0, Py_ssize_t t1, const uint8_t* data, bint final, BitWriter* w) noexcept nogil:
+    """Write tokens[t0:t1], which cover data[:plan.nbytes], as the block type the plan chose."""
+    cdef uint16_t[316] codes
+    cdef uint16_t[19] cl_codes
+    cdef int i, sym
+    if plan.kind == BLOCK_STORED:
+        write_stored(data, plan.nbytes, final, w)
+        return
+    if plan.kind == BLOCK_FIXED:
+        put_bits(w, (1 if final else 0) | (1 << 1), 3)
+        _write_tokens(tok_len, tok_val, t0, t1, FIXED_CODES, FIXED_LENGTHS, FIXED_CODES + 288,
+                      FIXED_LENGTHS + 288, w)
+        return
+    put_bits(w, (1 if final else 0) | (2 << 1), 3)
+    put_bits(w, plan.hlit - 257, 5)
+    put_bits(w, plan.hdist - 1, 5)
+    put_bits(w, plan.hclen - 4, 4)
+    for i in range(plan.hclen):
+        put_bits(w, plan.cl_len[CODELEN_ORDER[i]], 3)
+    reversed_canonical(plan.cl_len, 19, cl_codes)
+    for i in range(plan.nrle):
+        sym = plan.rle_sym[i]
+        put_bits(w, cl_codes[sym] | (<uint32_t>plan.rle_extra[i] << plan.cl_len[sym]),
+                 plan.cl_len[sym] + CODELEN_EXTRA[sym])
+    reversed_canonical(plan.lengths, plan.hlit, codes)
+    reversed_canonical(plan.lengths + plan.hlit, plan.hdist, codes + plan.hlit)
+    _write_tokens(tok_len, tok_val, t0, t1, codes, plan.lengths, codes + plan.hlit,
+                  plan.lengths + plan.hlit, w)

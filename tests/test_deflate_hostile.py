@@ -1,0 +1,223 @@
+"""Hostile DEFLATE, zlib and gzip input: always a fastzip error, never a crash, hang or over-read."""
+
+import gzip
+import io
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fastzip import ChecksumError, FastzipError, FormatError, OutputLimitError, deflate
+
+from deflate_craft import Bits, dynamic_header, fixed_block
+
+REGRESSIONS = Path(__file__).parent / "fuzz_regressions" / "inflate"
+
+
+def inflate_raw(data, **kw):
+    return deflate.decompress(data, format="raw", **kw)
+
+
+def stream_chunks(data, format="raw", **kw):
+    return b"".join(deflate.Decompressor(io.BytesIO(data), format=format, **kw).chunks())
+
+
+@pytest.fixture(scope="module")
+def sample(real_corpora):
+    return real_corpora["stdlib_text"][:3000]
+
+
+@pytest.mark.parametrize("format", ["zlib", "gzip", "raw"])
+def test_truncated_at_every_byte(sample, format):
+    packed = deflate.compress(sample, 6, format=format)
+    for cut in range(len(packed)):
+        with pytest.raises(FormatError):
+            deflate.decompress(packed[:cut], format=format)
+
+
+def test_truncated_streams_through_the_streaming_decoder(sample):
+    packed = zlib.compress(sample * 30, 9)
+    for cut in range(0, len(packed), 97):
+        with pytest.raises(FormatError):
+            stream_chunks(packed[:cut], format="zlib")
+
+
+def test_invalid_block_type():
+    with pytest.raises(FormatError, match="block type"):
+        inflate_raw(bytes([0b111]))
+
+
+def test_stored_length_mismatch():
+    with pytest.raises(FormatError, match="LEN/NLEN"):
+        inflate_raw(b"\x01\x05\x00\xfa\xfe" + b"x" * 5)
+    assert inflate_raw(b"\x01\x05\x00\xfa\xff" + b"hello") == b"hello"
+
+
+def test_distance_before_start_of_output():
+    # A fixed block whose first token is a match: length 3 (symbol 257), distance 1 (symbol 0).
+    block = fixed_block([(257, 0, 0, 0, 0, 0), 256]).bytes()
+    with pytest.raises(FormatError, match="before the start"):
+        inflate_raw(block)
+    # After one literal, the same match is fine: "aaaa".
+    assert inflate_raw(fixed_block([97, (257, 0, 0, 0, 0, 0), 256]).bytes()) == b"aaaa"
+
+
+def test_distance_past_output_so_far_with_longer_history():
+    block = fixed_block([97, 98, (257, 0, 0, 2, 0, 0), 256]).bytes()  # distance 3 after 2 bytes
+    with pytest.raises(FormatError, match="before the start"):
+        inflate_raw(block)
+
+
+@pytest.mark.parametrize("sym", [286, 287])
+def test_length_symbols_286_287(sym):
+    with pytest.raises(FormatError, match="286 or 287"):
+        inflate_raw(fixed_block([97, sym, 256]).bytes())
+
+
+@pytest.mark.parametrize("dsym", [30, 31])
+def test_distance_symbols_30_31(dsym):
+    with pytest.raises(FormatError, match="30 or 31"):
+        inflate_raw(fixed_block([97, (257, 0, 0, dsym, 0, 0), 256]).bytes())
+
+
+def complete_litlen():
+    # 256 literals of length 9 would over-fill with EOB; use a complete code: EOB and 'a' at 1 bit.
+    lengths = [0] * 257
+    lengths[97] = 1
+    lengths[256] = 1
+    return lengths
+
+
+def test_dynamic_block_round_trip_of_the_crafting_helper():
+    b = dynamic_header(complete_litlen(), [1]).code(0, 1).code(0, 1).code(1, 1)  # 'a', 'a', EOB
+    assert inflate_raw(b.bytes()) == b"aa"
+
+
+def test_over_subscribed_litlen_code():
+    lengths = complete_litlen()
+    lengths[98] = 1  # three one-bit codes
+    with pytest.raises(FormatError, match="over-subscribed"):
+        inflate_raw(dynamic_header(lengths, [1]).bytes() + b"\0" * 8)
+
+
+def test_incomplete_litlen_code():
+    lengths = complete_litlen()
+    lengths[97] = 2  # 1 + 1/4 of the code space
+    with pytest.raises(FormatError, match="incomplete"):
+        inflate_raw(dynamic_header(lengths, [1]).bytes() + b"\0" * 8)
+
+
+def test_incomplete_code_length_code():
+    cl = [4] * 15 + [0, 0, 0, 0]  # fifteen 4-bit codes: one short of complete
+    with pytest.raises(FormatError, match="incomplete"):
+        inflate_raw(dynamic_header([1] * 2 + [0] * 255, [1], cl_lengths=cl).bytes() + b"\0" * 8)
+
+
+def test_missing_end_of_block_code():
+    lengths = [0] * 257
+    lengths[97] = 1
+    lengths[98] = 1
+    with pytest.raises(FormatError, match="end-of-block"):
+        inflate_raw(dynamic_header(lengths, [1]).bytes() + b"\0" * 8)
+
+
+def test_too_many_codes_and_bad_repeats():
+    # HLIT = 287 (field 30)
+    b = Bits().put(1, 1).put(2, 2).put(30, 5).put(0, 5).put(15, 4)
+    with pytest.raises(FormatError, match="too many"):
+        inflate_raw(b.bytes() + b"\0" * 40)
+    # A repeat (16) as the very first code length.
+    cl = [0] * 19
+    cl[16], cl[0] = 1, 1
+    order = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
+    b = Bits().put(1, 1).put(2, 2).put(0, 5).put(0, 5).put(15, 4)
+    for sym in order:
+        b.put(cl[sym], 3)
+    b.code(1, 1)  # symbol 16 is the second code (codes: 0 -> 0, 1 -> 16)
+    with pytest.raises(FormatError, match="no previous"):
+        inflate_raw(b.bytes() + b"\0" * 40)
+
+
+def test_checksum_errors():
+    packed = bytearray(zlib.compress(b"hello world" * 10))
+    packed[-1] ^= 1
+    with pytest.raises(ChecksumError, match="Adler-32"):
+        deflate.decompress(bytes(packed))
+    packed = bytearray(gzip.compress(b"hello world" * 10))
+    packed[-5] ^= 1
+    with pytest.raises(ChecksumError, match="CRC-32"):
+        deflate.decompress(bytes(packed))
+    packed = bytearray(gzip.compress(b"hello world" * 10))
+    packed[-1] ^= 1
+    with pytest.raises(FormatError, match="ISIZE"):
+        deflate.decompress(bytes(packed))
+
+
+def test_bad_headers():
+    with pytest.raises(FormatError, match="FCHECK"):
+        deflate.decompress(b"\x78\x9d" + b"\0" * 10, format="zlib")
+    with pytest.raises(FormatError, match="method"):
+        deflate.decompress(b"\x79\x9c" + b"\0" * 10, format="zlib")
+    with pytest.raises(FormatError, match="bad magic"):
+        deflate.decompress(b"\x1f\x8c" + b"\0" * 20, format="gzip")
+    with pytest.raises(FormatError, match="reserved"):
+        deflate.decompress(b"\x1f\x8b\x08\xe0" + b"\0" * 20, format="gzip")
+    with pytest.raises(FormatError, match="FNAME"):
+        deflate.decompress(b"\x1f\x8b\x08\x08" + b"\0" * 6 + b"name-without-end", format="gzip")
+
+
+def test_trailing_data_policy():
+    with pytest.raises(FormatError, match="trailing data"):
+        deflate.decompress(zlib.compress(b"abc") + b"x")
+    with pytest.raises(FormatError, match="trailing garbage"):
+        deflate.decompress(gzip.compress(b"abc") + b"garbage")
+    assert deflate.decompress(gzip.compress(b"abc") + b"\0\0\0") == b"abc"
+
+
+def test_decompression_bombs_stop_at_the_limit():
+    bomb = zlib.compress(b"\0" * (20 << 20), 9)  # 20 MiB from ~20 KB
+    with pytest.raises(OutputLimitError):
+        deflate.decompress(bomb, max_output_size=1 << 20)
+    with pytest.raises(OutputLimitError):
+        stream_chunks(bomb, format="zlib", max_output_size=1 << 20)
+    assert len(deflate.decompress(bomb, max_output_size=20 << 20)) == 20 << 20
+    gz_bomb = gzip.compress(b"\0" * (4 << 20)) * 3
+    with pytest.raises(OutputLimitError):
+        deflate.decompress(gz_bomb, max_output_size=10 << 20)
+
+
+def test_thousands_of_mutated_streams(sample):
+    rng = np.random.default_rng(1950)
+    bases = [np.frombuffer(deflate.compress(sample, level, format="raw"), np.uint8) for level in (0, 1, 6)]
+    bases.append(np.frombuffer(zlib.compress(sample, 9)[2:-4], np.uint8))
+    outcomes = {"error": 0, "ok": 0}
+    for trial in range(4000):
+        base = bases[trial % len(bases)]
+        stream = base.copy()
+        positions = rng.integers(0, stream.size, rng.integers(1, 4))
+        stream[positions] ^= (1 << rng.integers(0, 8, positions.size)).astype(np.uint8)
+        try:
+            out = inflate_raw(stream.tobytes(), max_output_size=1 << 16)
+        except FastzipError:
+            outcomes["error"] += 1
+        else:
+            outcomes["ok"] += 1
+            assert len(out) <= 1 << 16
+    assert outcomes["error"] > 1000 and outcomes["ok"] > 0  # raw DEFLATE has no checksum: some pass
+
+
+def test_fuzz_regressions_only_raise_fastzip_errors():
+    files = sorted(REGRESSIONS.glob("*.bin"))
+    assert files, "the regression corpus is missing"
+    for path in files:
+        data = path.read_bytes()
+        for fmt in ("raw", "zlib", "gzip", "auto"):
+            try:
+                deflate.decompress(data, format=fmt, max_output_size=1 << 20)
+            except FastzipError:
+                pass
+            try:
+                stream_chunks(data, format=fmt, max_output_size=1 << 20)
+            except FastzipError:
+                pass

@@ -1,0 +1,154 @@
+"""fastzip.deflate against Python's zlib and gzip (and the gzip command), in both directions."""
+
+import gzip
+import io
+import shutil
+import struct
+import subprocess
+import zlib
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fastzip import UnsupportedError, deflate
+
+LEVELS = range(10)
+PEER_DECOMPRESS = {
+    "zlib": zlib.decompress,
+    "gzip": gzip.decompress,
+    "raw": lambda b: zlib.decompress(b, wbits=-15),
+}
+SYNTHETIC = {
+    "empty": b"",
+    "one byte": b"x",
+    "64 KiB of one byte": b"\xaa" * 65536,
+    "random 100 KB": np.random.default_rng(3).integers(0, 256, 100_000, dtype=np.uint8).tobytes(),
+    "short repeats": b"abcabcabd" * 5000 + b"xyz" * 40000,
+}
+
+
+@pytest.fixture(scope="module")
+def corpora(real_corpora):
+    # A quarter MiB of each real corpus keeps 10 levels x 3 formats quick.
+    return {**{k: v[: 1 << 18] for k, v in real_corpora.items()}, **SYNTHETIC}
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("format", ["zlib", "gzip", "raw"])
+def test_peers_read_fastzip(corpora, level, format):
+    for name, data in corpora.items():
+        packed = deflate.compress(data, level, format=format)
+        assert PEER_DECOMPRESS[format](packed) == data, name
+        assert deflate.decompress(packed, format=format) == data, name
+
+
+@pytest.mark.parametrize("level", [-1] + list(LEVELS))
+def test_fastzip_reads_zlib(corpora, level):
+    for name, data in corpora.items():
+        assert deflate.decompress(zlib.compress(data, level)) == data, name
+        assert deflate.decompress(gzip.compress(data, max(level, 0)), format="gzip") == data, name
+        raw = zlib.compressobj(level, zlib.DEFLATED, -15)
+        assert deflate.decompress(raw.compress(data) + raw.flush(), format="raw") == data, name
+
+
+@pytest.mark.parametrize("strategy", [zlib.Z_FILTERED, zlib.Z_HUFFMAN_ONLY, zlib.Z_RLE, zlib.Z_FIXED])
+def test_fastzip_reads_every_zlib_strategy(corpora, strategy):
+    data = corpora["stdlib_text"]
+    c = zlib.compressobj(6, zlib.DEFLATED, 15, 9, strategy)
+    assert deflate.decompress(c.compress(data) + c.flush()) == data
+
+
+def test_fastzip_reads_flushed_and_tiny_window_streams(corpora):
+    data = corpora["machine_code"]
+    c = zlib.compressobj(6, zlib.DEFLATED, 9)  # 512-byte window
+    parts = []
+    for i in range(0, len(data), 5000):
+        parts.append(c.compress(data[i:i + 5000]))
+        parts.append(c.flush(zlib.Z_SYNC_FLUSH if i % 2 else zlib.Z_FULL_FLUSH))
+    parts.append(c.flush())
+    assert deflate.decompress(b"".join(parts)) == data
+
+
+@pytest.mark.skipif(shutil.which("gzip") is None, reason="no gzip command")
+def test_gzip_command_both_ways(tmp_path, corpora):
+    data = corpora["stdlib_text"]
+    src = tmp_path / "sample.txt"
+    src.write_bytes(data)
+    for flag in ("-1", "-6", "-9"):
+        made = subprocess.run(["gzip", "-c", flag, str(src)], capture_output=True, check=True).stdout
+        assert deflate.decompress(made) == data
+    ours = tmp_path / "ours.gz"
+    ours.write_bytes(deflate.compress(data, 6, format="gzip", filename="sample.txt", mtime=1_000_000_000))
+    back = subprocess.run(["gzip", "-dc", str(ours)], capture_output=True, check=True).stdout
+    assert back == data
+    listing = subprocess.run(["gzip", "-lN", str(ours)], capture_output=True, text=True, check=True).stdout
+    assert "sample.txt" in listing
+    subprocess.run(["gzip", "-t", str(ours)], check=True)
+
+
+def test_gzip_header_fields():
+    packed = deflate.compress(b"hello", format="gzip", filename="/some/dir/hello.txt", mtime=1234567890)
+    magic, method, flags, mtime = struct.unpack_from("<2sBBI", packed)
+    assert (magic, method, flags, mtime) == (b"\x1f\x8b", 8, 8, 1234567890)
+    assert packed[10:20] == b"hello.txt\0"
+    with gzip.GzipFile(fileobj=io.BytesIO(packed)) as f:
+        assert f.read() == b"hello" and f.mtime == 1234567890
+
+
+def test_optional_gzip_header_fields_are_read():
+    body = zlib.compressobj(6, zlib.DEFLATED, -15)
+    deflated = body.compress(b"payload") + body.flush()
+    head = bytearray(b"\x1f\x8b\x08" + bytes([4 | 8 | 16 | 2]) + b"\0\0\0\0\0\xff")
+    head += struct.pack("<H", 6) + b"AB\x02\x00xy"  # FEXTRA
+    head += b"name.txt\0" + b"a comment\0"
+    head += struct.pack("<H", zlib.crc32(head) & 0xFFFF)  # FHCRC
+    member = bytes(head) + deflated + struct.pack("<II", zlib.crc32(b"payload"), 7)
+    assert gzip.decompress(member) == b"payload"
+    assert deflate.decompress(member) == b"payload"
+
+
+def test_multi_member_gzip_and_zero_padding(corpora):
+    a, b = corpora["stdlib_text"][:5000], corpora["machine_code"][:7000]
+    joined = deflate.compress(a, format="gzip") + gzip.compress(b) + b"\0" * 100
+    assert deflate.decompress(joined) == a + b
+    assert gzip.decompress(joined) == a + b
+
+
+def test_zlib_preset_dictionary_is_refused_clearly():
+    c = zlib.compressobj(zdict=b"dictionary")
+    packed = c.compress(b"dictionary words") + c.flush()
+    with pytest.raises(UnsupportedError, match="preset dictionary"):
+        deflate.decompress(packed)
+
+
+def test_auto_detects_each_format():
+    data = b"auto detection " * 100
+    for fmt in ("zlib", "gzip", "raw"):
+        assert deflate.decompress(deflate.compress(data, format=fmt)) == data
+
+
+@given(st.lists(st.sampled_from([b"a", b"b", b"abc", b"hello world", b"\0" * 40, bytes(range(50))]), max_size=300),
+       st.binary(max_size=200), st.integers(0, 9))
+def test_round_trip_property(pieces, noise, level):
+    data = b"".join(pieces) + noise
+    packed = deflate.compress(data, level)
+    assert zlib.decompress(packed) == data
+    assert deflate.decompress(packed) == data
+
+
+@pytest.mark.parametrize("level", [1, 6, 9])
+def test_output_no_larger_than_zlib(corpora, level):
+    for name in ("stdlib_text", "machine_code", "image"):
+        data = corpora[name]
+        assert len(deflate.compress(data, level)) <= len(zlib.compress(data, level)), name
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="level"):
+        deflate.compress(b"x", 13)
+    with pytest.raises(ValueError, match="format"):
+        deflate.compress(b"x", format="zip")
+    with pytest.raises(ValueError, match="max_output_size"):
+        deflate.decompress(zlib.compress(b"x"), max_output_size=-1)

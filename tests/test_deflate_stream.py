@@ -1,0 +1,138 @@
+"""Streaming: Compressor/Decompressor and fastzip.deflate.open, against gzip, in bounded memory."""
+
+import gzip
+import io
+import subprocess
+import sys
+import zlib
+
+import numpy as np
+import pytest
+
+from fastzip import FormatError, deflate
+
+
+class Trickle(io.RawIOBase):
+    """A file that returns a few bytes per read: every resumption path of the inflater runs."""
+
+    def __init__(self, data, seed=0):
+        self.data, self.pos, self.rng = data, 0, np.random.default_rng(seed)
+
+    def readable(self):
+        return True
+
+    def read(self, n=-1):
+        k = int(self.rng.integers(1, 9))
+        chunk = self.data[self.pos:self.pos + k]
+        self.pos += len(chunk)
+        return chunk
+
+
+@pytest.mark.parametrize("format", ["zlib", "gzip", "raw"])
+def test_decompressor_with_input_a_few_bytes_at_a_time(real_corpora, format):
+    data = real_corpora["stdlib_text"][:200_000]
+    for packed in (deflate.compress(data, 6, format=format), deflate.compress(data, 0, format=format)):
+        out = b"".join(deflate.Decompressor(Trickle(packed), format=format).chunks())
+        assert out == data
+
+
+def test_decompressor_output_larger_than_its_window(real_corpora):
+    data = real_corpora["machine_code"] * 3  # 3 MiB: the output window slides many times
+    out = deflate.Decompressor(io.BytesIO(zlib.compress(data, 1))).chunks()
+    assert b"".join(out) == data
+
+
+@pytest.mark.parametrize("level", [0, 1, 6, 9])
+def test_compressor_in_pieces_is_read_by_zlib(real_corpora, level):
+    data = real_corpora["stdlib_text"] * 2
+    comp = deflate.Compressor(level, format="gzip")
+    rng = np.random.default_rng(level)
+    parts, i = [], 0
+    while i < len(data):
+        step = int(rng.integers(1, 300_000))
+        parts.append(comp.compress(data[i:i + step]))
+        i += step
+    parts.append(comp.flush())
+    packed = b"".join(parts)
+    assert gzip.decompress(packed) == data
+    assert deflate.decompress(packed) == data
+    with pytest.raises(ValueError):
+        comp.compress(b"more")
+
+
+def test_open_write_read_both_ways(tmp_path, real_corpora):
+    data = real_corpora["stdlib_text"]
+    ours = tmp_path / "ours.txt.gz"
+    with deflate.open(ours, "wb", level=6) as f:
+        for i in range(0, len(data), 70_000):
+            f.write(data[i:i + 70_000])
+    assert gzip.open(ours).read() == data
+    assert ours.read_bytes()[10:19] == b"ours.txt\0"  # FNAME is the name without .gz
+    theirs = tmp_path / "theirs.gz"
+    with gzip.open(theirs, "wb") as f:
+        f.write(data)
+    with deflate.open(theirs) as f:
+        assert f.read(10) == data[:10]
+        assert f.read() == data[10:]
+
+
+def test_open_text_mode_lines_and_append(tmp_path):
+    path = tmp_path / "lines.gz"
+    with deflate.open(path, "wt", encoding="utf-8") as f:
+        f.write("first line\nsecond — line\n")
+    with deflate.open(path, "at", encoding="utf-8") as f:
+        f.write("third line\n")
+    with deflate.open(path, "rt", encoding="utf-8") as f:
+        assert list(f) == ["first line\n", "second — line\n", "third line\n"]
+    assert gzip.open(path, "rt", encoding="utf-8").read().count("\n") == 3
+
+
+def test_open_file_objects_and_bad_modes():
+    buf = io.BytesIO()
+    with deflate.open(buf, "wb") as f:
+        f.write(b"into a file object")
+    assert gzip.decompress(buf.getvalue()) == b"into a file object"
+    assert not buf.closed  # we did not open it, we do not close it
+    with deflate.open(io.BytesIO(buf.getvalue())) as f:
+        assert f.readline() == b"into a file object"
+    with pytest.raises(ValueError):
+        deflate.open(io.BytesIO(), "rw")
+    with pytest.raises(ValueError):
+        deflate.open(io.BytesIO(), "rb", encoding="utf-8")
+
+
+def test_reading_a_corrupt_file_raises_fastzip_errors(tmp_path):
+    path = tmp_path / "bad.gz"
+    packed = bytearray(gzip.compress(b"x" * 100_000))
+    packed[len(packed) // 2] ^= 0xFF
+    path.write_bytes(bytes(packed))
+    with pytest.raises(FormatError):
+        with deflate.open(path) as f:
+            f.read()
+
+
+STREAM_SCRIPT = r"""
+import os, resource, sys, zlib
+from fastzip import deflate
+total = int(sys.argv[1])
+block = os.urandom(1 << 16) + bytes(range(256)) * 1024  # incompressible and compressible halves
+path = sys.argv[2]
+with deflate.open(path, "wb", level=1) as f:
+    for _ in range(total // len(block)):
+        f.write(block)
+n, crc = 0, 0
+with deflate.open(path, "rb") as f:
+    while chunk := f.read(1 << 20):
+        n += len(chunk)
+        crc = zlib.crc32(chunk, crc)
+print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def test_streaming_memory_stays_bounded(tmp_path):
+    total = 128 << 20
+    out = subprocess.run([sys.executable, "-c", STREAM_SCRIPT, str(total), str(tmp_path / "big.gz")],
+                         capture_output=True, text=True, check=True).stdout.split()
+    n, peak_mib = int(out[0]), int(out[1])
+    assert n == total // (320 << 10) * (320 << 10)
+    assert peak_mib < 100, f"peak RSS {peak_mib} MiB while streaming {total >> 20} MiB"
