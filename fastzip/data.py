@@ -66,24 +66,47 @@ def elf_section(path, name: str = ".text") -> bytes:
     raise ValueError(f"{path} has no section {name}")
 
 
-def shared_library_code(size: int | None = 1 << 20) -> bytes:
-    """The first ``size`` bytes of the machine code (``.text``) of numpy's core extension module.
-
-    Machine code, not the symbol tables that fill the first megabytes of a ``.so`` file.
-    Raises ``ValueError`` when no ELF extension is found or its code is shorter than ``size``.
-    """
+def _extension_modules() -> list[Path]:
+    """Compiled extension modules of numpy, then scipy when installed: numpy's core first."""
     import numpy
 
-    root = Path(numpy.__file__).parent
-    candidates = sorted(root.glob("_core/_multiarray_umath*.so")) + sorted(root.glob("core/_multiarray_umath*.so"))
-    if not candidates:
-        raise ValueError("numpy's _multiarray_umath extension (ELF) was not found")
-    code = elf_section(candidates[0], ".text")
+    roots = [Path(numpy.__file__).parent]
+    try:
+        import scipy
+
+        roots.append(Path(scipy.__file__).parent)
+    except ImportError:
+        pass
+    found = []
+    for root in roots:
+        core = sorted(root.glob("_core/_multiarray_umath*.so")) + sorted(root.glob("core/_multiarray_umath*.so"))
+        found += core + [p for p in sorted(root.rglob("*.so")) if p not in core]
+    return found
+
+
+def shared_library_code(size: int | None = 1 << 20) -> bytes:
+    """The first ``size`` bytes of machine code: the ``.text`` sections of numpy's extension
+    modules (its core first), then scipy's, concatenated.
+
+    Machine code, not the symbol tables that fill the first megabytes of a ``.so`` file.
+    Raises ``ValueError`` when fewer than ``size`` bytes of code are installed.
+    """
+    parts, total = [], 0
+    for path in _extension_modules():
+        try:
+            code = elf_section(path, ".text")
+        except ValueError:
+            continue
+        parts.append(code)
+        total += len(code)
+        if size is not None and total >= size:
+            break
+    data = b"".join(parts)
     if size is not None:
-        if len(code) < size:
-            raise ValueError(f"{candidates[0].name} has only {len(code)} bytes of code, fewer than {size}")
-        code = code[:size]
-    return code
+        if len(data) < size:
+            raise ValueError(f"the installed extension modules hold only {len(data)} bytes of code, fewer than {size}")
+        data = data[:size]
+    return data
 
 
 def describe(name: str, data: bytes) -> str:

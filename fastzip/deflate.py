@@ -6,7 +6,8 @@ Python's :mod:`zlib` and :mod:`gzip`.
 - :func:`open` reads and writes gzip files the way :func:`gzip.open` does.
 
 Levels 0-9 mean what they mean to zlib: 0 stores, 1-3 match greedily, 4-9 lazily, with
-zlib's good/lazy/nice/chain parameters (see ``LEVELS``).
+zlib's good/lazy/nice/chain parameters; 10-12 search harder and parse near-optimally, like
+libdeflate's levels of the same numbers (see ``LEVELS``).
 
 Decoding policy: every error is a :class:`~fastzip.errors.FastzipError` naming the problem;
 ``max_output_size`` bounds the output before it is produced. After a zlib or raw stream,
@@ -30,18 +31,24 @@ __all__ = ["compress", "decompress", "Compressor", "Decompressor", "open", "LEVE
 
 FORMATS = ("zlib", "gzip", "raw")
 
-# level: (good, lazy or max_insert, nice, chain, greedy) — zlib's configuration_table.
+# level: (strategy, good, lazy or max_insert_length, nice, chain, passes). Levels 0-9 are
+# zlib's configuration_table; 10-12 parse near-optimally (cost-model passes over all matches
+# found within ``chain`` candidates), trading speed for size as libdeflate's do.
+STORE, GREEDY, LAZY, OPTIMAL = 0, 1, 2, 3
 LEVELS = {
-    0: (0, 0, 0, 0, False),
-    1: (4, 4, 8, 4, True),
-    2: (4, 5, 16, 8, True),
-    3: (4, 6, 32, 32, True),
-    4: (4, 4, 16, 16, False),
-    5: (8, 16, 32, 32, False),
-    6: (8, 16, 128, 128, False),
-    7: (8, 32, 128, 256, False),
-    8: (32, 128, 258, 1024, False),
-    9: (32, 258, 258, 4096, False),
+    0: (STORE, 0, 0, 0, 0, 0),
+    1: (GREEDY, 4, 4, 8, 4, 0),
+    2: (GREEDY, 4, 5, 16, 8, 0),
+    3: (GREEDY, 4, 6, 32, 32, 0),
+    4: (LAZY, 4, 4, 16, 16, 0),
+    5: (LAZY, 8, 16, 32, 32, 0),
+    6: (LAZY, 8, 16, 128, 128, 0),
+    7: (LAZY, 8, 32, 128, 256, 0),
+    8: (LAZY, 32, 128, 258, 1024, 0),
+    9: (LAZY, 32, 258, 258, 4096, 0),
+    10: (OPTIMAL, 0, 0, 128, 64, 2),
+    11: (OPTIMAL, 0, 0, 258, 256, 3),
+    12: (OPTIMAL, 0, 0, 258, 1024, 4),
 }
 
 _BLOCK_TOKENS = 16383
@@ -54,8 +61,8 @@ def _check_format(format: str, allowed=FORMATS) -> None:
 
 def new_deflater(level: int) -> Deflater:
     if level not in LEVELS:
-        raise ValueError(f"level must be 0..9, not {level!r}")
-    return Deflater(level, *LEVELS[level], True)
+        raise ValueError(f"level must be 0..12, not {level!r}")
+    return Deflater(*LEVELS[level])
 
 
 def compressed_bound(size: int, segments: int = 1) -> int:

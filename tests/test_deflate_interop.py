@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from fastzip import UnsupportedError, deflate
 
-LEVELS = range(10)
+LEVELS = range(13)
 PEER_DECOMPRESS = {
     "zlib": zlib.decompress,
     "gzip": gzip.decompress,
@@ -44,7 +44,7 @@ def test_peers_read_fastzip(corpora, level, format):
         assert deflate.decompress(packed, format=format) == data, name
 
 
-@pytest.mark.parametrize("level", [-1] + list(LEVELS))
+@pytest.mark.parametrize("level", range(-1, 10))
 def test_fastzip_reads_zlib(corpora, level):
     for name, data in corpora.items():
         assert deflate.decompress(zlib.compress(data, level)) == data, name
@@ -130,7 +130,7 @@ def test_auto_detects_each_format():
 
 
 @given(st.lists(st.sampled_from([b"a", b"b", b"abc", b"hello world", b"\0" * 40, bytes(range(50))]), max_size=300),
-       st.binary(max_size=200), st.integers(0, 9))
+       st.binary(max_size=200), st.integers(0, 12))
 def test_round_trip_property(pieces, noise, level):
     data = b"".join(pieces) + noise
     packed = deflate.compress(data, level)
@@ -143,6 +143,13 @@ def test_output_no_larger_than_zlib(corpora, level):
     for name in ("stdlib_text", "machine_code", "image"):
         data = corpora[name]
         assert len(deflate.compress(data, level)) <= len(zlib.compress(data, level)), name
+
+
+def test_level_12_within_one_percent_of_libdeflate(corpora):
+    libdeflate = pytest.importorskip("deflate")
+    for name in ("stdlib_text", "machine_code", "image"):
+        data = corpora[name]
+        assert len(deflate.compress(data, 12)) <= 1.01 * len(libdeflate.zlib_compress(data, 12)), name
 
 
 def test_bad_arguments():

@@ -5,7 +5,7 @@ Matching follows zlib's ``deflate_fast`` (levels 1-3: greedy; a match is taken a
 its positions are hashed only when it is short) and ``deflate_slow`` (levels 4-9: lazy; a
 match is emitted only if the next position does not start a longer one), with zlib's
 good/lazy/nice/chain parameters, so each level trades time for size as zlib's does. Chains
-live in a 32 KiB ring of 16-bit back-distances (64 KiB, cache-resident whatever the input).
+are those of ``hash_chains.pxd``.
 
 Blocks. Tokens are gathered in runs of ``BLOCK_TOKENS`` (zlib's block size). When a run is
 full it is compared with the block still pending before it: if coding the two as one
@@ -20,95 +20,40 @@ byte carries over to the next call, so a stream can be produced segment by segme
 """
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int32_t
-from libc.string cimport memcpy, memmove
+from libc.string cimport memcpy, memmove, memset
 from libc.stdlib cimport malloc, free
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF
 
 from .bitwriter cimport BitWriter, align_to_byte, flush_whole_bytes
 from .deflate_blocks cimport BlockPlan, count_tokens, merge_counts, plan_block, write_block, write_stored
+from .deflate_optimal cimport OptimalBuffers, alloc_buffers, collect_matches, free_buffers, optimize
+from .hash_chains cimport (HASH_SIZE, MAX_DIST, MAX_MATCH, MIN_MATCH, NIL, WINDOW, common_prefix, hash3, insert,
+                           load16)
 
 cdef extern from "Python.h":
     PyObject* new_bytes "PyBytes_FromStringAndSize"(const char*, Py_ssize_t) except NULL
     char* bytes_data "PyBytes_AS_STRING"(PyObject*) nogil
     int _PyBytes_Resize(PyObject**, Py_ssize_t) except -1
 
-cdef extern from *:
-    """
-    #include <stdint.h>
-    #if defined(_MSC_VER)
-    #include <intrin.h>
-    static inline int fz_ctz64(uint64_t x) { unsigned long i; _BitScanForward64(&i, x); return (int)i; }
-    #else
-    static inline int fz_ctz64(uint64_t x) { return __builtin_ctzll(x); }
-    #endif
-    """
-    int fz_ctz64(uint64_t x) nogil
-
-
-cdef inline uint16_t load16(const uint8_t* p) noexcept nogil:
-    cdef uint16_t v
-    memcpy(&v, p, 2)
-    return v
-
-
-cdef inline int common_prefix(const uint8_t* a, const uint8_t* b, int start, int maxlen) noexcept nogil:
-    """Length of the common prefix of a and b (at least ``start``, which is known equal), up to maxlen.
-
-    Compares eight bytes at a time; the first differing byte is found from the lowest set
-    bit of their XOR (bytes are little-endian in the word)."""
-    cdef int n = start
-    cdef uint64_t x, y
-    while n + 8 <= maxlen:
-        memcpy(&x, a + n, 8)
-        memcpy(&y, b + n, 8)
-        if x != y:
-            return n + (fz_ctz64(x ^ y) >> 3)
-        n += 8
-    while n < maxlen and a[n] == b[n]:
-        n += 1
-    return n
-
-
 cdef enum:
-    WINDOW = 32768
-    # zlib keeps MIN_LOOKAHEAD (262) bytes of its window free and never matches farther than
-    # 32506; we use the whole 32 KiB but one (the ring slot of position p - 32768 already
-    # holds p): the extra reach finds matches zlib cannot.
-    MAX_DIST = 32768 - 1
-    MIN_MATCH = 3
-    MAX_MATCH = 258
-    HASH_BITS = 15
-    HASH_SIZE = 1 << 15
     TOO_FAR = 4096          # zlib: a length-3 match farther than this costs more than literals
     BLOCK_TOKENS = 16383    # zlib's lit_bufsize - 1 at memLevel 8
     MAX_TOKENS = 8 * BLOCK_TOKENS
-    NIL = -1
-
-
-cdef inline uint32_t hash3(const uint8_t* p, bint zlib_hash) noexcept nogil:
-    """Hash of the three bytes at p, 15 bits.
-
-    zlib's shift-xor hash collides more than a multiplicative one, and colliding positions
-    use up the chain budget: with the same budget the multiplicative hash visits more true
-    candidates, which finds better matches (worth it with short chains) but costs time
-    (not worth it with the long chains of the high levels).
-    """
-    cdef uint32_t v
-    if zlib_hash:
-        return ((<uint32_t>p[0] << 10) ^ (<uint32_t>p[1] << 5) ^ p[2]) & (HASH_SIZE - 1)
-    v = p[0] | (<uint32_t>p[1] << 8) | (<uint32_t>p[2] << 16)
-    return (v * 2654435761u) >> (32 - HASH_BITS)
+    OPTIMAL_BLOCK = 1 << 16  # input bytes per near-optimal parse
+    MATCHES_PER_POSITION = 12
+    # Deflater strategies
+    STORE = 0
+    GREEDY = 1
+    LAZY = 2
+    OPTIMAL = 3
 
 
 cdef class Deflater:
     """One DEFLATE stream being written, segment by segment (see the module docstring)."""
-    cdef int level, good, lazy, nice, chain
-    cdef bint greedy
-    cdef bint zlib_hash
-    cdef int32_t[HASH_SIZE] head
-    # Chain links as a ring indexed by position % WINDOW, holding the distance back to the
-    # previous position of the same hash (0: none within the window).
+    cdef int strategy, good, lazy, nice, chain, passes
+    cdef OptimalBuffers opt
+    cdef int32_t[HASH_SIZE] head  # hash chains (hash_chains.pxd)
     cdef uint16_t[WINDOW] prev
     cdef uint16_t* tok_len      # 0 for a literal, else the match length
     cdef uint16_t* tok_val      # the literal byte, or the match distance
@@ -121,14 +66,20 @@ cdef class Deflater:
     cdef uint32_t pending_bits
     cdef bint finished
 
-    def __cinit__(self, int level, int good, int lazy, int nice, int chain, bint greedy, bint zlib_hash):
-        self.level = level
+    def __cinit__(self, int strategy, int good, int lazy, int nice, int chain, int passes):
+        """``strategy``: 0 store, 1 greedy, 2 lazy, 3 near-optimal (``passes`` cost-model rounds);
+        the others are zlib's matcher parameters (``lazy`` is max_insert_length when greedy)."""
+        if not 0 <= strategy <= 3:
+            raise ValueError("strategy must be 0..3")
+        self.strategy = strategy
         self.good = good
         self.lazy = lazy
         self.nice = nice
         self.chain = chain
-        self.greedy = greedy
-        self.zlib_hash = zlib_hash
+        self.passes = passes
+        memset(&self.opt, 0, sizeof(OptimalBuffers))
+        if strategy == OPTIMAL and alloc_buffers(&self.opt, OPTIMAL_BLOCK, MATCHES_PER_POSITION) != 0:
+            raise MemoryError()
         self.tok_len = <uint16_t*>malloc(MAX_TOKENS * sizeof(uint16_t))
         self.tok_val = <uint16_t*>malloc(MAX_TOKENS * sizeof(uint16_t))
         if self.tok_len == NULL or self.tok_val == NULL:
@@ -138,6 +89,7 @@ cdef class Deflater:
         self.finished = False
 
     def __dealloc__(self):
+        free_buffers(&self.opt)
         free(self.tok_len)
         free(self.tok_val)
 
@@ -214,23 +166,22 @@ cdef class Deflater:
             p += 1
         if start == n and not final:
             return
-        if self.level == 0 or start == n:
+        if self.strategy == STORE or start == n:
             write_stored(data + start, n - start, final, w)
             return
         self.ntok = 0
         self.split = 0
         self.pending_begin = start
         self.pending_end = start
-        if self.greedy:
+        if self.strategy == GREEDY:
             self._parse_greedy(data, n, start, final, w)
-        else:
+        elif self.strategy == LAZY:
             self._parse_lazy(data, n, start, final, w)
+        else:
+            self._parse_optimal(data, n, start, final, w)
 
     cdef inline void _insert(self, const uint8_t* data, Py_ssize_t p) noexcept nogil:
-        cdef uint32_t h = hash3(data + p, self.zlib_hash)
-        cdef int32_t older = self.head[h]
-        self.prev[p & (WINDOW - 1)] = <uint16_t>(p - older) if older != NIL and p - older < WINDOW else 0
-        self.head[h] = <int32_t>p
+        insert(self.head, self.prev, data, p)
 
     cdef inline int _longest_match(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t p,
                                    int32_t cand, int prev_length, int32_t* match_start) noexcept nogil:
@@ -343,7 +294,7 @@ cdef class Deflater:
         while p < n:
             length = 0
             if p + MIN_MATCH <= n:
-                cand = self.head[hash3(data + p, self.zlib_hash)]
+                cand = self.head[hash3(data + p)]
                 self._insert(data, p)
                 if cand != NIL and p - cand <= MAX_DIST:
                     length = self._longest_match(data, n, p, cand, MIN_MATCH - 1, &match_start)
@@ -375,7 +326,7 @@ cdef class Deflater:
             prev_match = match_start
             length = MIN_MATCH - 1
             if p + MIN_MATCH <= n:
-                cand = self.head[hash3(data + p, self.zlib_hash)]
+                cand = self.head[hash3(data + p)]
                 self._insert(data, p)
                 if cand != NIL and prev_length < self.lazy and p - cand <= MAX_DIST:
                     length = self._longest_match(data, n, p, cand, prev_length, &match_start)
@@ -404,4 +355,26 @@ cdef class Deflater:
                 p += 1
         if available:
             self._emit(0, data[p - 1], data, p, w)
+        self._flush(data, n, final, w)
+
+    cdef void _parse_optimal(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t start, bint final,
+                             BitWriter* w) noexcept nogil:
+        """Near-optimal parsing (levels 10-12), one OPTIMAL_BLOCK of input at a time (deflate_optimal)."""
+        cdef Py_ssize_t begin = start, end, j
+        cdef uint32_t choice, length
+        while begin < n:
+            end = begin + OPTIMAL_BLOCK if n - begin > OPTIMAL_BLOCK else n
+            collect_matches(&self.opt, data, n, begin, end, self.head, self.prev, self.chain, self.nice)
+            optimize(&self.opt, data, begin, end, self.passes)
+            j = 0
+            while j < end - begin:
+                choice = self.opt.choice[j]
+                length = choice >> 16
+                if length == 1:
+                    self._emit(0, data[begin + j], data, begin + j + 1, w)
+                    j += 1
+                else:
+                    self._emit(length, choice & 0xFFFF, data, begin + j + length, w)
+                    j += length
+            begin = end
         self._flush(data, n, final, w)

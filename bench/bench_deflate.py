@@ -1,0 +1,107 @@
+"""DEFLATE side by side: fastzip vs zlib (stdlib), zlib-ng, libdeflate (``deflate``) and ISA-L (``isal``).
+
+    pytest bench/bench_deflate.py --benchmark-only --benchmark-columns=min,median,ops
+
+Corpora: 20 MiB of stdlib sources and 20 MiB of machine code (``fastzip.data``). Groups
+``deflate-compress-L{1,6,9}[corpus]`` hold fastzip and every peer at that level (ISA-L has
+levels 0-3 only: its 1, 2 and 3 stand in the groups of 1, 6 and 9), ``deflate-compress-L12``
+holds libdeflate's near-optimal level; ``deflate-decompress[corpus]`` decodes one zlib -6
+stream with each. Every row's extra_info has the ratio and MB/s.
+"""
+
+import zlib
+
+import pytest
+
+from fastzip import data, deflate
+
+from .helpers import record
+
+SIZE = 20 << 20
+CORPORA = ["text", "binary"]
+
+
+@pytest.fixture(scope="module")
+def big_corpora():
+    return {"text": data.stdlib_text(SIZE), "binary": data.shared_library_code(SIZE)}
+
+
+def _peers():
+    peers = {"zlib": (lambda b, level: zlib.compress(b, level), zlib.decompress)}
+    try:
+        from zlib_ng import zlib_ng
+
+        peers["zlib-ng"] = (lambda b, level: zlib_ng.compress(b, level), zlib_ng.decompress)
+    except ImportError:
+        pass
+    try:
+        import deflate as libdeflate
+
+        peers["libdeflate"] = (lambda b, level: libdeflate.zlib_compress(b, level),
+                               lambda b, size=None: libdeflate.zlib_decompress(b, size))
+    except ImportError:
+        pass
+    try:
+        from isal import isal_zlib
+
+        peers["isal"] = (lambda b, level: isal_zlib.compress(b, {1: 1, 6: 2, 9: 3}[level]), isal_zlib.decompress)
+    except ImportError:
+        pass
+    return peers
+
+
+PEERS = _peers()
+ROUNDS = {1: 5, 6: 3, 9: 2, 12: 1}
+
+
+def _run(benchmark, fn, level):
+    return benchmark.pedantic(fn, rounds=ROUNDS[level], iterations=1, warmup_rounds=0)
+
+
+@pytest.mark.parametrize("corpus", CORPORA)
+@pytest.mark.parametrize("level", [1, 6, 9])
+@pytest.mark.parametrize("codec", ["fastzip"] + list(PEERS))
+def test_compress(benchmark, big_corpora, corpus, level, codec):
+    raw = big_corpora[corpus]
+    benchmark.group = f"deflate-compress-L{level}[{corpus}]"
+    benchmark.extra_info["corpus"] = data.describe(corpus, raw)
+    if codec == "fastzip":
+        packed = _run(benchmark, lambda: deflate.compress(raw, level), level)
+    else:
+        compress, _ = PEERS[codec]
+        packed = _run(benchmark, lambda: compress(raw, level), level)
+    assert zlib.decompress(packed) == raw
+    record(benchmark, len(raw), len(packed))
+
+
+@pytest.mark.parametrize("corpus", CORPORA)
+@pytest.mark.parametrize("codec", ["fastzip", "libdeflate"])
+def test_compress_level_12(benchmark, big_corpora, corpus, codec):
+    raw = big_corpora[corpus]
+    benchmark.group = f"deflate-compress-L12[{corpus}]"
+    if codec == "fastzip":
+        if 12 not in deflate.LEVELS:
+            pytest.skip("fastzip has no level 12 yet")
+        packed = _run(benchmark, lambda: deflate.compress(raw, 12), 12)
+    else:
+        if "libdeflate" not in PEERS:
+            pytest.skip("libdeflate (the deflate package) is not installed")
+        packed = _run(benchmark, lambda: PEERS["libdeflate"][0](raw, 12), 12)
+    assert zlib.decompress(packed) == raw
+    record(benchmark, len(raw), len(packed))
+
+
+@pytest.mark.parametrize("corpus", CORPORA)
+@pytest.mark.parametrize("codec", ["fastzip"] + list(PEERS))
+def test_decompress(benchmark, big_corpora, corpus, codec):
+    raw = big_corpora[corpus]
+    packed = zlib.compress(raw, 6)
+    benchmark.group = f"deflate-decompress[{corpus}]"
+    if codec == "fastzip":
+        out = benchmark.pedantic(deflate.decompress, args=(packed,), rounds=5, iterations=1)
+    elif codec == "libdeflate":
+        out = benchmark.pedantic(PEERS[codec][1], args=(packed, len(raw)), rounds=5, iterations=1)
+    else:
+        out = benchmark.pedantic(PEERS[codec][1], args=(packed,), rounds=5, iterations=1)
+    assert out == raw
+    record(benchmark, len(raw), len(packed))

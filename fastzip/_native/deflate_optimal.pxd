@@ -1,0 +1,20 @@
+# cython: language_level=3
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t
+
+cdef struct Match:
+    uint16_t length
+    uint16_t offset
+
+cdef struct OptimalBuffers:
+    Py_ssize_t capacity        # positions per optimization block
+    int per_position           # matches kept per position
+    uint32_t* first            # matches of position i: matches[first[i]:first[i + 1]]
+    Match* matches
+    float* cost                # cost[i]: bits to code positions i.. of the block
+    uint32_t* choice           # chosen token at i: length << 16 | offset, length 1 = literal
+
+cdef int alloc_buffers(OptimalBuffers* b, Py_ssize_t capacity, int per_position) noexcept nogil
+cdef void free_buffers(OptimalBuffers* b) noexcept nogil
+cdef void collect_matches(OptimalBuffers* b, const uint8_t* data, Py_ssize_t n, Py_ssize_t begin,
+                          Py_ssize_t end, int32_t* head, uint16_t* prev, int chain, int nice) noexcept nogil
+cdef void optimize(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_ssize_t end, int passes) noexcept nogil
