@@ -22,6 +22,7 @@ import struct
 import sys
 import zlib
 
+from ._native.checksums import adler32
 from ._native.deflate import Deflater
 from ._native.inflate import ERRORS, STATUS_DONE, STATUS_NEED_OUTPUT, Inflater
 from .errors import ChecksumError, FormatError, OutputLimitError
@@ -81,7 +82,7 @@ def header(format: str, level: int, mtime=None, filename=None) -> bytes:
 
 def trailer(format: str, data) -> bytes:
     if format == "zlib":
-        return struct.pack(">I", zlib.adler32(data))
+        return struct.pack(">I", adler32(data))
     if format == "gzip":
         return struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
     return b""
@@ -154,7 +155,7 @@ def _another_member(src: Input, format: str) -> bool:
 
 def _update_checksum(format: str, data, value: int) -> int:
     if format == "zlib":
-        return zlib.adler32(data, value)
+        return adler32(data, value)
     if format == "gzip":
         return zlib.crc32(data, value)
     return 0
@@ -175,10 +176,7 @@ def decompress(data, *, format: str = "auto", max_output_size: int | None = None
     parts, total = [], 0
     while True:
         _read_header(src, format)
-        hint = 4 * len(src.available()) + 1024
-        if format == "gzip" and len(src.buf) >= 4:  # ISIZE of the last member: exact for one member
-            hint = max(struct.unpack("<I", src.buf[-4:])[0], 1)
-        status, used, out = Inflater().inflate_to_bytes(src.available(), min(hint, limit - total), limit - total)
+        status, used, out = Inflater().inflate_to_bytes(src.available(), limit - total)
         src.consume(used)
         if status == STATUS_NEED_OUTPUT:
             raise OutputLimitError(f"decompressed data exceeds max_output_size={max_output_size}")

@@ -1,0 +1,29 @@
+"""The native Adler-32 agrees with zlib's, SIMD and portable paths alike."""
+
+import zlib
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fastzip._native.checksums import adler32, adler32_portable
+
+
+@given(st.binary(max_size=20000), st.integers(0, 0xFFFFFFFF))
+def test_adler32_matches_zlib(data, start):
+    start = (start % 65521) | ((start >> 16) % 65521) << 16  # a valid running value
+    assert adler32(data, start) == zlib.adler32(data, start) == adler32_portable(data, start)
+
+
+@pytest.mark.parametrize("size", [0, 1, 31, 32, 33, 5535, 5536, 5537, 3 * 5536 + 31, 1 << 20])
+def test_adler32_worst_case_sums(size):
+    # All 0xFF bytes make the sums largest between reductions: no 32-bit lane may overflow.
+    data = b"\xff" * size
+    assert adler32(data) == zlib.adler32(data) == adler32_portable(data)
+    assert adler32(data, 0xFFF0FFF0) == zlib.adler32(data, 0xFFF0FFF0)
+
+
+def test_adler32_accepts_any_buffer():
+    arr = np.arange(10000, dtype=np.uint16)
+    assert adler32(memoryview(arr).cast("B")) == zlib.adler32(arr.tobytes())
