@@ -162,7 +162,9 @@ def _cmd_tour(args) -> int:
     header = f"{'codec':<38} {'ratio':>7} {'comp MB/s':>10} {'dec MB/s':>10}  note"
     for corpus, raw in tour.corpora(args.size).items():
         print(f"\n{corpus}\n{header}\n{'-' * len(header)}")
-        for row in tour.huffman_rows(raw, corpus, repeat=args.repeat):
+        rows = [*tour.huffman_rows(raw, corpus, repeat=args.repeat), *tour.lz77_rows(raw, corpus),
+                *tour.deflate_rows(raw, corpus, repeat=args.repeat)]
+        for row in rows:
             print(f"{row.codec:<38} {row.ratio:>7.3f} {row.compress_mbps:>10.1f} {row.decompress_mbps:>10.1f}  {row.note}")
     return 0
 
