@@ -205,18 +205,20 @@ cdef class Deflater:
         if best >= maxlen:
             return best
         # Strictly above limit (as zlib); it also keeps clear of ring slots already reused.
+        cdef uint16_t scan_end = load16(scan + best - 1), scan_start = load16(scan)
         while cand > limit and chain > 0:
             m = data + cand
+            back = prev[cand & (WINDOW - 1)]
             # Only a candidate that matches at best (the byte that would lengthen the match)
             # and at the start is worth a full compare.
-            if load16(m + best - 1) == load16(scan + best - 1) and load16(m) == load16(scan):
+            if load16(m + best - 1) == scan_end and load16(m) == scan_start:
                 length = common_prefix(m, scan, 2, <int>maxlen)
                 if length > best:
                     match_start[0] = cand
                     best = length
                     if length >= nice:
                         break
-            back = prev[cand & (WINDOW - 1)]
+                    scan_end = load16(scan + best - 1)
             if back == 0:
                 break
             cand -= back

@@ -23,7 +23,7 @@ from libc.string cimport memcpy, memmove, memset
 from libc.stdlib cimport malloc, free
 from cpython.bytes cimport PyBytes_FromStringAndSize
 
-from .prefix_codes cimport build_table, lookup, table_primary_bits, TABLE_OVERSUBSCRIBED
+from .prefix_codes cimport build_table, lookup, table_primary_bits, SUBTABLE, TABLE_OVERSUBSCRIBED
 
 # Results of Inflater.inflate: > 0 progress states, < 0 errors (see ERRORS).
 cdef enum:
@@ -83,6 +83,43 @@ cdef uint16_t[30] DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 
                                8193, 12289, 16385, 24577]
 cdef uint8_t[30] DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
                                7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
+# Entries of the literal/length and distance tables, rewritten after build_table (see
+# prefix_codes.pxd) so that the decoder needs no second lookup: bits 0-7 the code length,
+# bit 8 SUBTABLE (pointer entries, left alone), bits 9-10 the kind, bits 12-15 the number of
+# extra bits, bits 16-31 the literal byte or the length or distance base.
+cdef enum:
+    KIND_MASK = 3 << 9
+    KIND_LITERAL = 0 << 9     # literal, or a valid distance
+    KIND_LENGTH = 1 << 9
+    KIND_END = 2 << 9
+    KIND_INVALID = 3 << 9     # literal/length 286, 287 or distance 30, 31
+
+
+cdef void predecode(uint32_t* table, int used, bint litlen) noexcept nogil:
+    cdef int k
+    cdef uint32_t e, sym, L
+    for k in range(used):
+        e = table[k]
+        L = e & 0xFF
+        if e & SUBTABLE or L == 0:
+            continue
+        sym = e >> 16
+        if litlen:
+            if sym < 256:
+                table[k] = (sym << 16) | KIND_LITERAL | L
+            elif sym == 256:
+                table[k] = KIND_END | L
+            elif sym <= 285:
+                table[k] = (<uint32_t>LENGTH_BASE[sym - 257] << 16) | (<uint32_t>LENGTH_EXTRA[sym - 257] << 12) \
+                    | KIND_LENGTH | L
+            else:
+                table[k] = KIND_INVALID | L
+        elif sym < 30:
+            table[k] = (<uint32_t>DIST_BASE[sym] << 16) | (<uint32_t>DIST_EXTRA[sym] << 12) | KIND_LITERAL | L
+        else:
+            table[k] = KIND_INVALID | L
+
+
 cdef uint8_t[19] CODELEN_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
 
 
@@ -306,7 +343,7 @@ cdef class Inflater:
         """Decode one block's symbols; 0 at its end-of-block, else a status to return."""
         cdef Bits saved
         cdef Py_ssize_t pos = out_pos[0]
-        cdef uint32_t entry, sym, length, dist, L
+        cdef uint32_t entry, sym, length = 0, dist, L, kind
         cdef uint8_t* dst
         cdef const uint8_t* from_
         cdef uint64_t chunk
@@ -329,10 +366,14 @@ cdef class Inflater:
             if L == 0:
                 out_pos[0] = pos
                 return self._fail(&saved, E_INVALID_CODE, final_input)
+            kind = entry & KIND_MASK
+            if kind == KIND_LENGTH:
+                length = (entry >> 16) + <uint32_t>((self.bits.buf >> L) & ((1ull << ((entry >> 12) & 0xF)) - 1))
+                L += (entry >> 12) & 0xF
             self.bits.buf >>= L
             self.bits.nbits -= L
             sym = entry >> 16
-            if sym < 256:
+            if kind == KIND_LITERAL:
                 if overran(&self.bits):
                     out_pos[0] = pos
                     return self._stop(&saved, final_input)
@@ -344,29 +385,27 @@ cdef class Inflater:
                 out[pos] = <uint8_t>sym
                 pos += 1
                 continue
-            if sym == 256:
+            if kind == KIND_END:
                 if overran(&self.bits):
                     out_pos[0] = pos
                     return self._stop(&saved, final_input)
                 out_pos[0] = pos
                 return 0
-            if sym > 285:
+            if kind == KIND_INVALID:
                 out_pos[0] = pos
                 return self._fail(&saved, E_LITLEN_SYMBOL, final_input)
-            sym -= 257
-            length = LENGTH_BASE[sym] + take(&self.bits, LENGTH_EXTRA[sym])
             entry = lookup(dtab, self.bits.buf, dist_bits)
             L = entry & 0xFF
             if L == 0:
                 out_pos[0] = pos
                 return self._fail(&saved, E_INVALID_CODE, final_input)
-            self.bits.buf >>= L
-            self.bits.nbits -= L
-            sym = entry >> 16
-            if sym > 29:
+            if entry & KIND_MASK == KIND_INVALID:
                 out_pos[0] = pos
                 return self._fail(&saved, E_DISTANCE_SYMBOL, final_input)
-            dist = DIST_BASE[sym] + take(&self.bits, DIST_EXTRA[sym])
+            dist = (entry >> 16) + <uint32_t>((self.bits.buf >> L) & ((1ull << ((entry >> 12) & 0xF)) - 1))
+            L += (entry >> 12) & 0xF
+            self.bits.buf >>= L
+            self.bits.nbits -= L
             if overran(&self.bits):
                 out_pos[0] = pos
                 return self._stop(&saved, final_input)
@@ -400,7 +439,7 @@ cdef class Inflater:
         output check can occur, so nothing needs saving. Returns 0 when that no longer holds,
         1 at the end of the block, or an error."""
         cdef uint64_t buf = self.bits.buf, word
-        cdef uint32_t nbits = self.bits.nbits, entry, sym, L, e, length, dist
+        cdef uint32_t nbits = self.bits.nbits, entry, sym, L, e, length, dist, kind
         cdef Py_ssize_t ip = self.bits.pos, pos = out_pos[0], k
         cdef Py_ssize_t in_end = n - 8, out_end = cap - FAST_OUT
         cdef const uint32_t* lit = self.lit_table
@@ -419,54 +458,53 @@ cdef class Inflater:
             if L == 0:
                 status = E_INVALID_CODE
                 break
-            buf >>= L
-            nbits -= L
-            sym = entry >> 16
-            if sym < 256:
-                out[pos] = <uint8_t>sym
+            kind = entry & KIND_MASK
+            if kind == KIND_LITERAL:
+                buf >>= L
+                nbits -= L
+                out[pos] = <uint8_t>(entry >> 16)
                 pos += 1
                 # At least 42 bits remain: up to two more literals need no refill.
                 entry = lookup(lit, buf, lit_bits)
-                if (entry >> 16) < 256 and (entry & 0xFF) != 0:
+                if entry & KIND_MASK == KIND_LITERAL and (entry & 0xFF) != 0:
                     L = entry & 0xFF
                     buf >>= L
                     nbits -= L
                     out[pos] = <uint8_t>(entry >> 16)
                     pos += 1
                     entry = lookup(lit, buf, lit_bits)
-                    if (entry >> 16) < 256 and (entry & 0xFF) != 0:
+                    if entry & KIND_MASK == KIND_LITERAL and (entry & 0xFF) != 0:
                         L = entry & 0xFF
                         buf >>= L
                         nbits -= L
                         out[pos] = <uint8_t>(entry >> 16)
                         pos += 1
                 continue
-            if sym == 256:
+            if kind == KIND_END:
+                buf >>= L
+                nbits -= L
                 status = 1
                 break
-            if sym > 285:
+            if kind == KIND_INVALID:
                 status = E_LITLEN_SYMBOL
                 break
-            sym -= 257
-            e = LENGTH_EXTRA[sym]
-            length = LENGTH_BASE[sym] + <uint32_t>(buf & ((1ull << e) - 1))
-            buf >>= e
-            nbits -= e
+            # A length: its extra bits follow the code; the entry holds base and extra count.
+            e = (entry >> 12) & 0xF
+            length = (entry >> 16) + <uint32_t>((buf >> L) & ((1ull << e) - 1))
+            buf >>= L + e
+            nbits -= L + e
             entry = lookup(dtab, buf, dist_bits)
             L = entry & 0xFF
             if L == 0:
                 status = E_INVALID_CODE
                 break
-            buf >>= L
-            nbits -= L
-            sym = entry >> 16
-            if sym > 29:
+            if entry & KIND_MASK == KIND_INVALID:
                 status = E_DISTANCE_SYMBOL
                 break
-            e = DIST_EXTRA[sym]
-            dist = DIST_BASE[sym] + <uint32_t>(buf & ((1ull << e) - 1))
-            buf >>= e
-            nbits -= e
+            e = (entry >> 12) & 0xF
+            dist = (entry >> 16) + <uint32_t>((buf >> L) & ((1ull << e) - 1))
+            buf >>= L + e
+            nbits -= L + e
             if dist > pos:
                 status = E_DISTANCE_TOO_FAR
                 break
@@ -511,8 +549,8 @@ cdef class Inflater:
         lengths[319] = 5
         self.lit_bits = table_primary_bits(lengths, 288, LITLEN_BITS)
         self.dist_bits = table_primary_bits(lengths + 288, 32, 5)
-        build_table(lengths, 288, LITLEN_BITS, self.lit_table, LITLEN_TABLE, True)
-        build_table(lengths + 288, 32, 5, self.dist_table, DIST_TABLE, True)
+        predecode(self.lit_table, build_table(lengths, 288, LITLEN_BITS, self.lit_table, LITLEN_TABLE, True), True)
+        predecode(self.dist_table, build_table(lengths + 288, 32, 5, self.dist_table, DIST_TABLE, True), False)
         self.fixed_loaded = True
 
     cdef int _read_dynamic_header(self) noexcept nogil:
@@ -576,8 +614,10 @@ cdef class Inflater:
         used = build_table(lengths, hlit, LITLEN_BITS, self.lit_table, LITLEN_TABLE, True)
         if used < 0:
             return E_OVERSUBSCRIBED if used == TABLE_OVERSUBSCRIBED else E_INCOMPLETE
+        predecode(self.lit_table, used, True)
         self.dist_bits = table_primary_bits(lengths + hlit, hdist, DIST_BITS)
         used = build_table(lengths + hlit, hdist, DIST_BITS, self.dist_table, DIST_TABLE, True)
         if used < 0:
             return E_OVERSUBSCRIBED if used == TABLE_OVERSUBSCRIBED else E_INCOMPLETE
+        predecode(self.dist_table, used, False)
         return 0
