@@ -1,7 +1,7 @@
 """The ``fastzip`` command: argument parsing and files around the public API.
 
     fastzip tour                              every codec beside its peers on sample data
-    fastzip compress [-1..-9] [-c] [-k] [-f] [FILE...]     gzip files like gzip (stdin when no FILE)
+    fastzip compress [-0..-12] [-c] [-k] [-f] [FILE...]    gzip files like gzip (stdin when no FILE)
     fastzip decompress [-c] [-k] [-f] [-t] [FILE.gz...]
     fastzip huffman compress IN OUT           fastzip's Huffman stream ("-" for stdin/stdout)
     fastzip huffman decompress IN OUT [--max-output-size N]
@@ -144,10 +144,11 @@ def _add_gzip_parser(sub, name, help_text):
     p.add_argument("-k", "--keep", action="store_true", help="keep the input file")
     p.add_argument("-f", "--force", action="store_true", help="overwrite existing output files")
     if name == "compress":
-        for level in range(10):
+        for level in range(13):
             p.add_argument(f"-{level}", dest="level", action="store_const", const=level,
-                           help=argparse.SUPPRESS if 1 < level < 9 else
-                           {0: "store only", 1: "fastest", 9: "smallest"}.get(level))
+                           help=argparse.SUPPRESS if level not in (0, 1, 9, 12) else
+                           {0: "store only", 1: "fastest (-1..-9 as gzip)", 9: "smallest of zlib's levels",
+                            12: "near-optimal parsing (-10..-12), slow"}[level])
         p.set_defaults(level=6)
     else:
         p.add_argument("-t", "--test", action="store_true", help="test integrity, write nothing")
@@ -179,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     tour.add_argument("--repeat", type=int, default=5, help="timed runs per measurement (best is kept)")
     tour.set_defaults(func=_cmd_tour)
 
-    _add_gzip_parser(sub, "compress", "gzip files (DEFLATE levels 0-9), like gzip")
+    _add_gzip_parser(sub, "compress", "gzip files (DEFLATE levels 0-12), like gzip")
     _add_gzip_parser(sub, "decompress", "gunzip files, like gzip -d")
 
     huff = sub.add_parser("huffman", help="canonical Huffman byte codec")

@@ -90,7 +90,7 @@ def test_cli_gzip_like_commands(tmp_path, capsys):
     src = tmp_path / "notes.txt"
     payload = data.stdlib_text(50_000)
     src.write_bytes(payload)
-    assert cli.main(["compress", "-9", str(src)]) == 0
+    assert cli.main(["compress", "-12", str(src)]) == 0
     packed = tmp_path / "notes.txt.gz"
     assert not src.exists() and gzip.decompress(packed.read_bytes()) == payload
     assert packed.read_bytes()[10:20] == b"notes.txt\0"
