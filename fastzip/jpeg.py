@@ -1,0 +1,182 @@
+"""Baseline JPEG (ITU T.81, JFIF): an encoder whose files Pillow (libjpeg-turbo) opens.
+
+:func:`encode` takes HxWx3 RGB or HxW grayscale uint8 of any size and writes JFIF baseline
+sequential: RGB -> YCbCr (BT.601 full range, as JFIF specifies), chroma subsampling
+(4:2:0, 4:2:2 or 4:4:4, averaging), level shift, 8x8 DCT (:mod:`fastzip.dct`), quantization
+with the Annex K tables scaled by the IJG quality formula, zigzag, DC prediction, AC
+run-lengths with ZRL/EOB, and the standard Annex K Huffman tables or, with ``optimize``,
+tables built for the image (optimal codes of at most 16 bits, none all ones). Restart
+markers every ``restart_interval`` MCUs.
+
+Not finished yet (see the JPEG issue): the decoder, ``read_header`` and the CLI.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+
+from . import dct, huffman
+from ._native import jpeg_entropy as _entropy
+from .jpeg_tables import STD_AC_CHROMINANCE, STD_AC_LUMINANCE, STD_DC_CHROMINANCE, STD_DC_LUMINANCE, codes_from_table
+
+__all__ = ["encode", "SUBSAMPLING"]
+
+# (horizontal, vertical) sampling factors of Y; chroma is always 1x1.
+SUBSAMPLING = {"4:4:4": (1, 1), "4:2:2": (2, 1), "4:2:0": (2, 2)}
+
+
+def _rgb_to_ycbcr(rgb: np.ndarray) -> np.ndarray:
+    """JFIF's conversion (full range, CCIR 601 weights), float32 planes (3, H, W)."""
+    r, g, b = (rgb[..., k].astype(np.float32) for k in range(3))
+    y = 0.299 * r + 0.587 * g + 0.114 * b
+    cb = -0.168735892 * r - 0.331264108 * g + 0.5 * b + 128.0
+    cr = 0.5 * r - 0.418687589 * g - 0.081312411 * b + 128.0
+    return np.stack([y, cb, cr])
+
+
+def _pad(plane: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Extend a plane to height x width by repeating its last row and column."""
+    return np.pad(plane, ((0, height - plane.shape[0]), (0, width - plane.shape[1])), mode="edge")
+
+
+def _downsample(plane: np.ndarray, h: int, v: int) -> np.ndarray:
+    """Average h x v pixel groups (the plane's size is a multiple of them)."""
+    if h == v == 1:
+        return plane
+    rows, cols = plane.shape
+    return plane.reshape(rows // v, v, cols // h, h).mean(axis=(1, 3), dtype=np.float32)
+
+
+def _blocks(plane: np.ndarray) -> np.ndarray:
+    """A plane (multiple of 8 in both sizes) as blocks indexed [block_row, block_col, 8, 8]."""
+    rows, cols = plane.shape
+    return plane.reshape(rows // 8, 8, cols // 8, 8).transpose(0, 2, 1, 3)
+
+
+def _quantized_zigzag(plane: np.ndarray, table: np.ndarray) -> np.ndarray:
+    coeffs = dct.forward(_blocks(plane - np.float32(128.0)))
+    q = dct.quantize(coeffs, table)
+    zz = dct.zigzag(q)
+    # Baseline limits: DC differences of 11 bits, AC values of 10 bits.
+    zz[..., 1:] = np.clip(zz[..., 1:], -1023, 1023)
+    zz[..., 0] = np.clip(zz[..., 0], -1024, 1023)
+    return zz
+
+
+def _huffman_from_counts(freq: np.ndarray) -> tuple[tuple, tuple]:
+    """BITS/HUFFVAL of an optimal code of at most 16 bits in which no code is all ones.
+
+    A pseudo-symbol lighter than every real one takes the all-ones code (the last code of
+    the longest length) and is then dropped, as T.81 K.2 requires.
+    """
+    weights = np.append(2 * freq.astype(np.int64), 1)
+    lengths = huffman.code_lengths(weights, 16)[:-1]
+    symbols = [s for s in np.lexsort((np.arange(len(lengths)), lengths)) if lengths[s]]
+    bits = tuple(int((lengths == n).sum()) for n in range(1, 17))
+    return bits, tuple(int(s) for s in symbols)
+
+
+def _segment(marker: int, payload: bytes) -> bytes:
+    return struct.pack(">BBH", 0xFF, marker, len(payload) + 2) + payload
+
+
+def _dht(table_class: int, table_id: int, table) -> bytes:
+    bits, huffval = table
+    return _segment(0xC4, bytes([(table_class << 4) | table_id]) + bytes(bits) + bytes(huffval))
+
+
+def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bool = False,
+           restart_interval: int = 0) -> bytes:
+    """Encode an HxWx3 RGB or HxW grayscale uint8 image as a baseline JFIF JPEG.
+
+    ``quality`` 1-100 scales the Annex K tables as libjpeg does; ``subsampling`` applies to
+    colour images; ``optimize`` builds Huffman tables for this image (two passes);
+    ``restart_interval`` (0-65535 MCUs) inserts RSTn markers.
+    """
+    img = np.asarray(image)
+    if img.dtype != np.uint8:
+        raise ValueError(f"image must be uint8, not {img.dtype}")
+    if img.ndim == 3 and img.shape[2] == 1:
+        img = img[..., 0]
+    if not (img.ndim == 2 or (img.ndim == 3 and img.shape[2] == 3)):
+        raise ValueError(f"image must be HxW or HxWx3, not {img.shape}")
+    height, width = img.shape[:2]
+    if not (1 <= height <= 65535 and 1 <= width <= 65535):
+        raise ValueError(f"JPEG sizes are 1..65535 pixels, not {height}x{width}")
+    if subsampling not in SUBSAMPLING:
+        raise ValueError(f"subsampling must be one of {list(SUBSAMPLING)}, not {subsampling!r}")
+    if not 0 <= restart_interval <= 65535:
+        raise ValueError("restart_interval must be 0..65535")
+    gray = img.ndim == 2
+    hmax, vmax = (1, 1) if gray else SUBSAMPLING[subsampling]
+    mcu_w, mcu_h = 8 * hmax, 8 * vmax
+    mcus_x, mcus_y = -(-width // mcu_w), -(-height // mcu_h)
+    padded_h, padded_w = mcus_y * mcu_h, mcus_x * mcu_w
+
+    tables = [dct.quality_table(quality, dct.LUMINANCE), dct.quality_table(quality, dct.CHROMINANCE)]
+    planes = [img.astype(np.float32)] if gray else list(_rgb_to_ycbcr(img))
+    sampling = [(hmax, vmax)] + [(1, 1)] * (len(planes) - 1)
+    comp_blocks = []
+    for k, plane in enumerate(planes):
+        plane = _pad(plane, padded_h, padded_w)
+        if k:
+            plane = _downsample(plane, hmax, vmax)
+        comp_blocks.append(_quantized_zigzag(plane, tables[min(k, 1)]))
+
+    # Scan order: MCU by MCU, each component's h x v blocks in raster order within the MCU.
+    order, component = [], []
+    for k, (h, v) in enumerate(sampling):
+        by, bx = np.meshgrid(np.arange(v), np.arange(h), indexing="ij")
+        my, mx = np.meshgrid(np.arange(mcus_y), np.arange(mcus_x), indexing="ij")
+        rows = (my[..., None, None] * v + by).reshape(mcus_y * mcus_x, h * v)
+        cols = (mx[..., None, None] * h + bx).reshape(mcus_y * mcus_x, h * v)
+        order.append(comp_blocks[k][rows, cols])
+        component.append(np.full((mcus_y * mcus_x, h * v), k, np.uint8))
+    blocks = np.ascontiguousarray(np.concatenate(order, axis=1).reshape(-1, 64))
+    comp = np.ascontiguousarray(np.concatenate(component, axis=1).reshape(-1))
+    per_mcu = sum(h * v for h, v in sampling)
+
+    if optimize:
+        dc_freq = np.zeros((len(planes), 16), np.int64)
+        ac_freq = np.zeros((len(planes), 256), np.int64)
+        _entropy.count_symbols(blocks, comp, per_mcu, restart_interval, dc_freq, ac_freq)
+        luma = (_huffman_from_counts(dc_freq[0]), _huffman_from_counts(ac_freq[0]))
+        chroma = (_huffman_from_counts(dc_freq[1:].sum(0)), _huffman_from_counts(ac_freq[1:].sum(0))) \
+            if len(planes) > 1 else None
+    else:
+        luma = (STD_DC_LUMINANCE, STD_AC_LUMINANCE)
+        chroma = (STD_DC_CHROMINANCE, STD_AC_CHROMINANCE)
+    huff = [luma] + [chroma] * (len(planes) - 1)
+    dc_codes = np.zeros((len(planes), 16), np.uint16)
+    dc_sizes = np.zeros((len(planes), 16), np.uint8)
+    ac_codes = np.zeros((len(planes), 256), np.uint16)
+    ac_sizes = np.zeros((len(planes), 256), np.uint8)
+    for k, (dc_table, ac_table) in enumerate(huff):
+        dc_codes[k], dc_sizes[k] = codes_from_table(*dc_table, size=16)
+        ac_codes[k], ac_sizes[k] = codes_from_table(*ac_table)
+
+    out = np.empty(len(blocks) * 440 + 1024, np.uint8)
+    written = _entropy.encode_scan(blocks, comp, per_mcu, restart_interval, dc_codes, dc_sizes,
+                                   ac_codes, ac_sizes, out)
+    if written < 0:
+        raise AssertionError("entropy coder: output bound or tables wrong")
+
+    header = [b"\xff\xd8", _segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")]
+    for k in range(min(len(planes), 2)):
+        header.append(_segment(0xDB, bytes([k]) + dct.zigzag(tables[k]).astype(np.uint8).tobytes()))
+    frame = struct.pack(">BHHB", 8, height, width, len(planes))
+    for k, (h, v) in enumerate(sampling):
+        frame += bytes([k + 1, (h << 4) | v, min(k, 1)])
+    header.append(_segment(0xC0, frame))
+    header.append(_dht(0, 0, luma[0]) + _dht(1, 0, luma[1]))
+    if len(planes) > 1:
+        header.append(_dht(0, 1, chroma[0]) + _dht(1, 1, chroma[1]))
+    if restart_interval:
+        header.append(_segment(0xDD, struct.pack(">H", restart_interval)))
+    scan = bytes([len(planes)])
+    for k in range(len(planes)):
+        scan += bytes([k + 1, (min(k, 1) << 4) | min(k, 1)])
+    header.append(_segment(0xDA, scan + b"\x00\x3f\x00"))
+    return b"".join(header) + out[:written].tobytes() + b"\xff\xd9"

@@ -1,0 +1,92 @@
+"""fastzip's JPEG encoder against Pillow (libjpeg-turbo): Pillow opens every file, and the
+quality and size match Pillow's own encoder at the same settings."""
+
+import io
+
+import numpy as np
+import pytest
+
+from fastzip import jpeg, metrics
+
+PIL = pytest.importorskip("PIL.Image")
+PIL_SUBSAMPLING = {"4:4:4": 0, "4:2:2": 1, "4:2:0": 2}
+
+
+def photos():
+    skimage_data = pytest.importorskip("skimage.data")
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    images = {"astronaut": skimage_data.astronaut(), "coffee": skimage_data.coffee(),
+              "chelsea": skimage_data.chelsea()}
+    china, flower = sklearn_datasets.load_sample_images().images
+    images["china"] = china
+    images["flower"] = flower
+    return images
+
+
+@pytest.fixture(scope="module")
+def images():
+    return photos()
+
+
+def pillow_open(data: bytes) -> np.ndarray:
+    with PIL.open(io.BytesIO(data)) as im:
+        im.load()
+        return np.asarray(im)
+
+
+def pillow_jpeg(img, quality, subsampling):
+    buf = io.BytesIO()
+    PIL.fromarray(img).save(buf, "JPEG", quality=quality, subsampling=PIL_SUBSAMPLING[subsampling])
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("subsampling", ["4:2:0", "4:2:2", "4:4:4"])
+def test_same_quality_and_size_as_pillow(images, subsampling):
+    for name, img in images.items():
+        ours = jpeg.encode(img, quality=75, subsampling=subsampling)
+        theirs = pillow_jpeg(img, 75, subsampling)
+        ours_psnr = metrics.psnr(img, pillow_open(ours))
+        assert abs(ours_psnr - metrics.psnr(img, pillow_open(theirs))) <= 0.2, name
+        assert abs(len(ours) / len(theirs) - 1) <= 0.03, name
+        optimized = jpeg.encode(img, quality=75, subsampling=subsampling, optimize=True)
+        assert len(optimized) < len(theirs), name
+        assert metrics.psnr(img, pillow_open(optimized)) == pytest.approx(ours_psnr, abs=1e-9), name
+
+
+@pytest.mark.parametrize("quality", [1, 10, 50, 90, 100])
+def test_pillow_opens_every_quality(images, quality):
+    img = images["coffee"]
+    out = pillow_open(jpeg.encode(img, quality=quality))
+    assert out.shape == img.shape
+    theirs = pillow_open(pillow_jpeg(img, quality, "4:2:0"))
+    assert abs(metrics.psnr(img, out) - metrics.psnr(img, theirs)) <= 0.2
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (7, 5), (9, 17), (101, 77), (16, 16), (33, 250)])
+@pytest.mark.parametrize("subsampling", ["4:2:0", "4:2:2", "4:4:4"])
+def test_odd_sizes_and_restart_markers(images, shape, subsampling):
+    img = images["astronaut"][100:100 + shape[0], 200:200 + shape[1]]
+    for restart in (0, 1, 3):
+        out = pillow_open(jpeg.encode(img, quality=90, subsampling=subsampling, restart_interval=restart))
+        assert out.shape == img.shape
+        assert metrics.psnr(img, out) > 28
+
+
+def test_grayscale(images):
+    skimage_data = pytest.importorskip("skimage.data")
+    for gray in (skimage_data.camera(), skimage_data.moon(), images["flower"][..., 1][:99, :131]):
+        for optimize in (False, True):
+            data = jpeg.encode(gray, quality=80, optimize=optimize, restart_interval=2)
+            out = pillow_open(data)
+            assert out.shape == gray.shape and metrics.psnr(gray, out) > 30
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="uint8"):
+        jpeg.encode(np.zeros((8, 8), np.float32))
+    with pytest.raises(ValueError, match="HxW"):
+        jpeg.encode(np.zeros((8, 8, 4), np.uint8))
+    with pytest.raises(ValueError, match="subsampling"):
+        jpeg.encode(np.zeros((8, 8, 3), np.uint8), subsampling="4:1:1")
+    with pytest.raises(ValueError, match="quality"):
+        jpeg.encode(np.zeros((8, 8), np.uint8), quality=0)
