@@ -8,7 +8,8 @@ run-lengths with ZRL/EOB, and the standard Annex K Huffman tables or, with ``opt
 tables built for the image (optimal codes of at most 16 bits, none all ones). Restart
 markers every ``restart_interval`` MCUs.
 
-Not finished yet (see the JPEG issue): the decoder, ``read_header`` and the CLI.
+:func:`decode` and :func:`read_header` live in :mod:`fastzip.jpeg_decode` and are
+re-exported here.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import numpy as np
 
 from . import dct, huffman
 from ._native import jpeg_entropy as _entropy
+from .jpeg_decode import MAX_IMAGE_PIXELS, decode, read_header
 from .jpeg_tables import STD_AC_CHROMINANCE, STD_AC_LUMINANCE, STD_DC_CHROMINANCE, STD_DC_LUMINANCE, codes_from_table
 
-__all__ = ["encode", "SUBSAMPLING"]
+__all__ = ["encode", "decode", "read_header", "SUBSAMPLING", "MAX_IMAGE_PIXELS"]
 
 # (horizontal, vertical) sampling factors of Y; chroma is always 1x1.
 SUBSAMPLING = {"4:4:4": (1, 1), "4:2:2": (2, 1), "4:2:0": (2, 2)}

@@ -151,3 +151,252 @@ def count_symbols(const int16_t[:, ::1] blocks, const uint8_t[::1] component, in
                 run = 0
             if run:
                 ac_freq[c, 0] += 1
+
+
+# -- decoding ----------------------------------------------------------------------------------
+
+cdef int[64] NATURAL  # NATURAL[k]: row-major position of the k-th zigzag coefficient
+cdef int _k
+_order = sorted(range(64), key=lambda p: (p // 8 + p % 8, p // 8 if (p // 8 + p % 8) % 2 else p % 8))
+for _k in range(64):
+    NATURAL[_k] = _order[_k]
+
+# decode_scan's results
+cdef enum:
+    _OK = 0
+    _INVALID_CODE = -1
+    _TRUNCATED = -2
+    _BAD_RESTART = -3
+    _DC_RANGE = -4
+    _AC_RANGE = -5
+    _AC_INDEX = -6
+SCAN_ERRORS = {
+    _INVALID_CODE: "bit pattern that is no code of the Huffman table (or an over-subscribed table)",
+    _TRUNCATED: "entropy-coded data ends before the last block (truncated)",
+    _BAD_RESTART: "expected restart marker missing or out of sequence",
+    _DC_RANGE: "DC coefficient out of range for 8-bit baseline",
+    _AC_RANGE: "AC coefficient out of range for 8-bit baseline",
+    _AC_INDEX: "AC run past the 64th coefficient",
+}
+
+
+cdef struct Table:
+    uint16_t[512] fast       # next 9 bits -> length << 8 | symbol (length 0: longer code)
+    int32_t[18] maxcode      # largest code of each length, -1 if none
+    int32_t[17] valoffset    # huffval index of a code of each length, minus that length's first code
+    uint8_t[256] huffval
+
+
+cdef int build_decoder(Table* t, const uint8_t* bits, const uint8_t* huffval, int count) noexcept nogil:
+    """T.81 Annex C/F.2.2.3 tables from BITS (16 counts) and HUFFVAL; -1 if over-subscribed."""
+    cdef int length, i, k = 0, code = 0, j, pad
+    for i in range(512):
+        t.fast[i] = 0
+    for i in range(count):
+        t.huffval[i] = huffval[i]
+    for length in range(1, 17):
+        t.valoffset[length] = k - code
+        if bits[length - 1]:
+            for i in range(bits[length - 1]):
+                if length <= 9:
+                    pad = 9 - length
+                    for j in range(1 << pad):
+                        t.fast[(code << pad) | j] = <uint16_t>((length << 8) | huffval[k])
+                code += 1
+                k += 1
+            t.maxcode[length] = code - 1
+        else:
+            t.maxcode[length] = -1
+        if code > (1 << length):
+            return -1
+        code <<= 1
+    t.maxcode[17] = 0x7FFFFFFF
+    return 0
+
+
+cdef struct Reader:
+    const uint8_t* data
+    Py_ssize_t n
+    Py_ssize_t pos
+    uint64_t acc
+    int nbits
+    int phantom       # zero bytes supplied after a marker or the end of the data
+    bint at_marker
+
+
+cdef inline void fill(Reader* r) noexcept nogil:
+    cdef uint8_t b
+    while r.nbits <= 56:
+        if r.at_marker or r.pos >= r.n:
+            r.acc <<= 8
+            r.nbits += 8
+            r.phantom += 1
+            continue
+        b = r.data[r.pos]
+        if b == 0xFF:
+            if r.pos + 1 < r.n and r.data[r.pos + 1] == 0:
+                r.pos += 2
+            else:
+                r.at_marker = True
+                continue
+        else:
+            r.pos += 1
+        r.acc = (r.acc << 8) | b
+        r.nbits += 8
+
+
+cdef inline uint32_t get_bits(Reader* r, int k) noexcept nogil:
+    cdef uint32_t v
+    if k == 0:
+        return 0
+    if r.nbits < k:
+        fill(r)
+    v = <uint32_t>((r.acc >> (r.nbits - k)) & ((1ull << k) - 1))
+    r.nbits -= k
+    return v
+
+
+cdef inline int decode_symbol(Reader* r, const Table* t) noexcept nogil:
+    cdef uint32_t look, code
+    cdef uint16_t e
+    cdef int length
+    if r.nbits < 16:
+        fill(r)
+    look = <uint32_t>((r.acc >> (r.nbits - 9)) & 0x1FF)
+    e = t.fast[look]
+    if e:
+        r.nbits -= e >> 8
+        return e & 0xFF
+    for length in range(10, 17):
+        code = <uint32_t>((r.acc >> (r.nbits - length)) & ((1u << length) - 1))
+        if <int32_t>code <= t.maxcode[length]:
+            r.nbits -= length
+            return t.huffval[t.valoffset[length] + code]
+    return -1
+
+
+cdef inline int extend(uint32_t v, int s) noexcept nogil:
+    return <int>v if s == 0 or v >= (1u << (s - 1)) else <int>v - (1 << s) + 1
+
+
+cdef inline bint overran(Reader* r) noexcept nogil:
+    return r.nbits < 8 * r.phantom
+
+
+cdef int restart(Reader* r, int expected) noexcept nogil:
+    """Skip to the next marker, which must be RST<expected>; reset the bit reader."""
+    r.acc = 0
+    r.nbits = 0
+    r.phantom = 0
+    r.at_marker = False
+    while r.pos + 1 < r.n and not (r.data[r.pos] == 0xFF and r.data[r.pos + 1] != 0 and r.data[r.pos + 1] != 0xFF):
+        r.pos += 1
+    if r.pos + 1 >= r.n or r.data[r.pos + 1] != 0xD0 + (expected & 7):
+        return -1
+    r.pos += 2
+    return 0
+
+
+def decode_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_y, int restart_interval,
+                const int32_t[::1] h, const int32_t[::1] v, const int32_t[::1] offset, const int32_t[::1] stride,
+                const uint8_t[:, ::1] dc_bits, const uint8_t[:, ::1] dc_vals, const int32_t[::1] dc_count,
+                const uint8_t[:, ::1] ac_bits, const uint8_t[:, ::1] ac_vals, const int32_t[::1] ac_count,
+                int16_t[:, ::1] coeffs):
+    """Decode one baseline scan starting at ``data[start]`` into ``coeffs`` (natural order).
+
+    Per scan component c: sampling ``h[c]`` x ``v[c]`` blocks per MCU, its blocks at
+    ``coeffs[offset[c] + row * stride[c] + col]``, and its DC/AC tables (BITS, HUFFVAL,
+    count). Returns ``(status, position after the scan's data)``; status 0 or a key of SCAN_ERRORS.
+    """
+    cdef int ncomp = h.shape[0], c, by, bx, k, s, rs, run, sym, status = 0, rst = 0
+    cdef Py_ssize_t mx, my, mcu = 0, total = <Py_ssize_t>mcus_x * mcus_y, blk
+    cdef Table[4] dc
+    cdef Table[4] ac
+    cdef int32_t[4] pred
+    cdef Reader r
+    cdef int16_t* out
+    cdef int value
+    if ncomp < 1 or ncomp > 4:
+        raise ValueError("a scan has 1 to 4 components")
+    for c in range(ncomp):
+        if offset[c] < 0 or stride[c] < mcus_x * h[c] or \
+                offset[c] + (<Py_ssize_t>(mcus_y * v[c] - 1)) * stride[c] + mcus_x * h[c] > coeffs.shape[0]:
+            raise ValueError("component block layout outside the coefficient buffer")
+        if build_decoder(&dc[c], &dc_bits[c, 0], &dc_vals[c, 0], dc_count[c]) < 0 or \
+                build_decoder(&ac[c], &ac_bits[c, 0], &ac_vals[c, 0], ac_count[c]) < 0:
+            return _INVALID_CODE, start
+        pred[c] = 0
+    r.data = &data[0]
+    r.n = data.shape[0]
+    r.pos = start
+    r.acc = 0
+    r.nbits = 0
+    r.phantom = 0
+    r.at_marker = False
+    with nogil:
+        for mcu in range(total):
+            if restart_interval and mcu and mcu % restart_interval == 0:
+                if restart(&r, rst) < 0:
+                    status = _BAD_RESTART
+                    break
+                rst += 1
+                for c in range(ncomp):
+                    pred[c] = 0
+            my = mcu // mcus_x
+            mx = mcu % mcus_x
+            for c in range(ncomp):
+                for by in range(v[c]):
+                    for bx in range(h[c]):
+                        blk = offset[c] + (my * v[c] + by) * stride[c] + mx * h[c] + bx
+                        out = &coeffs[blk, 0]
+                        for k in range(64):
+                            out[k] = 0
+                        s = decode_symbol(&r, &dc[c])
+                        if s < 0 or s > 11:
+                            status = _INVALID_CODE if s < 0 else _DC_RANGE
+                            break
+                        pred[c] += extend(get_bits(&r, s), s)
+                        if pred[c] < -2048 or pred[c] > 2047:
+                            status = _DC_RANGE
+                            break
+                        out[0] = <int16_t>pred[c]
+                        k = 1
+                        while k < 64:
+                            rs = decode_symbol(&r, &ac[c])
+                            if rs < 0:
+                                status = _INVALID_CODE
+                                break
+                            run = rs >> 4
+                            s = rs & 15
+                            if s == 0:
+                                if run != 15:
+                                    break  # EOB
+                                k += 16
+                                continue
+                            k += run
+                            if k > 63:
+                                status = _AC_INDEX
+                                break
+                            if s > 10:
+                                status = _AC_RANGE
+                                break
+                            out[NATURAL[k]] = <int16_t>extend(get_bits(&r, s), s)
+                            k += 1
+                        if status == 0 and k > 64:
+                            status = _AC_INDEX
+                        if status == 0 and overran(&r):
+                            status = _TRUNCATED
+                        if status:
+                            break
+                    if status:
+                        break
+                if status:
+                    break
+            if status:
+                break
+        if status == 0:
+            # The scan's data ends at the next marker that is not a restart marker.
+            while r.pos + 1 < r.n and not (r.data[r.pos] == 0xFF and r.data[r.pos + 1] != 0 and
+                                           r.data[r.pos + 1] != 0xFF and not 0xD0 <= r.data[r.pos + 1] <= 0xD7):
+                r.pos += 1
+    return status, r.pos

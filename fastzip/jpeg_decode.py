@@ -1,0 +1,352 @@
+"""Baseline JPEG decoding: markers, scans, dequantization, IDCT, upsampling, colour.
+
+Reads baseline sequential (SOF0) and extended sequential 8-bit Huffman (SOF1) files with 1
+or 3 components, sampling factors up to 2x2 in any combination, interleaved or
+non-interleaved scans, restart intervals, APPn/COM segments (skipped) and fill bytes.
+Chroma is upsampled as libjpeg's "fancy" (triangular) upsampling does and converted with
+libjpeg's fixed-point YCbCr -> RGB, so the output is close to Pillow's. Everything else
+(progressive, lossless, hierarchical, arithmetic coding, 12-bit, CMYK/YCCK) raises
+UnsupportedError naming it; malformed data raises FormatError.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import dct
+from ._native import jpeg_entropy as _entropy
+from .errors import FormatError, OutputLimitError, UnsupportedError
+
+__all__ = ["Header", "read_header", "decode", "MAX_IMAGE_PIXELS"]
+
+MAX_IMAGE_PIXELS = 89_478_485  # Pillow's default decompression-bomb limit
+
+_UNSUPPORTED_FRAMES = {
+    0xC2: "progressive JPEG (SOF2)", 0xC3: "lossless JPEG (SOF3)", 0xC5: "hierarchical JPEG (SOF5)",
+    0xC6: "hierarchical progressive JPEG (SOF6)", 0xC7: "hierarchical lossless JPEG (SOF7)",
+    0xC9: "arithmetic-coded JPEG (SOF9)", 0xCA: "arithmetic-coded progressive JPEG (SOF10)",
+    0xCB: "arithmetic-coded lossless JPEG (SOF11)", 0xCD: "arithmetic-coded hierarchical JPEG (SOF13)",
+    0xCE: "arithmetic-coded JPEG (SOF14)", 0xCF: "arithmetic-coded lossless JPEG (SOF15)",
+}
+
+
+@dataclass
+class Component:
+    id: int
+    h: int
+    v: int
+    quant: int
+
+
+@dataclass
+class Header:
+    """What :func:`read_header` finds: size, components, sampling and tables."""
+    height: int
+    width: int
+    components: list[Component]
+    quant_tables: dict[int, np.ndarray] = field(default_factory=dict)
+    restart_interval: int = 0
+    adobe_transform: int | None = None
+
+    @property
+    def sampling(self) -> list[tuple[int, int]]:
+        return [(c.h, c.v) for c in self.components]
+
+
+class _Parser:
+    def __init__(self, data):
+        self.data = memoryview(data).cast("B")
+        self.pos = 0
+
+    def need(self, n: int, what: str) -> bytes:
+        if self.pos + n > len(self.data):
+            raise FormatError(f"JPEG truncated in {what}")
+        out = bytes(self.data[self.pos:self.pos + n])
+        self.pos += n
+        return out
+
+    def marker(self) -> int:
+        if self.need(1, "a marker") != b"\xff":
+            raise FormatError(f"expected a marker at byte {self.pos - 1}")
+        while True:  # any number of 0xFF fill bytes may precede the marker code
+            code = self.need(1, "a marker")[0]
+            if code != 0xFF:
+                return code
+
+    def segment(self, what: str) -> bytes:
+        length, = struct.unpack(">H", self.need(2, what))
+        if length < 2:
+            raise FormatError(f"{what} segment length {length} is less than 2")
+        return self.need(length - 2, what)
+
+
+def _read_dqt(payload: bytes, tables: dict) -> None:
+    pos = 0
+    while pos < len(payload):
+        pq, tq = payload[pos] >> 4, payload[pos] & 15
+        size = 128 if pq else 64
+        if pq > 1 or tq > 3 or pos + 1 + size > len(payload):
+            raise FormatError("malformed DQT segment")
+        raw = np.frombuffer(payload[pos + 1:pos + 1 + size], ">u2" if pq else np.uint8).astype(np.int32)
+        if (raw == 0).any():
+            raise FormatError("quantization table with a zero entry")
+        tables[tq] = dct.unzigzag(raw)
+        pos += 1 + size
+
+
+def _read_dht(payload: bytes, dc: dict, ac: dict) -> None:
+    pos = 0
+    while pos < len(payload):
+        if pos + 17 > len(payload):
+            raise FormatError("malformed DHT segment")
+        tc, th = payload[pos] >> 4, payload[pos] & 15
+        bits = payload[pos + 1:pos + 17]
+        count = sum(bits)
+        if tc > 1 or th > 3 or count > 256 or pos + 17 + count > len(payload):
+            raise FormatError("malformed DHT segment")
+        values = payload[pos + 17:pos + 17 + count]
+        if tc == 0 and any(v > 15 for v in values):
+            raise FormatError("DC Huffman table with a symbol above 15")
+        (ac if tc else dc)[th] = (bits, values)
+        pos += 17 + count
+
+
+def _read_sof(marker: int, payload: bytes, max_pixels: int | None) -> Header:
+    if marker in _UNSUPPORTED_FRAMES:
+        raise UnsupportedError(f"{_UNSUPPORTED_FRAMES[marker]} is not supported (baseline sequential only)")
+    if len(payload) < 6:
+        raise FormatError("SOF segment too short")
+    precision, height, width, ncomp = struct.unpack(">BHHB", payload[:6])
+    if precision != 8:
+        raise UnsupportedError(f"{precision}-bit JPEG is not supported (8-bit only)")
+    if height == 0:
+        raise UnsupportedError("JPEG with the height defined by a DNL marker is not supported")
+    if width == 0:
+        raise FormatError("JPEG width is 0")
+    if ncomp == 4:
+        raise UnsupportedError("4-component (CMYK/YCCK) JPEG is not supported")
+    if ncomp not in (1, 3) or len(payload) != 6 + 3 * ncomp:
+        raise FormatError(f"JPEG with {ncomp} components (1 or 3 expected) or a malformed SOF")
+    if max_pixels is not None and height * width > max_pixels:
+        raise OutputLimitError(f"image has {height * width} pixels, more than max_pixels={max_pixels}")
+    comps = []
+    for k in range(ncomp):
+        cid, hv, tq = payload[6 + 3 * k:9 + 3 * k]
+        h, v = hv >> 4, hv & 15
+        if not (1 <= h <= 2 and 1 <= v <= 2):
+            raise UnsupportedError(f"sampling factor {h}x{v} is not supported (at most 2x2)")
+        if tq > 3:
+            raise FormatError(f"component {cid} names quantization table {tq}")
+        comps.append(Component(cid, h, v, tq))
+    if len({c.id for c in comps}) != ncomp:
+        raise FormatError("two components share an identifier")
+    return Header(height, width, comps)
+
+
+def read_header(data, *, max_pixels: int | None = MAX_IMAGE_PIXELS) -> Header:
+    """The frame header (size, components, sampling, quantization tables) without decoding."""
+    return _decode(data, max_pixels, header_only=True)
+
+
+def decode(data, *, max_pixels: int | None = MAX_IMAGE_PIXELS) -> np.ndarray:
+    """Decode a baseline JPEG into HxWx3 RGB (3 components) or HxW grayscale uint8."""
+    return _decode(data, max_pixels, header_only=False)
+
+
+def _decode(data, max_pixels, header_only):
+    p = _Parser(data)
+    if p.need(2, "the SOI marker") != b"\xff\xd8":
+        raise FormatError("not a JPEG file (no SOI marker)")
+    quant, dc_tables, ac_tables = {}, {}, {}
+    header = None
+    restart_interval = 0
+    adobe = None
+    coeffs = None
+    seen_scan = set()
+    while True:
+        marker = p.marker()
+        if marker == 0xD9:  # EOI
+            break
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            continue  # stray RSTn / TEM: no payload
+        if marker == 0xDA:
+            if header is None:
+                raise FormatError("scan (SOS) before the frame header (SOF)")
+            coeffs = coeffs if coeffs is not None else _allocate(header)
+            _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs, seen_scan)
+            continue
+        payload = p.segment(f"marker 0x{marker:02X}")
+        if marker == 0xDB:
+            _read_dqt(payload, quant)
+        elif marker == 0xC4:
+            _read_dht(payload, dc_tables, ac_tables)
+        elif marker == 0xDD:
+            if len(payload) != 2:
+                raise FormatError("malformed DRI segment")
+            restart_interval, = struct.unpack(">H", payload)
+        elif marker in (0xC0, 0xC1) or marker in _UNSUPPORTED_FRAMES:
+            if header is not None:
+                raise FormatError("more than one frame header (SOF)")
+            header = _read_sof(marker, payload, max_pixels)
+            if header_only:
+                header.quant_tables = dict(quant)
+        elif marker == 0xCC:
+            raise UnsupportedError("arithmetic-coded JPEG (DAC segment) is not supported")
+        elif marker == 0xEE and payload[:5] == b"Adobe" and len(payload) >= 12:
+            adobe = payload[11]
+        if header_only and header is not None and marker in (0xC0, 0xC1):
+            continue
+    if header is None:
+        raise FormatError("JPEG has no frame header (SOF)")
+    header.restart_interval = restart_interval
+    header.adobe_transform = adobe
+    if header_only:
+        header.quant_tables = dict(quant)
+        return header
+    if {c.id for c in header.components} - seen_scan:
+        raise FormatError("a component has no scan (the image data is incomplete)")
+    return _reconstruct(header, quant, coeffs)
+
+
+def _grid(header: Header):
+    hmax = max(c.h for c in header.components)
+    vmax = max(c.v for c in header.components)
+    mcus_x = -(-header.width // (8 * hmax))
+    mcus_y = -(-header.height // (8 * vmax))
+    return hmax, vmax, mcus_x, mcus_y
+
+
+def _allocate(header: Header) -> dict:
+    _, _, mcus_x, mcus_y = _grid(header)
+    layout, total = {}, 0
+    for c in header.components:
+        rows, cols = mcus_y * c.v, mcus_x * c.h
+        layout[c.id] = (total, rows, cols)
+        total += rows * cols
+    return {"buffer": np.zeros((total, 64), np.int16), "layout": layout}
+
+
+def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs, seen):
+    payload = p.segment("SOS")
+    if not payload or len(payload) != 1 + 2 * payload[0] + 3:
+        raise FormatError("malformed SOS segment")
+    ns = payload[0]
+    by_id = {c.id: c for c in header.components}
+    members = []
+    for k in range(ns):
+        cid, tables = payload[1 + 2 * k], payload[2 + 2 * k]
+        if cid not in by_id:
+            raise FormatError(f"scan names component {cid}, which the frame does not have")
+        td, ta = tables >> 4, tables & 15
+        if td not in dc_tables or ta not in ac_tables:
+            raise FormatError(f"scan uses Huffman table DC{td}/AC{ta}, which was never defined")
+        if by_id[cid].quant not in quant:
+            raise FormatError(f"component {cid} uses quantization table {by_id[cid].quant}, never defined")
+        members.append((by_id[cid], dc_tables[td], ac_tables[ta]))
+    ss, se, ahal = payload[-3:]
+    if (ss, se, ahal) != (0, 63, 0) or ns > 4:
+        raise UnsupportedError("scan with spectral selection or successive approximation (progressive)")
+    hmax, vmax, mcus_x, mcus_y = _grid(header)
+    if ns == 1:  # non-interleaved: one block per MCU over the component's own block grid
+        c = members[0][0]
+        comp_w = -(-header.width * c.h // hmax)
+        comp_h = -(-header.height * c.v // vmax)
+        sx, sy, hs, vs = -(-comp_w // 8), -(-comp_h // 8), [1], [1]
+    else:
+        sx, sy = mcus_x, mcus_y
+        hs, vs = [m[0].h for m in members], [m[0].v for m in members]
+    offset = np.array([coeffs["layout"][m[0].id][0] for m in members], np.int32)
+    stride = np.array([coeffs["layout"][m[0].id][2] for m in members], np.int32)
+
+    def pack(tables):
+        bits = np.zeros((ns, 16), np.uint8)
+        vals = np.zeros((ns, 256), np.uint8)
+        count = np.zeros(ns, np.int32)
+        for k, (b, v) in enumerate(tables):
+            bits[k], count[k] = np.frombuffer(b, np.uint8), len(v)
+            vals[k, :len(v)] = np.frombuffer(v, np.uint8)
+        return bits, vals, count
+
+    dc_bits, dc_vals, dc_count = pack([m[1] for m in members])
+    ac_bits, ac_vals, ac_count = pack([m[2] for m in members])
+    status, end = _entropy.decode_scan(p.data, p.pos, sx, sy, restart_interval, np.array(hs, np.int32),
+                                       np.array(vs, np.int32), offset, stride, dc_bits, dc_vals, dc_count,
+                                       ac_bits, ac_vals, ac_count, coeffs["buffer"])
+    if status:
+        raise FormatError(f"invalid JPEG scan: {_entropy.SCAN_ERRORS[status]}")
+    p.pos = end
+    seen.update(m[0].id for m in members)
+
+
+def _upsample(plane: np.ndarray, fx: int, fy: int) -> np.ndarray:
+    """libjpeg's fancy upsampling by 2 horizontally and/or vertically (triangular filter)."""
+    x = plane.astype(np.int32)
+    if fy == 2 and fx == 2:
+        above = np.vstack([x[:1], x[:-1]])
+        below = np.vstack([x[1:], x[-1:]])
+        rows = np.empty((2 * x.shape[0], x.shape[1]), np.int32)
+        rows[0::2] = 3 * x + above
+        rows[1::2] = 3 * x + below
+        left = np.hstack([rows[:, :1], rows[:, :-1]])
+        right = np.hstack([rows[:, 1:], rows[:, -1:]])
+        out = np.empty((rows.shape[0], 2 * rows.shape[1]), np.int32)
+        out[:, 0::2] = (3 * rows + left + 8) >> 4
+        out[:, 1::2] = (3 * rows + right + 7) >> 4
+        out[:, 0] = (4 * rows[:, 0] + 8) >> 4
+        out[:, -1] = (4 * rows[:, -1] + 7) >> 4
+        return out
+    if fx == 2:
+        left = np.hstack([x[:, :1], x[:, :-1]])
+        right = np.hstack([x[:, 1:], x[:, -1:]])
+        out = np.empty((x.shape[0], 2 * x.shape[1]), np.int32)
+        out[:, 0::2] = (3 * x + left + 1) >> 2
+        out[:, 1::2] = (3 * x + right + 2) >> 2
+        out[:, 0] = x[:, 0]
+        out[:, -1] = x[:, -1]
+        x = out
+    if fy == 2:
+        above = np.vstack([x[:1], x[:-1]])
+        below = np.vstack([x[1:], x[-1:]])
+        out = np.empty((2 * x.shape[0], x.shape[1]), np.int32)
+        out[0::2] = (3 * x + above + 1) >> 2
+        out[1::2] = (3 * x + below + 2) >> 2
+        x = out
+    return x
+
+
+def _ycbcr_to_rgb(y, cb, cr) -> np.ndarray:
+    """libjpeg's jdcolor.c arithmetic: 16-bit fixed point, rounded, clamped."""
+    one_half = 1 << 15
+    cb = cb.astype(np.int64) - 128
+    cr = cr.astype(np.int64) - 128
+    y = y.astype(np.int64)
+    fix = lambda v: int(v * 65536 + 0.5)  # noqa: E731
+    r = y + ((fix(1.40200) * cr + one_half) >> 16)
+    g = y + ((-fix(0.34414) * cb - fix(0.71414) * cr + one_half) >> 16)
+    b = y + ((fix(1.77200) * cb + one_half) >> 16)
+    return np.clip(np.stack([r, g, b], axis=-1), 0, 255).astype(np.uint8)
+
+
+def _reconstruct(header: Header, quant: dict, coeffs: dict) -> np.ndarray:
+    hmax, vmax, mcus_x, mcus_y = _grid(header)
+    planes = []
+    for c in header.components:
+        start, rows, cols = coeffs["layout"][c.id]
+        blocks = coeffs["buffer"][start:start + rows * cols].reshape(rows * cols, 8, 8)
+        pixels = dct.inverse_int(dct.dequantize(blocks, quant[c.quant])).astype(np.int32) + 128
+        plane = np.clip(pixels, 0, 255).reshape(rows, cols, 8, 8).transpose(0, 2, 1, 3).reshape(rows * 8, cols * 8)
+        comp_w = -(-header.width * c.h // hmax)
+        comp_h = -(-header.height * c.v // vmax)
+        plane = plane[:comp_h, :comp_w]
+        fx, fy = hmax // c.h, vmax // c.v
+        if (fx, fy) != (1, 1):
+            plane = _upsample(plane, fx, fy)
+        planes.append(plane[:header.height, :header.width])
+    if len(planes) == 1:
+        return planes[0].astype(np.uint8)
+    if header.adobe_transform == 0:  # Adobe marker: the three components are RGB, not YCbCr
+        return np.stack(planes, axis=-1).astype(np.uint8)
+    return _ycbcr_to_rgb(*planes)

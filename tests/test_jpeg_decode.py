@@ -1,0 +1,153 @@
+"""fastzip's JPEG decoder against Pillow's: its files decode to within a grey level of Pillow's
+own decode, fastzip's files round-trip, and hostile input only ever raises fastzip errors."""
+
+import io
+import struct
+
+import numpy as np
+import pytest
+
+from fastzip import FastzipError, FormatError, OutputLimitError, UnsupportedError, jpeg
+
+PIL = pytest.importorskip("PIL.Image")
+from test_jpeg_encode import PIL_SUBSAMPLING, photos, pillow_open  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def images():
+    return photos()
+
+
+def pillow_jpeg(img, **options):
+    buf = io.BytesIO()
+    PIL.fromarray(img).save(buf, "JPEG", **options)
+    return buf.getvalue()
+
+
+def assert_close_to_pillow(data):
+    ours, theirs = jpeg.decode(data), pillow_open(data)
+    assert ours.shape == theirs.shape
+    diff = np.abs(ours.astype(np.int16) - theirs)
+    assert diff.mean() <= 0.5 and diff.max() <= 3, (diff.mean(), diff.max())
+
+
+@pytest.mark.parametrize("subsampling", ["4:2:0", "4:2:2", "4:4:4"])
+def test_decodes_pillow_files_like_pillow(images, subsampling):
+    for name, img in images.items():
+        for quality in (30, 75, 95):
+            assert_close_to_pillow(pillow_jpeg(img, quality=quality, subsampling=PIL_SUBSAMPLING[subsampling]))
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (7, 5), (9, 17), (101, 77), (33, 250)])
+def test_odd_sizes_grayscale_and_restarts(images, shape):
+    img = images["chelsea"][:shape[0], :shape[1]]
+    for sub in (0, 1, 2):
+        assert_close_to_pillow(pillow_jpeg(img, quality=85, subsampling=sub))
+    assert_close_to_pillow(pillow_jpeg(np.ascontiguousarray(img[..., 0]), quality=85))
+    for restart in (1, 3):
+        data = jpeg.encode(img, quality=85, restart_interval=restart)
+        assert_close_to_pillow(data)
+
+
+def test_pillow_restart_markers_when_supported(images):
+    img = images["coffee"]
+    try:
+        data = pillow_jpeg(img, quality=80, restart_marker_blocks=2)
+    except (TypeError, OSError):
+        pytest.skip("this Pillow cannot write restart markers")
+    assert b"\xff\xdd" in data
+    assert_close_to_pillow(data)
+
+
+def test_round_trip_of_fastzip_files(images):
+    for subsampling in ("4:2:0", "4:4:4"):
+        data = jpeg.encode(images["astronaut"], quality=90, subsampling=subsampling, optimize=True)
+        assert_close_to_pillow(data)
+        header = jpeg.read_header(data)
+        assert (header.height, header.width) == (512, 512)
+        assert header.sampling[0] == {"4:2:0": (2, 2), "4:4:4": (1, 1)}[subsampling]
+        assert (header.quant_tables[0] == jpeg.dct.quality_table(90)).all()
+
+
+def test_unsupported_kinds_say_why(images):
+    img = images["coffee"][:64, :64]
+    with pytest.raises(UnsupportedError, match="progressive"):
+        jpeg.decode(pillow_jpeg(img, quality=80, progressive=True))
+    buf = io.BytesIO()
+    PIL.fromarray(img).convert("CMYK").save(buf, "JPEG")
+    with pytest.raises(UnsupportedError, match="CMYK"):
+        jpeg.decode(buf.getvalue())
+    data = bytearray(jpeg.encode(img))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 4] = 12  # 12-bit precision
+    with pytest.raises(UnsupportedError, match="12-bit"):
+        jpeg.decode(bytes(data))
+    data[sof + 4], data[sof + 1] = 8, 0xC9  # arithmetic coding
+    with pytest.raises(UnsupportedError, match="arithmetic"):
+        jpeg.decode(bytes(data))
+
+
+def segments(data: bytes):
+    """Offsets where each marker segment starts (up to and including SOS)."""
+    out, pos = [], 2
+    while pos < len(data):
+        marker = data[pos + 1]
+        out.append(pos)
+        if marker == 0xDA:
+            break
+        pos += 2 + struct.unpack(">H", data[pos + 2:pos + 4])[0]
+    return out
+
+
+def test_truncated_at_every_segment_boundary_and_in_the_scan(images):
+    data = jpeg.encode(images["astronaut"][:48, :40], quality=75, restart_interval=2)
+    cuts = segments(data) + list(range(segments(data)[-1] + 1, len(data) - 2, 7))
+    for cut in cuts:
+        with pytest.raises(FormatError):
+            jpeg.decode(data[:cut])
+
+
+def test_hostile_headers(images):
+    good = jpeg.encode(images["chelsea"][:32, :32], quality=75)
+    with pytest.raises(FormatError, match="SOI"):
+        jpeg.decode(b"\x89PNG" + good[4:])
+    sof = good.index(b"\xff\xc0")
+    bad = bytearray(good)
+    bad[sof + 7:sof + 9] = b"\x00\x00"  # width 0
+    with pytest.raises(FormatError, match="width"):
+        jpeg.decode(bytes(bad))
+    huge = bytearray(good)
+    huge[sof + 5:sof + 9] = b"\xff\xff\xff\xff"  # 65535 x 65535
+    with pytest.raises(OutputLimitError):
+        jpeg.decode(bytes(huge))
+    dht = good.index(b"\xff\xc4")
+    no_tables = good[:dht] + good[good.index(b"\xff\xda"):]
+    with pytest.raises(FormatError, match="never defined"):
+        jpeg.decode(no_tables)
+    oversub = bytearray(good)
+    oversub[dht + 5:dht + 7] = b"\x05\x05"  # five 1-bit and five 2-bit DC codes
+    with pytest.raises(FormatError):
+        jpeg.decode(bytes(oversub))
+    no_dqt = bytearray(good)
+    q = good.index(b"\xff\xdb")
+    no_dqt[q + 5] = 0  # a zero quantization step
+    with pytest.raises(FormatError, match="zero"):
+        jpeg.decode(bytes(no_dqt))
+
+
+def test_thousands_of_mutated_files_only_raise_fastzip_errors(images):
+    rng = np.random.default_rng(81)
+    base = np.frombuffer(jpeg.encode(images["coffee"][:40, :56], quality=60, restart_interval=3), np.uint8)
+    errors = 0
+    for trial in range(2000):
+        mutant = base.copy()
+        pos = rng.integers(2, mutant.size, rng.integers(1, 5))
+        mutant[pos] = rng.integers(0, 256, pos.size).astype(np.uint8)
+        if trial % 7 == 0:
+            mutant = mutant[: rng.integers(2, mutant.size)]
+        try:
+            out = jpeg.decode(mutant.tobytes(), max_pixels=1 << 22)
+            assert out.dtype == np.uint8
+        except FastzipError:
+            errors += 1
+    assert errors > 100
