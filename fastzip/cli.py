@@ -3,6 +3,9 @@
     fastzip tour                              every codec beside its peers on sample data
     fastzip compress [-0..-12] [-c] [-k] [-f] [FILE...]    gzip files like gzip (stdin when no FILE)
     fastzip decompress [-c] [-k] [-f] [-t] [FILE.gz...]
+    fastzip jpeg encode IN OUT.jpg [-q 75] [--subsampling 4:2:0] [--optimize] [--restart N]
+    fastzip jpeg decode IN.jpg OUT.png        (reading and writing other image files needs Pillow)
+    fastzip jpeg info IN.jpg
     fastzip huffman compress IN OUT           fastzip's Huffman stream ("-" for stdin/stdout)
     fastzip huffman decompress IN OUT [--max-output-size N]
 """
@@ -137,6 +140,40 @@ def _gunzip_one(deflate, name, args) -> None:
         os.unlink(name)
 
 
+def _pillow():
+    try:
+        from PIL import Image
+    except ImportError:
+        raise FastzipError("reading or writing image files other than JPEG needs Pillow: pip install pillow") from None
+    return Image
+
+
+def _cmd_jpeg(args) -> int:
+    import numpy as np
+
+    from . import jpeg
+
+    if args.action == "info":
+        header = jpeg.read_header(_read(args.input))
+        sampling = " ".join(f"{h}x{v}" for h, v in header.sampling)
+        print(f"{args.input}: {header.width}x{header.height}, {len(header.components)} component(s), "
+              f"sampling {sampling}, restart interval {header.restart_interval}")
+        for k, table in sorted(header.quant_tables.items()):
+            print(f"  quantization table {k}: first row {table[0].tolist()}")
+        return 0
+    if args.action == "encode":
+        Image = _pillow()
+        with Image.open(args.input) as im:
+            img = np.asarray(im.convert("L" if im.mode in ("L", "1", "I;16", "I") else "RGB"))
+        _write(args.output, jpeg.encode(img, quality=args.quality, subsampling=args.subsampling,
+                                        optimize=args.optimize, restart_interval=args.restart))
+        return 0
+    pixels = jpeg.decode(_read(args.input))
+    Image = _pillow()
+    Image.fromarray(pixels).save(args.output)
+    return 0
+
+
 def _add_gzip_parser(sub, name, help_text):
     p = sub.add_parser(name, help=help_text)
     p.add_argument("files", nargs="*", metavar="FILE", help="files to process (stdin/stdout when none or -)")
@@ -167,6 +204,11 @@ def _cmd_tour(args) -> int:
                 *tour.deflate_rows(raw, corpus, repeat=args.repeat)]
         for row in rows:
             print(f"{row.codec:<38} {row.ratio:>7.3f} {row.compress_mbps:>10.1f} {row.decompress_mbps:>10.1f}  {row.note}")
+    photo, name = tour.sample_photo()
+    if photo is not None:
+        print(f"\n{name}\n{header}\n{'-' * len(header)}")
+        for row in tour.jpeg_rows(photo, name, repeat=args.repeat):
+            print(f"{row.codec:<38} {row.ratio:>7.3f} {row.compress_mbps:>10.1f} {row.decompress_mbps:>10.1f}  {row.note}")
     return 0
 
 
@@ -182,6 +224,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_gzip_parser(sub, "compress", "gzip files (DEFLATE levels 0-12), like gzip")
     _add_gzip_parser(sub, "decompress", "gunzip files, like gzip -d")
+
+    jp = sub.add_parser("jpeg", help="baseline JPEG encoder and decoder")
+    jp.add_argument("action", choices=["encode", "decode", "info"])
+    jp.add_argument("input")
+    jp.add_argument("output", nargs="?")
+    jp.add_argument("-q", "--quality", type=int, default=75)
+    jp.add_argument("--subsampling", choices=["4:2:0", "4:2:2", "4:4:4"], default="4:2:0")
+    jp.add_argument("--optimize", action="store_true", help="Huffman tables built for the image")
+    jp.add_argument("--restart", type=int, default=0, help="restart interval in MCUs")
+    jp.set_defaults(func=_cmd_jpeg)
 
     huff = sub.add_parser("huffman", help="canonical Huffman byte codec")
     huff.add_argument("action", choices=["compress", "decompress"])

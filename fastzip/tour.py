@@ -11,9 +11,9 @@ import zlib
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from . import data, deflate, huffman, lz77, metrics
+from . import data, deflate, huffman, jpeg, lz77, metrics
 
-__all__ = ["Row", "huffman_rows", "deflate_rows", "lz77_rows", "corpora"]
+__all__ = ["Row", "huffman_rows", "deflate_rows", "lz77_rows", "jpeg_rows", "corpora"]
 
 
 @dataclass
@@ -53,6 +53,16 @@ def corpora(size: int = 1 << 20) -> dict[str, bytes]:
     text = data.stdlib_text(size)
     code = data.shared_library_code(size)
     return {data.describe("stdlib text", text): text, data.describe("numpy machine code", code): code}
+
+
+def sample_photo():
+    """scikit-image's astronaut (512x512 RGB) and its description, or (None, "") without scikit-image."""
+    try:
+        from skimage import data as skimage_data
+    except ImportError:
+        return None, ""
+    photo = skimage_data.astronaut()
+    return photo, data.describe("astronaut 512x512 RGB photo (scikit-image)", photo.tobytes())
 
 
 def _bitarray_codec():
@@ -127,3 +137,44 @@ def lz77_rows(raw: bytes, corpus: str) -> Iterator[Row]:
     piece = raw[:1 << 16]
     yield _measure(corpus, "fastzip lz77 thesis (64 KiB)", piece, lambda b: lz77.serialize(lz77.encode(b)),
                    lambda b: lz77.decode(lz77.deserialize(b)[0]), repeat=1, note="tokens, no entropy coding")
+
+
+def jpeg_rows(image, name: str, *, repeat: int = 5) -> Iterator[Row]:
+    """Baseline JPEG at quality 75, 4:2:0: fastzip (standard and optimized tables) beside
+    Pillow when installed. Ratio and MB/s count the raw RGB bytes; the note has bpp and PSNR."""
+    raw = image.tobytes()
+
+    def quality_note(packed, decoded):
+        return f"{metrics.bpp(len(packed), image.shape):.3f} bpp, PSNR {metrics.psnr(image, decoded):.2f} dB"
+
+    for codec, enc in (("fastzip jpeg q75", lambda im: jpeg.encode(im, quality=75)),
+                       ("fastzip jpeg q75 optimize", lambda im: jpeg.encode(im, quality=75, optimize=True))):
+        packed = enc(image)
+        decoded = jpeg.decode(packed)
+        t_enc = _best_time(lambda: enc(image), repeat)
+        t_dec = _best_time(lambda: jpeg.decode(packed), repeat)
+        yield Row(name, codec, len(raw) / len(packed), len(raw) / t_enc / 1e6, len(raw) / t_dec / 1e6,
+                  quality_note(packed, decoded))
+    try:
+        import io
+
+        from PIL import Image
+    except ImportError:
+        return
+
+    def pil_enc(im):
+        buf = io.BytesIO()
+        Image.fromarray(im).save(buf, "JPEG", quality=75, subsampling=2)
+        return buf.getvalue()
+
+    def pil_dec(packed):
+        import numpy as np
+
+        with Image.open(io.BytesIO(packed)) as im:
+            return np.asarray(im)
+
+    packed = pil_enc(image)
+    t_enc = _best_time(lambda: pil_enc(image), repeat)
+    t_dec = _best_time(lambda: pil_dec(packed), repeat)
+    yield Row(name, "Pillow jpeg q75 (libjpeg-turbo)", len(raw) / len(packed), len(raw) / t_enc / 1e6,
+              len(raw) / t_dec / 1e6, quality_note(packed, pil_dec(packed)))

@@ -109,3 +109,20 @@ def test_cli_gzip_like_commands(tmp_path, capsys):
     back = subprocess.run([sys.executable, "-m", "fastzip", "decompress"], input=out,
                           capture_output=True, check=True).stdout
     assert back == payload
+
+
+def test_cli_jpeg(tmp_path, capsys):
+    PIL = pytest.importorskip("PIL.Image")
+    skimage_data = pytest.importorskip("skimage.data")
+    src = tmp_path / "astronaut.png"
+    PIL.fromarray(skimage_data.astronaut()).save(src)
+    out = tmp_path / "a.jpg"
+    assert cli.main(["jpeg", "encode", str(src), str(out), "-q", "80", "--subsampling", "4:4:4", "--optimize"]) == 0
+    with PIL.open(out) as im:
+        assert im.size == (512, 512)
+    assert cli.main(["jpeg", "info", str(out)]) == 0
+    assert "512x512, 3 component(s), sampling 1x1 1x1 1x1" in capsys.readouterr().out
+    assert cli.main(["jpeg", "decode", str(out), str(tmp_path / "back.png")]) == 0
+    assert metrics.psnr(skimage_data.astronaut(), np.asarray(PIL.open(tmp_path / "back.png"))) > 33
+    assert cli.main(["jpeg", "decode", str(src), str(tmp_path / "x.png")]) == 1
+    assert "SOI" in capsys.readouterr().err

@@ -1,0 +1,60 @@
+"""JPEG side by side: fastzip vs Pillow (libjpeg-turbo) at quality 75, on a 512x512 photo.
+
+    pytest bench/bench_jpeg.py --benchmark-only --benchmark-columns=min,median,ops
+
+Groups ``jpeg-encode[4:2:0|4:4:4]`` and ``jpeg-decode[4:2:0|4:4:4]``; extra_info holds
+megapixels per second, bits per pixel and PSNR. The decode rows decode the same Pillow file.
+"""
+
+import io
+
+import numpy as np
+import pytest
+
+from fastzip import jpeg, metrics
+
+PIL = pytest.importorskip("PIL.Image")
+SUBSAMPLING = {"4:2:0": 2, "4:4:4": 0}
+
+
+@pytest.fixture(scope="module")
+def photo():
+    return pytest.importorskip("skimage.data").astronaut()
+
+
+def _pillow_encode(img, subsampling):
+    buf = io.BytesIO()
+    PIL.fromarray(img).save(buf, "JPEG", quality=75, subsampling=SUBSAMPLING[subsampling])
+    return buf.getvalue()
+
+
+def _pillow_decode(data):
+    with PIL.open(io.BytesIO(data)) as im:
+        return np.asarray(im)
+
+
+def _record(benchmark, img, data):
+    benchmark.extra_info["megapixels_per_s"] = round(img.shape[0] * img.shape[1] / benchmark.stats.stats.min / 1e6, 1)
+    benchmark.extra_info["bpp"] = round(metrics.bpp(len(data), img.shape), 4)
+
+
+@pytest.mark.parametrize("subsampling", list(SUBSAMPLING))
+@pytest.mark.parametrize("codec", ["fastzip", "fastzip-optimize", "pillow"])
+def test_encode(benchmark, photo, subsampling, codec):
+    benchmark.group = f"jpeg-encode[{subsampling}]"
+    if codec == "pillow":
+        data = benchmark(_pillow_encode, photo, subsampling)
+    else:
+        data = benchmark(jpeg.encode, photo, quality=75, subsampling=subsampling, optimize=codec.endswith("optimize"))
+    _record(benchmark, photo, data)
+    benchmark.extra_info["psnr"] = round(metrics.psnr(photo, _pillow_decode(data)), 3)
+
+
+@pytest.mark.parametrize("subsampling", list(SUBSAMPLING))
+@pytest.mark.parametrize("codec", ["fastzip", "pillow"])
+def test_decode(benchmark, photo, subsampling, codec):
+    benchmark.group = f"jpeg-decode[{subsampling}]"
+    data = _pillow_encode(photo, subsampling)
+    out = benchmark(jpeg.decode if codec == "fastzip" else _pillow_decode, data)
+    assert out.shape == photo.shape
+    _record(benchmark, photo, data)
