@@ -13,6 +13,8 @@ import scipy.fft
 
 from fastzip import dct
 
+from .helpers import record_rate
+
 
 @pytest.fixture(scope="module")
 def blocks():
@@ -24,7 +26,7 @@ def blocks():
 
 def _record(benchmark, n_blocks):
     benchmark.extra_info["blocks"] = n_blocks
-    benchmark.extra_info["blocks_per_s"] = round(n_blocks / benchmark.stats.stats.min)
+    record_rate(benchmark, "blocks_per_s", n_blocks)
 
 
 @pytest.mark.parametrize("direction", ["forward", "inverse"])

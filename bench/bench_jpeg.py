@@ -13,6 +13,8 @@ import pytest
 
 from fastzip import jpeg, metrics
 
+from .helpers import record_rate
+
 PIL = pytest.importorskip("PIL.Image")
 SUBSAMPLING = {"4:2:0": 2, "4:4:4": 0}
 
@@ -34,7 +36,7 @@ def _pillow_decode(data):
 
 
 def _record(benchmark, img, data):
-    benchmark.extra_info["megapixels_per_s"] = round(img.shape[0] * img.shape[1] / benchmark.stats.stats.min / 1e6, 1)
+    record_rate(benchmark, "megapixels_per_s", img.shape[0] * img.shape[1], 1e-6)
     benchmark.extra_info["bpp"] = round(metrics.bpp(len(data), img.shape), 4)
 
 

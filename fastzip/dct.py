@@ -28,11 +28,6 @@ __all__ = ["forward", "inverse", "inverse_int", "quality_table", "quantize", "de
 _AAN = np.array([1.0] + [math.sqrt(2) * math.cos(k * math.pi / 16) for k in range(1, 8)])
 _FORWARD_SCALE = 1.0 / (8.0 * np.outer(_AAN, _AAN)).ravel()
 _INVERSE_SCALE = (np.outer(_AAN, _AAN) / 8.0).ravel()
-# Integer IDCT basis: round(2**14 * C(u)/2 * cos((2x+1) u pi / 16)), indexed [x, u].
-_C = np.array([1 / math.sqrt(2)] + [1.0] * 7)
-_INT_BASIS = np.round(
-    2 ** 14 * (_C / 2)[None, :] * np.cos((2 * np.arange(8)[:, None] + 1) * np.arange(8)[None, :] * math.pi / 16)
-).astype(np.int32)
 _PARALLEL_BLOCKS = 8192  # below this, a second thread costs more than it saves
 _THREADS = min(2, os.cpu_count() or 1)
 
@@ -104,7 +99,7 @@ def inverse_int(coeffs) -> np.ndarray:
         raise ValueError(f"coeffs must have shape (..., 8, 8), not {arr.shape}")
     work = np.ascontiguousarray(arr, dtype=np.int16).reshape(-1, 8, 8)
     out = np.empty_like(work)
-    _native.inverse_int(work, _INT_BASIS, out)
+    _native.inverse_int(work, _INVERSE_SCALE, out)
     return out.reshape(arr.shape)
 
 
