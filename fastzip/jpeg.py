@@ -19,6 +19,8 @@ import struct
 import numpy as np
 
 from . import dct, huffman
+from ._native import dct as _dct_native
+from ._native import jpeg_color as _color
 from ._native import jpeg_entropy as _entropy
 from .jpeg_decode import MAX_IMAGE_PIXELS, decode, read_header
 from .jpeg_tables import STD_AC_CHROMINANCE, STD_AC_LUMINANCE, STD_DC_CHROMINANCE, STD_DC_LUMINANCE, codes_from_table
@@ -29,28 +31,6 @@ __all__ = ["encode", "decode", "read_header", "SUBSAMPLING", "MAX_IMAGE_PIXELS"]
 SUBSAMPLING = {"4:4:4": (1, 1), "4:2:2": (2, 1), "4:2:0": (2, 2)}
 
 
-def _rgb_to_ycbcr(rgb: np.ndarray) -> np.ndarray:
-    """JFIF's conversion (full range, CCIR 601 weights), float32 planes (3, H, W)."""
-    r, g, b = (rgb[..., k].astype(np.float32) for k in range(3))
-    y = 0.299 * r + 0.587 * g + 0.114 * b
-    cb = -0.168735892 * r - 0.331264108 * g + 0.5 * b + 128.0
-    cr = 0.5 * r - 0.418687589 * g - 0.081312411 * b + 128.0
-    return np.stack([y, cb, cr])
-
-
-def _pad(plane: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Extend a plane to height x width by repeating its last row and column."""
-    return np.pad(plane, ((0, height - plane.shape[0]), (0, width - plane.shape[1])), mode="edge")
-
-
-def _downsample(plane: np.ndarray, h: int, v: int) -> np.ndarray:
-    """Average h x v pixel groups (the plane's size is a multiple of them)."""
-    if h == v == 1:
-        return plane
-    rows, cols = plane.shape
-    return plane.reshape(rows // v, v, cols // h, h).mean(axis=(1, 3), dtype=np.float32)
-
-
 def _blocks(plane: np.ndarray) -> np.ndarray:
     """A plane (multiple of 8 in both sizes) as blocks indexed [block_row, block_col, 8, 8]."""
     rows, cols = plane.shape
@@ -58,13 +38,14 @@ def _blocks(plane: np.ndarray) -> np.ndarray:
 
 
 def _quantized_zigzag(plane: np.ndarray, table: np.ndarray) -> np.ndarray:
-    coeffs = dct.forward(_blocks(plane - np.float32(128.0)))
-    q = dct.quantize(coeffs, table)
-    zz = dct.zigzag(q)
-    # Baseline limits: DC differences of 11 bits, AC values of 10 bits.
-    zz[..., 1:] = np.clip(zz[..., 1:], -1023, 1023)
-    zz[..., 0] = np.clip(zz[..., 0], -1024, 1023)
-    return zz
+    """Level-shifted plane -> quantized coefficients in zigzag order, [block_row, block_col, 64],
+    within baseline's limits (DC differences of 11 bits, AC values of 10 bits)."""
+    coeffs = dct.forward(_blocks(plane))
+    rows, cols = coeffs.shape[:2]
+    out = np.empty((rows * cols, 64), np.int16)
+    reciprocal = (1.0 / np.asarray(table, np.float32)).ravel()
+    _dct_native.quantize_zigzag(coeffs.reshape(-1, 8, 8), reciprocal, dct.ZIGZAG, -1024, 1023, 1023, out)
+    return out.reshape(rows, cols, 64)
 
 
 def _huffman_from_counts(freq: np.ndarray) -> tuple[tuple, tuple]:
@@ -118,13 +99,20 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
     padded_h, padded_w = mcus_y * mcu_h, mcus_x * mcu_w
 
     tables = [dct.quality_table(quality, dct.LUMINANCE), dct.quality_table(quality, dct.CHROMINANCE)]
-    planes = [img.astype(np.float32)] if gray else list(_rgb_to_ycbcr(img))
+    img = np.ascontiguousarray(img)
+    if gray:
+        planes = np.empty((1, padded_h, padded_w), np.float32)
+        _color.gray_to_plane(img, planes[0])
+    else:
+        planes = np.empty((3, padded_h, padded_w), np.float32)
+        _color.rgb_to_ycbcr(img, planes)
     sampling = [(hmax, vmax)] + [(1, 1)] * (len(planes) - 1)
     comp_blocks = []
     for k, plane in enumerate(planes):
-        plane = _pad(plane, padded_h, padded_w)
-        if k:
-            plane = _downsample(plane, hmax, vmax)
+        if k and (hmax, vmax) != (1, 1):
+            small = np.empty((padded_h // vmax, padded_w // hmax), np.float32)
+            _color.downsample(plane, hmax, vmax, small)
+            plane = small
         comp_blocks.append(_quantized_zigzag(plane, tables[min(k, 1)]))
 
     # Scan order: MCU by MCU, each component's h x v blocks in raster order within the MCU.

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import dct
+from ._native import jpeg_color as _color
 from ._native import jpeg_entropy as _entropy
 from .errors import FormatError, OutputLimitError, UnsupportedError
 
@@ -281,72 +282,27 @@ def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs,
     seen.update(m[0].id for m in members)
 
 
-def _upsample(plane: np.ndarray, fx: int, fy: int) -> np.ndarray:
-    """libjpeg's fancy upsampling by 2 horizontally and/or vertically (triangular filter)."""
-    x = plane.astype(np.int32)
-    if fy == 2 and fx == 2:
-        above = np.vstack([x[:1], x[:-1]])
-        below = np.vstack([x[1:], x[-1:]])
-        rows = np.empty((2 * x.shape[0], x.shape[1]), np.int32)
-        rows[0::2] = 3 * x + above
-        rows[1::2] = 3 * x + below
-        left = np.hstack([rows[:, :1], rows[:, :-1]])
-        right = np.hstack([rows[:, 1:], rows[:, -1:]])
-        out = np.empty((rows.shape[0], 2 * rows.shape[1]), np.int32)
-        out[:, 0::2] = (3 * rows + left + 8) >> 4
-        out[:, 1::2] = (3 * rows + right + 7) >> 4
-        out[:, 0] = (4 * rows[:, 0] + 8) >> 4
-        out[:, -1] = (4 * rows[:, -1] + 7) >> 4
-        return out
-    if fx == 2:
-        left = np.hstack([x[:, :1], x[:, :-1]])
-        right = np.hstack([x[:, 1:], x[:, -1:]])
-        out = np.empty((x.shape[0], 2 * x.shape[1]), np.int32)
-        out[:, 0::2] = (3 * x + left + 1) >> 2
-        out[:, 1::2] = (3 * x + right + 2) >> 2
-        out[:, 0] = x[:, 0]
-        out[:, -1] = x[:, -1]
-        x = out
-    if fy == 2:
-        above = np.vstack([x[:1], x[:-1]])
-        below = np.vstack([x[1:], x[-1:]])
-        out = np.empty((2 * x.shape[0], x.shape[1]), np.int32)
-        out[0::2] = (3 * x + above + 1) >> 2
-        out[1::2] = (3 * x + below + 2) >> 2
-        x = out
-    return x
-
-
-def _ycbcr_to_rgb(y, cb, cr) -> np.ndarray:
-    """libjpeg's jdcolor.c arithmetic: 16-bit fixed point, rounded, clamped."""
-    one_half = 1 << 15
-    cb = cb.astype(np.int64) - 128
-    cr = cr.astype(np.int64) - 128
-    y = y.astype(np.int64)
-    fix = lambda v: int(v * 65536 + 0.5)  # noqa: E731
-    r = y + ((fix(1.40200) * cr + one_half) >> 16)
-    g = y + ((-fix(0.34414) * cb - fix(0.71414) * cr + one_half) >> 16)
-    b = y + ((fix(1.77200) * cb + one_half) >> 16)
-    return np.clip(np.stack([r, g, b], axis=-1), 0, 255).astype(np.uint8)
-
-
 def _reconstruct(header: Header, quant: dict, coeffs: dict) -> np.ndarray:
     hmax, vmax, mcus_x, mcus_y = _grid(header)
     planes = []
     for c in header.components:
         start, rows, cols = coeffs["layout"][c.id]
         blocks = coeffs["buffer"][start:start + rows * cols].reshape(rows * cols, 8, 8)
-        pixels = dct.inverse_int(dct.dequantize(blocks, quant[c.quant])).astype(np.int32) + 128
-        plane = np.clip(pixels, 0, 255).reshape(rows, cols, 8, 8).transpose(0, 2, 1, 3).reshape(rows * 8, cols * 8)
+        pixels = dct.inverse_int(dct.dequantize(blocks, quant[c.quant]))
         comp_w = -(-header.width * c.h // hmax)
         comp_h = -(-header.height * c.v // vmax)
-        plane = plane[:comp_h, :comp_w]
+        plane = np.empty((comp_h, comp_w), np.uint8)
+        _color.blocks_to_plane(pixels, cols, plane)
         fx, fy = hmax // c.h, vmax // c.v
         if (fx, fy) != (1, 1):
-            plane = _upsample(plane, fx, fy)
-        planes.append(plane[:header.height, :header.width])
+            full = np.empty((comp_h * fy, comp_w * fx), np.uint8)
+            _color.upsample(plane, fx, fy, full)
+            plane = full
+        planes.append(plane)
     if len(planes) == 1:
-        return planes[0].astype(np.uint8)
+        return np.ascontiguousarray(planes[0][:header.height, :header.width])
     if header.adobe_transform == 0:  # Adobe marker: the three components are RGB, not YCbCr
-        return np.stack(planes, axis=-1).astype(np.uint8)
-    return _ycbcr_to_rgb(*planes)
+        return np.stack([p[:header.height, :header.width] for p in planes], axis=-1)
+    out = np.empty((header.height, header.width, 3), np.uint8)
+    _color.ycbcr_to_rgb(*planes, out)
+    return out

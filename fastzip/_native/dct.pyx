@@ -10,7 +10,7 @@ Integer inverse: the same AAN inverse in double precision, rounded once at the e
 inside the IEEE 1180-1990 accuracy limits, and as fast as a fixed-point matrix IDCT is slow.
 """
 
-from libc.math cimport copysign
+from libc.math cimport copysign, copysignf
 from libc.stdint cimport int16_t
 
 ctypedef fused real:
@@ -143,3 +143,25 @@ def inverse_int(const int16_t[:, :, ::1] coeffs, const double[::1] scale, int16_
                 x = work[k]
                 r = <long>(x + copysign(0.5, x))  # halves away from zero, without a branch on the sign
                 dst[k] = <int16_t>(32767 if r > 32767 else (-32768 if r < -32768 else r))
+
+
+def quantize_zigzag(const float[:, :, ::1] coeffs, const float[::1] reciprocal, const Py_ssize_t[::1] zigzag,
+                    int lo_dc, int hi_dc, int limit_ac, int16_t[:, ::1] out):
+    """``out[b, i]`` = coeffs[b] at zigzag position i times ``reciprocal`` (1/q, natural order),
+    rounded with halves away from zero; DC clamped to [lo_dc, hi_dc], AC to +-limit_ac."""
+    cdef Py_ssize_t b, i, p, n = coeffs.shape[0]
+    cdef const float* src
+    cdef float x
+    cdef long r
+    with nogil:
+        for b in range(n):
+            src = &coeffs[b, 0, 0]
+            for i in range(64):
+                p = zigzag[i]
+                x = src[p] * reciprocal[p]
+                r = <long>(x + copysignf(0.5, x))
+                if i == 0:
+                    r = lo_dc if r < lo_dc else (hi_dc if r > hi_dc else r)
+                else:
+                    r = -limit_ac if r < -limit_ac else (limit_ac if r > limit_ac else r)
+                out[b, i] = <int16_t>r

@@ -1,0 +1,164 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""JPEG pixel kernels: colour conversion, chroma resampling, and blocks <-> planes.
+
+Encoder side: RGB -> level-shifted YCbCr planes (JFIF's full-range BT.601), padded by edge
+replication to whole MCUs; box-filter downsampling. Decoder side: IDCT blocks -> clamped
+planes; libjpeg's "fancy" (triangular) upsampling; libjpeg's 16-bit fixed-point YCbCr ->
+RGB (jdcolor.c), so that the output is Pillow's to within rounding.
+"""
+
+from libc.stdint cimport int16_t, int32_t, uint8_t
+
+
+def rgb_to_ycbcr(const uint8_t[:, :, ::1] rgb, float[:, :, ::1] out):
+    """``out[0..2]`` = Y - 128, Cb - 128, Cr - 128 of ``rgb``, its last row and column repeated
+    to fill ``out``'s (larger or equal) size."""
+    cdef Py_ssize_t height = rgb.shape[0], width = rgb.shape[1], y, x, sy, sx
+    cdef float r, g, b
+    with nogil:
+        for y in range(out.shape[1]):
+            sy = y if y < height else height - 1
+            for x in range(out.shape[2]):
+                sx = x if x < width else width - 1
+                r = rgb[sy, sx, 0]
+                g = rgb[sy, sx, 1]
+                b = rgb[sy, sx, 2]
+                out[0, y, x] = 0.299 * r + 0.587 * g + 0.114 * b - 128.0
+                out[1, y, x] = -0.168735892 * r - 0.331264108 * g + 0.5 * b
+                out[2, y, x] = 0.5 * r - 0.418687589 * g - 0.081312411 * b
+
+
+def gray_to_plane(const uint8_t[:, ::1] gray, float[:, ::1] out):
+    """``out`` = gray - 128, edge-replicated to ``out``'s size."""
+    cdef Py_ssize_t height = gray.shape[0], width = gray.shape[1], y, x
+    with nogil:
+        for y in range(out.shape[0]):
+            for x in range(out.shape[1]):
+                out[y, x] = <float>gray[y if y < height else height - 1, x if x < width else width - 1] - 128.0
+
+
+def downsample(const float[:, ::1] plane, int h, int v, float[:, ::1] out):
+    """Average h x v groups of ``plane`` into ``out`` (shape divided by v, h)."""
+    cdef Py_ssize_t y, x, i, j
+    cdef float acc, norm = 1.0 / (h * v)
+    with nogil:
+        for y in range(out.shape[0]):
+            for x in range(out.shape[1]):
+                acc = 0
+                for i in range(v):
+                    for j in range(h):
+                        acc = acc + plane[y * v + i, x * h + j]
+                out[y, x] = acc * norm
+
+
+def blocks_to_plane(const int16_t[:, :, ::1] blocks, Py_ssize_t cols, uint8_t[:, ::1] out):
+    """Blocks (row-major over a grid ``cols`` wide) + 128, clamped to 0..255, into ``out``
+    (cropped to its size)."""
+    cdef Py_ssize_t b, y, x, oy, ox, n = blocks.shape[0]
+    cdef int v
+    with nogil:
+        for b in range(n):
+            oy = (b // cols) * 8
+            ox = (b % cols) * 8
+            if oy >= out.shape[0] or ox >= out.shape[1]:
+                continue
+            for y in range(8):
+                if oy + y >= out.shape[0]:
+                    break
+                for x in range(8):
+                    if ox + x >= out.shape[1]:
+                        break
+                    v = blocks[b, y, x] + 128
+                    out[oy + y, ox + x] = <uint8_t>(0 if v < 0 else (255 if v > 255 else v))
+
+
+def upsample(const uint8_t[:, ::1] src, int fx, int fy, uint8_t[:, ::1] out):
+    """libjpeg's fancy upsampling by ``fx``, ``fy`` (each 1 or 2): ``out`` is src's size times them.
+
+    h2v1/h1v2: 3/4 of the nearer sample and 1/4 of the farther, alternately rounded;
+    h2v2: the same triangle in both directions at once, with libjpeg's +8/+7 rounding.
+    """
+    cdef Py_ssize_t rows = src.shape[0], cols = src.shape[1], y, x, ya, yb, xl, xr
+    cdef int32_t here, left, right, a, c, l2, r2
+    with nogil:
+        if fx == 2 and fy == 2:
+            for y in range(rows):
+                ya = y - 1 if y > 0 else 0
+                yb = y + 1 if y + 1 < rows else rows - 1
+                for x in range(cols):
+                    xl = x - 1 if x > 0 else 0
+                    xr = x + 1 if x + 1 < cols else cols - 1
+                    # column sums for the upper (with the row above) and lower output rows
+                    a = 3 * src[y, x] + src[ya, x]
+                    c = 3 * src[y, x] + src[yb, x]
+                    l2 = 3 * src[y, xl] + src[ya, xl]
+                    r2 = 3 * src[y, xr] + src[ya, xr]
+                    out[2 * y, 2 * x] = <uint8_t>(((4 * a + 8) >> 4) if x == 0 else ((3 * a + l2 + 8) >> 4))
+                    out[2 * y, 2 * x + 1] = <uint8_t>(((4 * a + 7) >> 4) if x == cols - 1 else ((3 * a + r2 + 7) >> 4))
+                    l2 = 3 * src[y, xl] + src[yb, xl]
+                    r2 = 3 * src[y, xr] + src[yb, xr]
+                    out[2 * y + 1, 2 * x] = <uint8_t>(((4 * c + 8) >> 4) if x == 0 else ((3 * c + l2 + 8) >> 4))
+                    out[2 * y + 1, 2 * x + 1] = <uint8_t>(((4 * c + 7) >> 4) if x == cols - 1
+                                                          else ((3 * c + r2 + 7) >> 4))
+        elif fx == 2:
+            for y in range(rows):
+                for x in range(cols):
+                    here = src[y, x]
+                    left = src[y, x - 1] if x > 0 else here
+                    right = src[y, x + 1] if x + 1 < cols else here
+                    out[y, 2 * x] = <uint8_t>(here if x == 0 else (3 * here + left + 1) >> 2)
+                    out[y, 2 * x + 1] = <uint8_t>(here if x == cols - 1 else (3 * here + right + 2) >> 2)
+        elif fy == 2:
+            for y in range(rows):
+                ya = y - 1 if y > 0 else 0
+                yb = y + 1 if y + 1 < rows else rows - 1
+                for x in range(cols):
+                    here = src[y, x]
+                    out[2 * y, x] = <uint8_t>((3 * here + src[ya, x] + 1) >> 2)
+                    out[2 * y + 1, x] = <uint8_t>((3 * here + src[yb, x] + 2) >> 2)
+        else:
+            for y in range(rows):
+                for x in range(cols):
+                    out[y, x] = src[y, x]
+
+
+cdef enum:
+    SCALEBITS = 16
+    ONE_HALF = 1 << 15
+
+cdef int32_t[256] CR_R
+cdef int32_t[256] CB_B
+cdef int32_t[256] CR_G
+cdef int32_t[256] CB_G
+
+
+cdef void _init_tables():
+    cdef int i, x
+    for i in range(256):
+        x = i - 128
+        CR_R[i] = (<int32_t>(1.40200 * 65536 + 0.5) * x + ONE_HALF) >> SCALEBITS
+        CB_B[i] = (<int32_t>(1.77200 * 65536 + 0.5) * x + ONE_HALF) >> SCALEBITS
+        CR_G[i] = -<int32_t>(0.71414 * 65536 + 0.5) * x
+        CB_G[i] = -<int32_t>(0.34414 * 65536 + 0.5) * x + ONE_HALF
+
+_init_tables()
+
+
+cdef inline uint8_t clamp(int32_t v) noexcept nogil:
+    return <uint8_t>(0 if v < 0 else (255 if v > 255 else v))
+
+
+def ycbcr_to_rgb(const uint8_t[:, ::1] y, const uint8_t[:, ::1] cb, const uint8_t[:, ::1] cr,
+                 uint8_t[:, :, ::1] out):
+    """libjpeg's YCbCr -> RGB over ``out``'s size (each plane at least that large)."""
+    cdef Py_ssize_t i, j
+    cdef int32_t yy, b, r
+    with nogil:
+        for i in range(out.shape[0]):
+            for j in range(out.shape[1]):
+                yy = y[i, j]
+                b = cb[i, j]
+                r = cr[i, j]
+                out[i, j, 0] = clamp(yy + CR_R[r])
+                out[i, j, 1] = clamp(yy + ((CB_G[b] + CR_G[r]) >> SCALEBITS))
+                out[i, j, 2] = clamp(yy + CB_B[b])
