@@ -92,14 +92,19 @@ def inverse(coeffs, *, impl: str = "native") -> np.ndarray:
     return work.reshape(shape)
 
 
-def inverse_int(coeffs) -> np.ndarray:
-    """Integer 2-D IDCT of int16 blocks (..., 8, 8): rounded, saturated to int16."""
+def inverse_int(coeffs, table=None) -> np.ndarray:
+    """Integer 2-D IDCT of int16 blocks (..., 8, 8): rounded, saturated to int16.
+
+    With a quantization ``table`` the blocks are dequantized first (folded into the
+    transform's scaling: no separate pass, no int16 saturation of the products).
+    """
     arr = np.asarray(coeffs)
     if arr.ndim < 2 or arr.shape[-2:] != (8, 8):
         raise ValueError(f"coeffs must have shape (..., 8, 8), not {arr.shape}")
     work = np.ascontiguousarray(arr, dtype=np.int16).reshape(-1, 8, 8)
     out = np.empty_like(work)
-    _native.inverse_int(work, _INVERSE_SCALE, out)
+    scale = _INVERSE_SCALE if table is None else _INVERSE_SCALE * np.asarray(table, np.float64).ravel()
+    _native.inverse_int(work, scale, out)
     return out.reshape(arr.shape)
 
 

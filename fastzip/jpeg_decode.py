@@ -288,7 +288,7 @@ def _reconstruct(header: Header, quant: dict, coeffs: dict) -> np.ndarray:
     for c in header.components:
         start, rows, cols = coeffs["layout"][c.id]
         blocks = coeffs["buffer"][start:start + rows * cols].reshape(rows * cols, 8, 8)
-        pixels = dct.inverse_int(dct.dequantize(blocks, quant[c.quant]))
+        pixels = dct.inverse_int(blocks, quant[c.quant])
         comp_w = -(-header.width * c.h // hmax)
         comp_h = -(-header.height * c.v // vmax)
         plane = np.empty((comp_h, comp_w), np.uint8)

@@ -76,6 +76,13 @@ def test_inverse_int_meets_ieee_1180(low, high, sign):
     assert abs(err.mean()) <= 0.0015, "overall mean error"
 
 
+def test_inverse_int_dequantizes_with_a_table():
+    rng = np.random.default_rng(5)
+    q = rng.integers(-30, 30, (50, 8, 8)).astype(np.int16)
+    table = dct.quality_table(60)
+    np.testing.assert_array_equal(dct.inverse_int(q, table), dct.inverse_int(dct.dequantize(q, table)))
+
+
 def test_inverse_int_zero_in_zero_out():
     assert not dct.inverse_int(np.zeros((4, 8, 8), np.int16)).any()
 
