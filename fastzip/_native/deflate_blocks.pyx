@@ -12,25 +12,13 @@ tokens against keeping it whole.
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
 
+from .deflate_format cimport (CODELEN_ORDER, DIST_BASE, DIST_EXTRA, DIST_SYMBOL, LENGTH_BASE, LENGTH_EXTRA,
+                             LENGTH_SYMBOL, dist_symbol, init_symbol_tables)
 from .bitwriter cimport BitWriter, align_to_byte, flush_whole_bytes, put_bits
 from .huffman cimport limited_code_lengths
 from .prefix_codes cimport reverse_bits
 
-cdef uint8_t[19] CODELEN_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
 cdef uint8_t[19] CODELEN_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 7]
-cdef uint16_t[29] LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
-                                 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]
-cdef uint8_t[29] LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
-                                 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
-cdef uint16_t[30] DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193,
-                               257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
-                               8193, 12289, 16385, 24577]
-cdef uint8_t[30] DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
-                               7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
-
-# length (3..258) -> length symbol index 0..28; distance -> symbol through zlib's split table
-cdef uint8_t[259] LENGTH_SYMBOL
-cdef uint8_t[512] DIST_SYMBOL
 # RFC 1951 §3.2.6 fixed code: 288 literal/length lengths, then 32 distance lengths, and codes
 cdef uint8_t[320] FIXED_LENGTHS
 cdef uint16_t[320] FIXED_CODES
@@ -58,17 +46,8 @@ cdef void reversed_canonical(const uint8_t* lengths, int n, uint16_t* codes) noe
 
 
 cdef void _init_tables():
-    cdef int sym, v
-    for sym in range(29):
-        for v in range(LENGTH_BASE[sym], (LENGTH_BASE[sym + 1] if sym < 28 else 259)):
-            LENGTH_SYMBOL[v] = sym
-    LENGTH_SYMBOL[258] = 28
-    for sym in range(30):
-        for v in range(DIST_BASE[sym], (DIST_BASE[sym + 1] if sym < 29 else 32769)):
-            if v <= 256:
-                DIST_SYMBOL[v - 1] = sym
-            else:
-                DIST_SYMBOL[256 + ((v - 1) >> 7)] = sym
+    cdef int v
+    init_symbol_tables()
     for v in range(288):
         FIXED_LENGTHS[v] = 8 if v < 144 else (9 if v < 256 else (7 if v < 280 else 8))
     for v in range(32):
@@ -77,10 +56,6 @@ cdef void _init_tables():
     reversed_canonical(FIXED_LENGTHS + 288, 32, FIXED_CODES + 288)
 
 _init_tables()
-
-
-cdef inline uint32_t dist_symbol(uint32_t dist) noexcept nogil:
-    return DIST_SYMBOL[dist - 1] if dist <= 256 else DIST_SYMBOL[256 + ((dist - 1) >> 7)]
 
 
 cdef void count_tokens(BlockPlan* plan, const uint16_t* tok_len, const uint16_t* tok_val,

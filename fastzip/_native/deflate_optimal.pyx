@@ -22,40 +22,11 @@ from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int32_t
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 
+from .deflate_format cimport DIST_EXTRA, LENGTH_EXTRA, LENGTH_SYMBOL, dist_symbol, init_symbol_tables
 from .hash_chains cimport MAX_DIST, MAX_MATCH, MIN_MATCH, NIL, WINDOW, common_prefix, hash3, insert, load16
 from .huffman cimport limited_code_lengths
 
-cdef uint16_t[29] LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
-                                 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]
-cdef uint8_t[29] LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
-                                 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
-cdef uint16_t[30] DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193,
-                               257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
-                               8193, 12289, 16385, 24577]
-cdef uint8_t[30] DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
-                               7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
-cdef uint8_t[259] LENGTH_SYMBOL
-cdef uint8_t[512] DIST_SYMBOL
-
-
-cdef void _init():
-    cdef int sym, v
-    for sym in range(29):
-        for v in range(LENGTH_BASE[sym], (LENGTH_BASE[sym + 1] if sym < 28 else 259)):
-            LENGTH_SYMBOL[v] = sym
-    LENGTH_SYMBOL[258] = 28
-    for sym in range(30):
-        for v in range(DIST_BASE[sym], (DIST_BASE[sym + 1] if sym < 29 else 32769)):
-            if v <= 256:
-                DIST_SYMBOL[v - 1] = sym
-            else:
-                DIST_SYMBOL[256 + ((v - 1) >> 7)] = sym
-
-_init()
-
-
-cdef inline int dist_symbol(uint32_t dist) noexcept nogil:
-    return DIST_SYMBOL[dist - 1] if dist <= 256 else DIST_SYMBOL[256 + ((dist - 1) >> 7)]
+init_symbol_tables()
 
 
 cdef int alloc_buffers(OptimalBuffers* b, Py_ssize_t capacity, int per_position) noexcept nogil:

@@ -23,6 +23,7 @@ from libc.string cimport memcpy, memmove, memset
 from libc.stdlib cimport malloc, free
 from cpython.bytes cimport PyBytes_FromStringAndSize
 
+from .deflate_format cimport CODELEN_ORDER, DIST_BASE, DIST_EXTRA, LENGTH_BASE, LENGTH_EXTRA
 from .prefix_codes cimport build_table, lookup, table_primary_bits, SUBTABLE, TABLE_OVERSUBSCRIBED
 
 # Results of Inflater.inflate: > 0 progress states, < 0 errors (see ERRORS).
@@ -74,15 +75,6 @@ cdef enum:
     WINDOW = 32768
     PIECE = 1 << 20          # output decoded between bulk copies by inflate_to_bytes
 
-cdef uint16_t[29] LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
-                                 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]
-cdef uint8_t[29] LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
-                                 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
-cdef uint16_t[30] DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193,
-                               257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
-                               8193, 12289, 16385, 24577]
-cdef uint8_t[30] DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
-                               7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
 # Entries of the literal/length and distance tables, rewritten after build_table (see
 # prefix_codes.pxd) so that the decoder needs no second lookup: bits 0-7 the code length,
 # bit 8 SUBTABLE (pointer entries, left alone), bits 9-10 the kind, bits 12-15 the number of
@@ -120,7 +112,6 @@ cdef void predecode(uint32_t* table, int used, bint litlen) noexcept nogil:
             table[k] = KIND_INVALID | L
 
 
-cdef uint8_t[19] CODELEN_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
 
 
 cdef struct Bits:
@@ -440,6 +431,7 @@ cdef class Inflater:
         1 at the end of the block, or an error."""
         cdef uint64_t buf = self.bits.buf, word
         cdef uint32_t nbits = self.bits.nbits, entry, sym, L, e, length, dist, kind
+        cdef int more
         cdef Py_ssize_t ip = self.bits.pos, pos = out_pos[0], k
         cdef Py_ssize_t in_end = n - 8, out_end = cap - FAST_OUT
         cdef const uint32_t* lit = self.lit_table
@@ -465,20 +457,15 @@ cdef class Inflater:
                 out[pos] = <uint8_t>(entry >> 16)
                 pos += 1
                 # At least 42 bits remain: up to two more literals need no refill.
-                entry = lookup(lit, buf, lit_bits)
-                if entry & KIND_MASK == KIND_LITERAL and (entry & 0xFF) != 0:
+                for more in range(2):
+                    entry = lookup(lit, buf, lit_bits)
+                    if entry & KIND_MASK != KIND_LITERAL or (entry & 0xFF) == 0:
+                        break
                     L = entry & 0xFF
                     buf >>= L
                     nbits -= L
                     out[pos] = <uint8_t>(entry >> 16)
                     pos += 1
-                    entry = lookup(lit, buf, lit_bits)
-                    if entry & KIND_MASK == KIND_LITERAL and (entry & 0xFF) != 0:
-                        L = entry & 0xFF
-                        buf >>= L
-                        nbits -= L
-                        out[pos] = <uint8_t>(entry >> 16)
-                        pos += 1
                 continue
             if kind == KIND_END:
                 buf >>= L

@@ -1,0 +1,49 @@
+# cython: language_level=3
+"""RFC 1951's constant tables, in one place for the inflater, the block writer and the
+near-optimal parser (each module that cimports this gets its own static copy: a few
+hundred bytes). Call ``init_symbol_tables()`` once at import before ``length_symbol`` /
+``dist_symbol`` are used."""
+
+from libc.stdint cimport uint8_t, uint16_t, uint32_t
+
+cdef extern from *:
+    """
+    #include <stdint.h>
+    static const uint16_t FZ_LENGTH_BASE[29] = {3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
+        35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
+    static const uint8_t FZ_LENGTH_EXTRA[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
+        3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+    static const uint16_t FZ_DIST_BASE[30] = {1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193,
+        257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
+    static const uint8_t FZ_DIST_EXTRA[30] = {0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
+        7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
+    /* the order in which code-length code lengths are sent (RFC 1951 3.2.7) */
+    static const uint8_t FZ_CODELEN_ORDER[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
+    /* length 3..258 -> length symbol 0..28; distance -> symbol through zlib's split table */
+    static uint8_t FZ_LENGTH_SYMBOL[259];
+    static uint8_t FZ_DIST_SYMBOL[512];
+    static void fz_init_symbol_tables(void) {
+        int sym, v;
+        for (sym = 0; sym < 29; sym++)
+            for (v = FZ_LENGTH_BASE[sym]; v < (sym < 28 ? FZ_LENGTH_BASE[sym + 1] : 259); v++)
+                FZ_LENGTH_SYMBOL[v] = (uint8_t)sym;
+        FZ_LENGTH_SYMBOL[258] = 28;
+        for (sym = 0; sym < 30; sym++)
+            for (v = FZ_DIST_BASE[sym]; v < (sym < 29 ? FZ_DIST_BASE[sym + 1] : 32769); v++) {
+                if (v <= 256) FZ_DIST_SYMBOL[v - 1] = (uint8_t)sym;
+                else FZ_DIST_SYMBOL[256 + ((v - 1) >> 7)] = (uint8_t)sym;
+            }
+    }
+    """
+    const uint16_t LENGTH_BASE "FZ_LENGTH_BASE"[29]
+    const uint8_t LENGTH_EXTRA "FZ_LENGTH_EXTRA"[29]
+    const uint16_t DIST_BASE "FZ_DIST_BASE"[30]
+    const uint8_t DIST_EXTRA "FZ_DIST_EXTRA"[30]
+    const uint8_t CODELEN_ORDER "FZ_CODELEN_ORDER"[19]
+    uint8_t LENGTH_SYMBOL "FZ_LENGTH_SYMBOL"[259]
+    uint8_t DIST_SYMBOL "FZ_DIST_SYMBOL"[512]
+    void init_symbol_tables "fz_init_symbol_tables"() nogil
+
+
+cdef inline uint32_t dist_symbol(uint32_t dist) noexcept nogil:
+    return DIST_SYMBOL[dist - 1] if dist <= 256 else DIST_SYMBOL[256 + ((dist - 1) >> 7)]
