@@ -71,12 +71,13 @@ def _dht(table_class: int, table_id: int, table) -> bytes:
 
 
 def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bool = False,
-           restart_interval: int = 0) -> bytes:
+           restart_interval: int = 0, interleave: bool = True) -> bytes:
     """Encode an HxWx3 RGB or HxW grayscale uint8 image as a baseline JFIF JPEG.
 
     ``quality`` 1-100 scales the Annex K tables as libjpeg does; ``subsampling`` applies to
     colour images; ``optimize`` builds Huffman tables for this image (two passes);
-    ``restart_interval`` (0-65535 MCUs) inserts RSTn markers.
+    ``restart_interval`` (0-65535 MCUs) inserts RSTn markers; ``interleave=False`` writes
+    one scan per component (baseline allows it; the file is the same size or so).
     """
     img = np.asarray(image)
     if img.dtype != np.uint8:
@@ -115,23 +116,14 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
             plane = small
         comp_blocks.append(_quantized_zigzag(plane, tables[min(k, 1)]))
 
-    # Scan order: MCU by MCU, each component's h x v blocks in raster order within the MCU.
-    order, component = [], []
-    for k, (h, v) in enumerate(sampling):
-        by, bx = np.meshgrid(np.arange(v), np.arange(h), indexing="ij")
-        my, mx = np.meshgrid(np.arange(mcus_y), np.arange(mcus_x), indexing="ij")
-        rows = (my[..., None, None] * v + by).reshape(mcus_y * mcus_x, h * v)
-        cols = (mx[..., None, None] * h + bx).reshape(mcus_y * mcus_x, h * v)
-        order.append(comp_blocks[k][rows, cols])
-        component.append(np.full((mcus_y * mcus_x, h * v), k, np.uint8))
-    blocks = np.ascontiguousarray(np.concatenate(order, axis=1).reshape(-1, 64))
-    comp = np.ascontiguousarray(np.concatenate(component, axis=1).reshape(-1))
-    per_mcu = sum(h * v for h, v in sampling)
+    scans = _interleaved_scan(comp_blocks, sampling, mcus_x, mcus_y) if interleave or len(planes) == 1 else \
+        _component_scans(comp_blocks, sampling, height, width)
 
     if optimize:
         dc_freq = np.zeros((len(planes), 16), np.int64)
         ac_freq = np.zeros((len(planes), 256), np.int64)
-        _entropy.count_symbols(blocks, comp, per_mcu, restart_interval, dc_freq, ac_freq)
+        for blocks, comp, per_mcu, _ in scans:
+            _entropy.count_symbols(blocks, comp, per_mcu, restart_interval, dc_freq, ac_freq)
         luma = (_huffman_from_counts(dc_freq[0]), _huffman_from_counts(ac_freq[0]))
         chroma = (_huffman_from_counts(dc_freq[1:].sum(0)), _huffman_from_counts(ac_freq[1:].sum(0))) \
             if len(planes) > 1 else None
@@ -147,11 +139,17 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
         dc_codes[k], dc_sizes[k] = codes_from_table(*dc_table, size=16)
         ac_codes[k], ac_sizes[k] = codes_from_table(*ac_table)
 
-    out = np.empty(len(blocks) * 440 + 1024, np.uint8)
-    written = _entropy.encode_scan(blocks, comp, per_mcu, restart_interval, dc_codes, dc_sizes,
-                                   ac_codes, ac_sizes, out)
-    if written < 0:
-        raise AssertionError("entropy coder: output bound or tables wrong")
+    coded = []
+    for blocks, comp, per_mcu, members in scans:
+        out = np.empty(len(blocks) * 440 + 1024, np.uint8)
+        written = _entropy.encode_scan(blocks, comp, per_mcu, restart_interval, dc_codes, dc_sizes,
+                                       ac_codes, ac_sizes, out)
+        if written < 0:
+            raise AssertionError("entropy coder: output bound or tables wrong")
+        sos = bytes([len(members)])
+        for k in members:
+            sos += bytes([k + 1, (min(k, 1) << 4) | min(k, 1)])
+        coded.append(_segment(0xDA, sos + b"\x00\x3f\x00") + out[:written].tobytes())
 
     header = [b"\xff\xd8", _segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")]
     for k in range(min(len(planes), 2)):
@@ -165,8 +163,32 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
         header.append(_dht(0, 1, chroma[0]) + _dht(1, 1, chroma[1]))
     if restart_interval:
         header.append(_segment(0xDD, struct.pack(">H", restart_interval)))
-    scan = bytes([len(planes)])
-    for k in range(len(planes)):
-        scan += bytes([k + 1, (min(k, 1) << 4) | min(k, 1)])
-    header.append(_segment(0xDA, scan + b"\x00\x3f\x00"))
-    return b"".join(header) + out[:written].tobytes() + b"\xff\xd9"
+    return b"".join(header) + b"".join(coded) + b"\xff\xd9"
+
+
+def _interleaved_scan(comp_blocks, sampling, mcus_x, mcus_y):
+    """One scan of all components: MCU by MCU, each component's h x v blocks in raster order."""
+    order, component = [], []
+    for k, (h, v) in enumerate(sampling):
+        by, bx = np.meshgrid(np.arange(v), np.arange(h), indexing="ij")
+        my, mx = np.meshgrid(np.arange(mcus_y), np.arange(mcus_x), indexing="ij")
+        rows = (my[..., None, None] * v + by).reshape(mcus_y * mcus_x, h * v)
+        cols = (mx[..., None, None] * h + bx).reshape(mcus_y * mcus_x, h * v)
+        order.append(comp_blocks[k][rows, cols])
+        component.append(np.full((mcus_y * mcus_x, h * v), k, np.uint8))
+    blocks = np.ascontiguousarray(np.concatenate(order, axis=1).reshape(-1, 64))
+    comp = np.ascontiguousarray(np.concatenate(component, axis=1).reshape(-1))
+    return [(blocks, comp, sum(h * v for h, v in sampling), list(range(len(sampling))))]
+
+
+def _component_scans(comp_blocks, sampling, height, width):
+    """One scan per component: its own block grid (ceil(size / 8) blocks each way), one block per MCU."""
+    hmax = max(h for h, _ in sampling)
+    vmax = max(v for _, v in sampling)
+    scans = []
+    for k, (h, v) in enumerate(sampling):
+        rows = -(-(-(-height * v // vmax)) // 8)
+        cols = -(-(-(-width * h // hmax)) // 8)
+        blocks = np.ascontiguousarray(comp_blocks[k][:rows, :cols].reshape(-1, 64))
+        scans.append((blocks, np.full(len(blocks), k, np.uint8), 1, [k]))
+    return scans

@@ -59,6 +59,17 @@ def test_pillow_restart_markers_when_supported(images):
     assert_close_to_pillow(data)
 
 
+@pytest.mark.parametrize("subsampling", ["4:2:0", "4:2:2", "4:4:4"])
+def test_non_interleaved_scans(images, subsampling):
+    for shape in ((101, 77), (512, 512)):
+        img = images["astronaut"][:shape[0], :shape[1]]
+        data = jpeg.encode(img, quality=80, subsampling=subsampling, interleave=False, restart_interval=5)
+        assert data.count(b"\xff\xda") == 3  # one scan per component
+        assert_close_to_pillow(data)
+        interleaved = jpeg.encode(img, quality=80, subsampling=subsampling, restart_interval=5)
+        assert (pillow_open(data) == pillow_open(interleaved)).all()
+
+
 def test_round_trip_of_fastzip_files(images):
     for subsampling in ("4:2:0", "4:4:4"):
         data = jpeg.encode(images["astronaut"], quality=90, subsampling=subsampling, optimize=True)
