@@ -168,16 +168,13 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
 
 def _interleaved_scan(comp_blocks, sampling, mcus_x, mcus_y):
     """One scan of all components: MCU by MCU, each component's h x v blocks in raster order."""
-    order, component = [], []
+    order = []
     for k, (h, v) in enumerate(sampling):
-        by, bx = np.meshgrid(np.arange(v), np.arange(h), indexing="ij")
-        my, mx = np.meshgrid(np.arange(mcus_y), np.arange(mcus_x), indexing="ij")
-        rows = (my[..., None, None] * v + by).reshape(mcus_y * mcus_x, h * v)
-        cols = (mx[..., None, None] * h + bx).reshape(mcus_y * mcus_x, h * v)
-        order.append(comp_blocks[k][rows, cols])
-        component.append(np.full((mcus_y * mcus_x, h * v), k, np.uint8))
-    blocks = np.ascontiguousarray(np.concatenate(order, axis=1).reshape(-1, 64))
-    comp = np.ascontiguousarray(np.concatenate(component, axis=1).reshape(-1))
+        grid = comp_blocks[k][:mcus_y * v, :mcus_x * h].reshape(mcus_y, v, mcus_x, h, 64)
+        order.append(grid.transpose(0, 2, 1, 3, 4).reshape(mcus_y, mcus_x, v * h, 64))
+    blocks = np.concatenate(order, axis=2).reshape(-1, 64)
+    comp = np.tile(np.repeat(np.arange(len(sampling), dtype=np.uint8), [h * v for h, v in sampling]),
+                   mcus_y * mcus_x)
     return [(blocks, comp, sum(h * v for h, v in sampling), list(range(len(sampling))))]
 
 

@@ -13,19 +13,27 @@ from libc.stdint cimport int16_t, int32_t, uint8_t
 def rgb_to_ycbcr(const uint8_t[:, :, ::1] rgb, float[:, :, ::1] out):
     """``out[0..2]`` = Y - 128, Cb - 128, Cr - 128 of ``rgb``, its last row and column repeated
     to fill ``out``'s (larger or equal) size."""
-    cdef Py_ssize_t height = rgb.shape[0], width = rgb.shape[1], y, x, sy, sx
+    cdef Py_ssize_t height = rgb.shape[0], width = rgb.shape[1], y, x, sx
+    cdef Py_ssize_t out_w = out.shape[2]
     cdef float r, g, b
+    cdef const uint8_t* row
+    cdef float* py
+    cdef float* pcb
+    cdef float* pcr
     with nogil:
         for y in range(out.shape[1]):
-            sy = y if y < height else height - 1
-            for x in range(out.shape[2]):
-                sx = x if x < width else width - 1
-                r = rgb[sy, sx, 0]
-                g = rgb[sy, sx, 1]
-                b = rgb[sy, sx, 2]
-                out[0, y, x] = 0.299 * r + 0.587 * g + 0.114 * b - 128.0
-                out[1, y, x] = -0.168735892 * r - 0.331264108 * g + 0.5 * b
-                out[2, y, x] = 0.5 * r - 0.418687589 * g - 0.081312411 * b
+            row = &rgb[y if y < height else height - 1, 0, 0]
+            py = &out[0, y, 0]
+            pcb = &out[1, y, 0]
+            pcr = &out[2, y, 0]
+            for x in range(out_w):
+                sx = 3 * (x if x < width else width - 1)
+                r = row[sx]
+                g = row[sx + 1]
+                b = row[sx + 2]
+                py[x] = 0.299 * r + 0.587 * g + 0.114 * b - 128.0
+                pcb[x] = -0.168735892 * r - 0.331264108 * g + 0.5 * b
+                pcr[x] = 0.5 * r - 0.418687589 * g - 0.081312411 * b
 
 
 def gray_to_plane(const uint8_t[:, ::1] gray, float[:, ::1] out):
