@@ -10,14 +10,13 @@ from __future__ import annotations
 import builtins
 import io
 import os
-import sys
 
 from ._native.inflate import STATUS_DONE, STATUS_NEED_INPUT, Inflater
 from .deflate import (
     FORMATS, _another_member, _check_format, _check_trailer, _limit, _raise_inflate_error, _read_header,
     _update_checksum, compressed_bound, header, new_deflater,
 )
-from .errors import FormatError, OutputLimitError
+from .errors import OutputLimitError
 from .framing import Input, sniff_format
 
 __all__ = ["Compressor", "Decompressor", "open"]

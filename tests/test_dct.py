@@ -1,7 +1,6 @@
 """The DCT: native AAN == the literal formula == scipy, the integer IDCT passes IEEE 1180-1990,
 and quantization follows JPEG Annex K with IJG quality scaling."""
 
-import math
 
 import numpy as np
 import pytest
