@@ -80,6 +80,21 @@ def blocks_to_plane(const int16_t[:, :, ::1] blocks, Py_ssize_t cols, uint8_t[:,
                     out[oy + y, ox + x] = <uint8_t>(0 if v < 0 else (255 if v > 255 else v))
 
 
+cdef inline void _h2v2_row(const uint8_t* near, const uint8_t* far, Py_ssize_t cols, uint8_t* out) noexcept nogil:
+    """One output row of h2v2 fancy upsampling: column sums 3*near + far, then the same
+    triangle horizontally, with libjpeg's +8/+7 rounding and its edge rules."""
+    cdef Py_ssize_t x
+    cdef int32_t here, prev, nxt
+    here = 3 * near[0] + far[0]
+    prev = here
+    for x in range(cols):
+        nxt = 3 * near[x + 1] + far[x + 1] if x + 1 < cols else here
+        out[2 * x] = <uint8_t>(((4 * here + 8) >> 4) if x == 0 else ((3 * here + prev + 8) >> 4))
+        out[2 * x + 1] = <uint8_t>(((4 * here + 7) >> 4) if x == cols - 1 else ((3 * here + nxt + 7) >> 4))
+        prev = here
+        here = nxt
+
+
 def upsample(const uint8_t[:, ::1] src, int fx, int fy, uint8_t[:, ::1] out):
     """libjpeg's fancy upsampling by ``fx``, ``fy`` (each 1 or 2): ``out`` is src's size times them.
 
@@ -93,21 +108,8 @@ def upsample(const uint8_t[:, ::1] src, int fx, int fy, uint8_t[:, ::1] out):
             for y in range(rows):
                 ya = y - 1 if y > 0 else 0
                 yb = y + 1 if y + 1 < rows else rows - 1
-                for x in range(cols):
-                    xl = x - 1 if x > 0 else 0
-                    xr = x + 1 if x + 1 < cols else cols - 1
-                    # column sums for the upper (with the row above) and lower output rows
-                    a = 3 * src[y, x] + src[ya, x]
-                    c = 3 * src[y, x] + src[yb, x]
-                    l2 = 3 * src[y, xl] + src[ya, xl]
-                    r2 = 3 * src[y, xr] + src[ya, xr]
-                    out[2 * y, 2 * x] = <uint8_t>(((4 * a + 8) >> 4) if x == 0 else ((3 * a + l2 + 8) >> 4))
-                    out[2 * y, 2 * x + 1] = <uint8_t>(((4 * a + 7) >> 4) if x == cols - 1 else ((3 * a + r2 + 7) >> 4))
-                    l2 = 3 * src[y, xl] + src[yb, xl]
-                    r2 = 3 * src[y, xr] + src[yb, xr]
-                    out[2 * y + 1, 2 * x] = <uint8_t>(((4 * c + 8) >> 4) if x == 0 else ((3 * c + l2 + 8) >> 4))
-                    out[2 * y + 1, 2 * x + 1] = <uint8_t>(((4 * c + 7) >> 4) if x == cols - 1
-                                                          else ((3 * c + r2 + 7) >> 4))
+                _h2v2_row(&src[y, 0], &src[ya, 0], cols, &out[2 * y, 0])
+                _h2v2_row(&src[y, 0], &src[yb, 0], cols, &out[2 * y + 1, 0])
         elif fx == 2:
             for y in range(rows):
                 for x in range(cols):
@@ -159,14 +161,25 @@ cdef inline uint8_t clamp(int32_t v) noexcept nogil:
 def ycbcr_to_rgb(const uint8_t[:, ::1] y, const uint8_t[:, ::1] cb, const uint8_t[:, ::1] cr,
                  uint8_t[:, :, ::1] out):
     """libjpeg's YCbCr -> RGB over ``out``'s size (each plane at least that large)."""
-    cdef Py_ssize_t i, j
+    cdef Py_ssize_t i, j, width = out.shape[1]
     cdef int32_t yy, b, r
+    cdef const uint8_t* py
+    cdef const uint8_t* pcb
+    cdef const uint8_t* pcr
+    cdef uint8_t* po
+    if y.shape[0] < out.shape[0] or cb.shape[0] < out.shape[0] or cr.shape[0] < out.shape[0] or \
+            y.shape[1] < width or cb.shape[1] < width or cr.shape[1] < width:
+        raise ValueError("planes smaller than the output")
     with nogil:
         for i in range(out.shape[0]):
-            for j in range(out.shape[1]):
-                yy = y[i, j]
-                b = cb[i, j]
-                r = cr[i, j]
-                out[i, j, 0] = clamp(yy + CR_R[r])
-                out[i, j, 1] = clamp(yy + ((CB_G[b] + CR_G[r]) >> SCALEBITS))
-                out[i, j, 2] = clamp(yy + CB_B[b])
+            py = &y[i, 0]
+            pcb = &cb[i, 0]
+            pcr = &cr[i, 0]
+            po = &out[i, 0, 0]
+            for j in range(width):
+                yy = py[j]
+                b = pcb[j]
+                r = pcr[j]
+                po[3 * j] = clamp(yy + CR_R[r])
+                po[3 * j + 1] = clamp(yy + ((CB_G[b] + CR_G[r]) >> SCALEBITS))
+                po[3 * j + 2] = clamp(yy + CB_B[b])
