@@ -141,9 +141,14 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
 
     coded = []
     for blocks, comp, per_mcu, members in scans:
-        out = np.empty(len(blocks) * 440 + 1024, np.uint8)
-        written = _entropy.encode_scan(blocks, comp, per_mcu, restart_interval, dc_codes, dc_sizes,
-                                       ac_codes, ac_sizes, out)
+        # 64 bytes a block covers all but extreme images cheaply; then the true worst case
+        # (every coefficient at its longest code, every byte stuffed) is tried.
+        for per_block in (64, 440):
+            out = np.empty(len(blocks) * per_block + 1024, np.uint8)
+            written = _entropy.encode_scan(blocks, comp, per_mcu, restart_interval, dc_codes, dc_sizes,
+                                           ac_codes, ac_sizes, out)
+            if written != -1:
+                break
         if written < 0:
             raise AssertionError("entropy coder: output bound or tables wrong")
         sos = bytes([len(members)])

@@ -90,3 +90,11 @@ def test_bad_arguments():
         jpeg.encode(np.zeros((8, 8, 3), np.uint8), subsampling="4:1:1")
     with pytest.raises(ValueError, match="quality"):
         jpeg.encode(np.zeros((8, 8), np.uint8), quality=0)
+
+
+def test_incompressible_noise_at_quality_100():
+    # ~88 bytes a block: more than the entropy coder's first output guess, so the retry runs.
+    noise = np.random.default_rng(0).integers(0, 256, (256, 256, 3), dtype=np.uint8)
+    data = jpeg.encode(noise, quality=100, subsampling="4:4:4")
+    assert len(data) > 64 * 32 * 32 * 3
+    assert metrics.psnr(noise, pillow_open(data)) > 40
