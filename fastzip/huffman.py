@@ -124,14 +124,13 @@ def canonical_codes(lengths, *, impl: str = "native") -> np.ndarray:
     if impl == "reference":
         return np.array(_reference.canonical_codes(lengths.tolist()), dtype=np.uint16)
     codes = np.empty(lengths.size, dtype=np.uint16)
-    _native.canonical_codes(lengths, codes)
+    _native.canonical_codes(lengths, codes, False)
     return codes
 
 
 def _reversed_codes(lengths: np.ndarray) -> np.ndarray:
-    codes = canonical_codes(lengths)
-    rcodes = np.empty_like(codes)
-    _native.reversed_codes(codes, lengths, rcodes)
+    rcodes = np.empty(lengths.size, dtype=np.uint16)
+    _native.canonical_codes(lengths, rcodes, True)
     return rcodes
 
 

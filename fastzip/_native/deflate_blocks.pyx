@@ -16,33 +16,12 @@ from .deflate_format cimport (CODELEN_ORDER, DIST_BASE, DIST_EXTRA, DIST_SYMBOL,
                              LENGTH_SYMBOL, dist_symbol, init_symbol_tables)
 from .bitwriter cimport BitWriter, align_to_byte, flush_whole_bytes, put_bits
 from .huffman cimport limited_code_lengths
-from .prefix_codes cimport reverse_bits
+from .prefix_codes cimport assign_canonical
 
 cdef uint8_t[19] CODELEN_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 7]
 # RFC 1951 §3.2.6 fixed code: 288 literal/length lengths, then 32 distance lengths, and codes
 cdef uint8_t[320] FIXED_LENGTHS
 cdef uint16_t[320] FIXED_CODES
-
-
-cdef void reversed_canonical(const uint8_t* lengths, int n, uint16_t* codes) noexcept nogil:
-    """Canonical codes (RFC 1951 §3.2.2), bit-reversed for the LSB-first writer."""
-    cdef uint32_t[17] count
-    cdef uint32_t[17] next_code
-    cdef uint32_t code = 0
-    cdef int s, bits
-    memset(count, 0, sizeof(count))
-    for s in range(n):
-        count[lengths[s]] += 1
-    count[0] = 0
-    for bits in range(1, 16):
-        code = (code + count[bits - 1]) << 1
-        next_code[bits] = code
-    for s in range(n):
-        if lengths[s]:
-            codes[s] = <uint16_t>reverse_bits(next_code[lengths[s]], lengths[s])
-            next_code[lengths[s]] += 1
-        else:
-            codes[s] = 0
 
 
 cdef void _init_tables():
@@ -52,8 +31,8 @@ cdef void _init_tables():
         FIXED_LENGTHS[v] = 8 if v < 144 else (9 if v < 256 else (7 if v < 280 else 8))
     for v in range(32):
         FIXED_LENGTHS[288 + v] = 5
-    reversed_canonical(FIXED_LENGTHS, 288, FIXED_CODES)
-    reversed_canonical(FIXED_LENGTHS + 288, 32, FIXED_CODES + 288)
+    assign_canonical(FIXED_LENGTHS, 288, FIXED_CODES, True)
+    assign_canonical(FIXED_LENGTHS + 288, 32, FIXED_CODES + 288, True)
 
 _init_tables()
 
@@ -242,12 +221,12 @@ cdef void write_block(const BlockPlan* plan, const uint16_t* tok_len, const uint
     put_bits(w, plan.hclen - 4, 4)
     for i in range(plan.hclen):
         put_bits(w, plan.cl_len[CODELEN_ORDER[i]], 3)
-    reversed_canonical(plan.cl_len, 19, cl_codes)
+    assign_canonical(plan.cl_len, 19, cl_codes, True)
     for i in range(plan.nrle):
         sym = plan.rle_sym[i]
         put_bits(w, cl_codes[sym] | (<uint32_t>plan.rle_extra[i] << plan.cl_len[sym]),
                  plan.cl_len[sym] + CODELEN_EXTRA[sym])
-    reversed_canonical(plan.lengths, plan.hlit, codes)
-    reversed_canonical(plan.lengths + plan.hlit, plan.hdist, codes + plan.hlit)
+    assign_canonical(plan.lengths, plan.hlit, codes, True)
+    assign_canonical(plan.lengths + plan.hlit, plan.hdist, codes + plan.hlit, True)
     _write_tokens(tok_len, tok_val, t0, t1, codes, plan.lengths, codes + plan.hlit,
                   plan.lengths + plan.hlit, w)

@@ -20,7 +20,7 @@ from libc.string cimport memcpy, memset
 from libc.stdlib cimport malloc, free, qsort
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 
-from .prefix_codes cimport build_table, lookup, reverse_bits
+from .prefix_codes cimport assign_canonical, build_table, lookup
 
 ctypedef fused symbol_t:
     uint8_t
@@ -262,35 +262,12 @@ def code_lengths(const uint64_t[::1] freqs, int max_length, uint8_t[::1] lengths
     return status
 
 
-def canonical_codes(const uint8_t[::1] lengths, uint16_t[::1] codes):
-    """Canonical codes (RFC 1951 §3.2.2, most significant bit first) for ``lengths`` (<= 16)."""
-    cdef Py_ssize_t s, n = lengths.shape[0]
-    cdef uint32_t[18] bl_count
-    cdef uint32_t[18] next_code
-    cdef uint32_t code = 0
-    cdef int bits
+def canonical_codes(const uint8_t[::1] lengths, uint16_t[::1] codes, bint reverse):
+    """Canonical codes (RFC 1951 §3.2.2) for ``lengths`` (<= 16), most significant bit first,
+    or bit-reversed over their lengths (``reverse``): what the LSB-first bit writer sends."""
     with nogil:
-        memset(bl_count, 0, sizeof(bl_count))
-        for s in range(n):
-            bl_count[lengths[s]] += 1
-        bl_count[0] = 0
-        for bits in range(1, 17):
-            code = (code + bl_count[bits - 1]) << 1
-            next_code[bits] = code
-        for s in range(n):
-            if lengths[s]:
-                codes[s] = <uint16_t>next_code[lengths[s]]
-                next_code[lengths[s]] += 1
-            else:
-                codes[s] = 0
-
-
-def reversed_codes(const uint16_t[::1] codes, const uint8_t[::1] lengths, uint16_t[::1] out):
-    """Each code bit-reversed over its length: what the LSB-first bit writer sends."""
-    cdef Py_ssize_t s
-    with nogil:
-        for s in range(codes.shape[0]):
-            out[s] = <uint16_t>reverse_bits(codes[s], lengths[s])
+        assign_canonical(&lengths[0] if lengths.shape[0] else NULL, lengths.shape[0],
+                         &codes[0] if codes.shape[0] else NULL, reverse)
 
 
 cdef Py_ssize_t pack_codes(const symbol_t* src, Py_ssize_t n, const uint16_t* rcodes,

@@ -163,6 +163,26 @@ cdef inline void normalize(Bits* b) noexcept nogil:
     b.phantom = 0
 
 
+cdef inline void copy_match(uint8_t* dst, uint32_t dist, uint32_t length, Py_ssize_t room) noexcept nogil:
+    """Copy ``length`` bytes from ``dist`` back (the source may overlap the destination);
+    ``room`` bytes are writable at ``dst``."""
+    cdef const uint8_t* from_ = dst - dist
+    cdef uint64_t chunk
+    cdef uint32_t k
+    if (dist >= 8 or length <= dist) and room >= length + 8:
+        # No chunk reads what it writes; 8-byte chunks may write up to 7 bytes past the match.
+        k = 0
+        while k < length:
+            memcpy(&chunk, from_ + k, 8)
+            memcpy(dst + k, &chunk, 8)
+            k += 8
+    elif dist == 1:
+        memset(dst, from_[0], length)
+    else:
+        for k in range(length):
+            dst[k] = from_[k]
+
+
 cdef class Inflater:
     """State of one raw DEFLATE stream being decoded; feed it with :meth:`inflate`."""
     cdef Bits bits
@@ -335,10 +355,6 @@ cdef class Inflater:
         cdef Bits saved
         cdef Py_ssize_t pos = out_pos[0]
         cdef uint32_t entry, sym, length = 0, dist, L, kind
-        cdef uint8_t* dst
-        cdef const uint8_t* from_
-        cdef uint64_t chunk
-        cdef Py_ssize_t k
         cdef const uint32_t* lit = self.lit_table
         cdef const uint32_t* dtab = self.dist_table
         cdef int lit_bits = self.lit_bits, dist_bits = self.dist_bits
@@ -408,20 +424,7 @@ cdef class Inflater:
                 normalize(&self.bits)
                 out_pos[0] = pos
                 return NEED_OUTPUT
-            dst = out + pos
-            from_ = dst - dist
-            if dist >= 8 and cap - pos >= length + 8:
-                # 8-byte chunks may write up to 7 bytes past the match; room was checked.
-                k = 0
-                while k < length:
-                    memcpy(&chunk, from_ + k, 8)
-                    memcpy(dst + k, &chunk, 8)
-                    k += 8
-            elif dist == 1:
-                memset(dst, from_[0], length)
-            else:
-                for k in range(length):
-                    dst[k] = from_[k]
+            copy_match(out + pos, dist, length, cap - pos)
             pos += length
 
     cdef int _decode_fast(self, const uint8_t* src, Py_ssize_t n, uint8_t* out, Py_ssize_t cap,
@@ -432,14 +435,11 @@ cdef class Inflater:
         cdef uint64_t buf = self.bits.buf, word
         cdef uint32_t nbits = self.bits.nbits, entry, sym, L, e, length, dist, kind
         cdef int more
-        cdef Py_ssize_t ip = self.bits.pos, pos = out_pos[0], k
+        cdef Py_ssize_t ip = self.bits.pos, pos = out_pos[0]
         cdef Py_ssize_t in_end = n - 8, out_end = cap - FAST_OUT
         cdef const uint32_t* lit = self.lit_table
         cdef const uint32_t* dtab = self.dist_table
         cdef int lit_bits = self.lit_bits, dist_bits = self.dist_bits, status = 0
-        cdef uint8_t* dst
-        cdef const uint8_t* from_
-        cdef uint64_t chunk
         while ip <= in_end and pos <= out_end:
             memcpy(&word, src + ip, 8)
             buf |= word << nbits
@@ -495,19 +495,7 @@ cdef class Inflater:
             if dist > pos:
                 status = E_DISTANCE_TOO_FAR
                 break
-            dst = out + pos
-            from_ = dst - dist
-            if dist >= 8 or length <= dist:  # no overlap within a chunk; FAST_OUT leaves room for the overshoot
-                k = 0
-                while k < length:
-                    memcpy(&chunk, from_ + k, 8)
-                    memcpy(dst + k, &chunk, 8)
-                    k += 8
-            elif dist == 1:
-                memset(dst, from_[0], length)
-            else:
-                for k in range(length):
-                    dst[k] = from_[k]
+            copy_match(out + pos, dist, length, cap - pos)
             pos += length
         self.bits.buf = buf
         self.bits.nbits = nbits

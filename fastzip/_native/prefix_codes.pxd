@@ -29,6 +29,30 @@ cdef inline uint32_t reverse_bits(uint32_t code, int n) noexcept nogil:
     return r
 
 
+cdef inline void assign_canonical(const uint8_t* lengths, Py_ssize_t n, uint16_t* codes, bint reverse) noexcept nogil:
+    """Canonical codes (RFC 1951 §3.2.2) for ``lengths`` (<= 16): most significant bit first,
+    or bit-reversed (``reverse``) for an LSB-first writer; 0 for unused symbols."""
+    cdef uint32_t[MAX_CODE_BITS + 2] count
+    cdef uint32_t[MAX_CODE_BITS + 2] next_code
+    cdef uint32_t code = 0
+    cdef Py_ssize_t s
+    cdef int bits, L
+    memset(count, 0, sizeof(count))
+    for s in range(n):
+        count[lengths[s]] += 1
+    count[0] = 0
+    for bits in range(1, MAX_CODE_BITS + 1):
+        code = (code + count[bits - 1]) << 1
+        next_code[bits] = code
+    for s in range(n):
+        L = lengths[s]
+        if L:
+            codes[s] = <uint16_t>(reverse_bits(next_code[L], L) if reverse else next_code[L])
+            next_code[L] += 1
+        else:
+            codes[s] = 0
+
+
 cdef inline int build_table(const uint8_t* lengths, int n, int primary_bits, uint32_t* table,
                             int capacity, bint allow_single) noexcept nogil:
     """Fill ``table`` for the canonical code of ``lengths`` (each <= 16); returns entries used.
