@@ -174,6 +174,47 @@ def _cmd_jpeg(args) -> int:
     return 0
 
 
+def _cmd_archive(args) -> int:
+    from pathlib import Path
+
+    try:
+        from .neural import archive, images, overfit
+    except ImportError as exc:
+        print(f"fastzip: error: archives need torch ({exc}); pip install torch==2.13.0", file=sys.stderr)
+        return 1
+    if args.action in ("create", "extract") and not args.output:
+        print(f"fastzip: error: archive {args.action} needs -o/--output", file=sys.stderr)
+        return 2
+    if args.action == "create":
+        if args.minutes is None and args.steps is None:
+            args.minutes = 10.0
+        names, sizes, pixels = images.load_dir(args.input, args.size)
+        result = overfit.create(names, sizes, pixels, model=args.model, prune=args.prune, quant=args.quant,
+                                minutes=args.minutes, steps=args.steps, target_psnr=args.target_psnr, seed=args.seed)
+        written = archive.write(result, args.output)
+        raw = pixels.nbytes
+        print(f"{args.output}: {len(names)} images, {written} bytes, ratio {raw / written:.2f} "
+              f"(raw {raw} bytes at {args.size}x{args.size}), PSNR {result.info['psnr']:.2f} dB, "
+              f"{result.info['train_seconds']:.0f} s of training")
+        return 0
+    if args.action == "extract":
+        for path in archive.extract(args.input, args.output):
+            print(path)
+        return 0
+    data = archive.read(args.input)
+    size = Path(args.input).stat().st_size
+    side = data.config.image_size
+    raw = len(data.names) * side * side * 3
+    print(f"{args.input}: {size} bytes, {len(data.names)} images at {side}x{side}, ratio {raw / size:.2f} "
+          f"(raw {raw} bytes)")
+    print(f"  model {data.config}, weights {data.quant}")
+    for key in sorted(data.info):
+        print(f"  {key}: {data.info[key]}")
+    for name, (h, w) in zip(data.names, data.sizes):
+        print(f"  {name} (originally {w}x{h})")
+    return 0
+
+
 def _add_gzip_parser(sub, name, help_text):
     p = sub.add_parser(name, help=help_text)
     p.add_argument("files", nargs="*", metavar="FILE", help="files to process (stdin/stdout when none or -)")
@@ -234,6 +275,20 @@ def build_parser() -> argparse.ArgumentParser:
     jp.add_argument("--optimize", action="store_true", help="Huffman tables built for the image")
     jp.add_argument("--restart", type=int, default=0, help="restart interval in MCUs")
     jp.set_defaults(func=_cmd_jpeg)
+
+    arc = sub.add_parser("archive", help="overfit-VAE archive of an image set (needs torch)")
+    arc.add_argument("action", choices=["create", "extract", "info"])
+    arc.add_argument("input", help="image directory (create) or archive file")
+    arc.add_argument("-o", "--output", help="archive file (create) or output directory (extract)")
+    arc.add_argument("--model", default="yosemite", help="yosemite (= optimized), reduced, original")
+    arc.add_argument("--size", type=int, default=512, help="image side the model trains on")
+    arc.add_argument("--prune", type=float, default=0.5, help="fraction of decoder weights set to zero")
+    arc.add_argument("--quant", choices=["int8", "fp16", "none"], default="int8")
+    arc.add_argument("--minutes", type=float, default=None, help="training budget (default 10)")
+    arc.add_argument("--steps", type=int, default=None, help="training steps instead of a time budget")
+    arc.add_argument("--target-psnr", type=float, default=None, help="end VAE training at this PSNR (dB)")
+    arc.add_argument("--seed", type=int, default=0)
+    arc.set_defaults(func=_cmd_archive)
 
     huff = sub.add_parser("huffman", help="canonical Huffman byte codec")
     huff.add_argument("action", choices=["compress", "decompress"])

@@ -2,6 +2,7 @@
 
 - :func:`stdlib_text` — Python's own standard library sources (``*.py`` only), a text corpus.
 - :func:`shared_library_code` — the ``.text`` section (machine code) of a compiled extension.
+- :func:`sample_photos` — the RGB photos scikit-image and scikit-learn ship, at their own sizes.
 - :func:`describe` — a corpus's name, size and sha256, so figures can be compared across runs.
 
 Both corpora depend on the Python and numpy installed, so always report them with :func:`describe`.
@@ -15,7 +16,7 @@ import struct
 import sysconfig
 from pathlib import Path
 
-__all__ = ["stdlib_text", "shared_library_code", "elf_section", "describe"]
+__all__ = ["stdlib_text", "shared_library_code", "elf_section", "sample_photos", "describe"]
 
 # Directories of the stdlib tree that are not "the standard library sources".
 _SKIP_DIRS = {"__pycache__", "site-packages", "dist-packages", "lib-dynload"}
@@ -107,6 +108,36 @@ def shared_library_code(size: int | None = 1 << 20) -> bytes:
             raise ValueError(f"the installed extension modules hold only {len(data)} bytes of code, fewer than {size}")
         data = data[:size]
     return data
+
+
+def sample_photos() -> dict:
+    """The eleven RGB photos shipped inside scikit-image and scikit-learn, name -> HxWx3 uint8.
+
+    Sizes vary from 300x451 (chelsea) to 1411x1411 (retina). Needs both packages; raises
+    ``ImportError`` otherwise. Nothing is downloaded: these files are part of the wheels.
+    """
+    import warnings
+
+    from skimage import data as sk
+    from sklearn.datasets import load_sample_images
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # skimage warns about optional downloaders it does not need here
+        left, right, _ = sk.stereo_motorcycle()
+        photos = {
+            "astronaut": sk.astronaut(),
+            "coffee": sk.coffee(),
+            "chelsea": sk.chelsea(),
+            "rocket": sk.rocket(),
+            "hubble_deep_field": sk.hubble_deep_field(),
+            "retina": sk.retina(),
+            "immunohistochemistry": sk.immunohistochemistry(),
+            "motorcycle_left": left,
+            "motorcycle_right": right,
+        }
+    china, flower = load_sample_images().images
+    photos.update(china=china, flower=flower)
+    return photos
 
 
 def describe(name: str, data: bytes) -> str:

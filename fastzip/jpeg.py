@@ -22,8 +22,16 @@ from . import dct, huffman
 from ._native import dct as _dct_native
 from ._native import jpeg_color as _color
 from ._native import jpeg_entropy as _entropy
+from ._native import jpeg_forward as _forward
+from ._parallel import split_rows
 from .jpeg_decode import MAX_IMAGE_PIXELS, decode, read_header
-from .jpeg_tables import STD_AC_CHROMINANCE, STD_AC_LUMINANCE, STD_DC_CHROMINANCE, STD_DC_LUMINANCE, codes_from_table
+from .jpeg_tables import (
+    STD_AC_CHROMINANCE,
+    STD_AC_LUMINANCE,
+    STD_DC_CHROMINANCE,
+    STD_DC_LUMINANCE,
+    codes_from_table,
+)
 
 __all__ = ["encode", "decode", "read_header", "SUBSAMPLING", "MAX_IMAGE_PIXELS"]
 
@@ -46,6 +54,44 @@ def _quantized_zigzag(plane: np.ndarray, table: np.ndarray) -> np.ndarray:
     reciprocal = (1.0 / np.asarray(table, np.float32)).ravel()
     _dct_native.quantize_zigzag(coeffs.reshape(-1, 8, 8), reciprocal, dct.ZIGZAG, -1024, 1023, 1023, out)
     return out.reshape(rows, cols, 64)
+
+
+def _component_blocks(img, hmax, vmax, padded_h, padded_w, tables) -> list[np.ndarray]:
+    """Step by step: YCbCr planes, downsampled chroma, then each plane's quantized blocks
+    ([block_row, block_col, 64]). Non-interleaved scans need each component's own grid."""
+    gray = img.ndim == 2
+    planes = np.empty((1 if gray else 3, padded_h, padded_w), np.float32)
+    if gray:
+        _color.gray_to_plane(img, planes[0])
+    else:
+        _color.rgb_to_ycbcr(img, planes)
+    blocks = []
+    for k, plane in enumerate(planes):
+        if k and (hmax, vmax) != (1, 1):
+            small = np.empty((padded_h // vmax, padded_w // hmax), np.float32)
+            _color.downsample(plane, hmax, vmax, small)
+            plane = small
+        blocks.append(_quantized_zigzag(plane, tables[min(k, 1)]))
+    return blocks
+
+
+_PARALLEL_BLOCKS = 2048  # below this a second thread costs more than it saves
+
+
+def _fused_scan(img, hmax, vmax, mcus_y, mcus_x, tables):
+    """The interleaved scan's blocks straight from the pixels (``_native.jpeg_forward``); the
+    same coefficients as the step-by-step path, without its planes. Two threads on big images."""
+    channels = 1 if img.ndim == 2 else 3
+    per_mcu = hmax * vmax + (2 if channels == 3 else 0)
+    blocks = np.empty((mcus_y * mcus_x * per_mcu, 64), np.int16)
+    multiplier = np.stack([dct._FORWARD_SCALE / np.asarray(t, np.float64).ravel() for t in tables]).astype(np.float32)
+    rows = img.reshape(img.shape[0], -1)
+    split_rows(lambda first, end: _forward.mcu_coefficients(rows, channels, hmax, vmax, first, end, multiplier,
+                                                            dct.ZIGZAG, blocks),
+               mcus_y, parallel=len(blocks) >= _PARALLEL_BLOCKS)
+    ncomp = 1 if channels == 1 else 3
+    comp = np.tile(np.repeat(np.arange(ncomp, dtype=np.uint8), [hmax * vmax, 1, 1][:ncomp]), mcus_y * mcus_x)
+    return blocks, comp, per_mcu, list(range(ncomp))
 
 
 def _huffman_from_counts(freq: np.ndarray) -> tuple[tuple, tuple]:
@@ -101,40 +147,29 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
 
     tables = [dct.quality_table(quality, dct.LUMINANCE), dct.quality_table(quality, dct.CHROMINANCE)]
     img = np.ascontiguousarray(img)
-    if gray:
-        planes = np.empty((1, padded_h, padded_w), np.float32)
-        _color.gray_to_plane(img, planes[0])
+    sampling = [(hmax, vmax)] + [(1, 1)] * (0 if gray else 2)
+    if interleave or gray:
+        scans = [_fused_scan(img, hmax, vmax, mcus_y, mcus_x, tables)]
     else:
-        planes = np.empty((3, padded_h, padded_w), np.float32)
-        _color.rgb_to_ycbcr(img, planes)
-    sampling = [(hmax, vmax)] + [(1, 1)] * (len(planes) - 1)
-    comp_blocks = []
-    for k, plane in enumerate(planes):
-        if k and (hmax, vmax) != (1, 1):
-            small = np.empty((padded_h // vmax, padded_w // hmax), np.float32)
-            _color.downsample(plane, hmax, vmax, small)
-            plane = small
-        comp_blocks.append(_quantized_zigzag(plane, tables[min(k, 1)]))
-
-    scans = _interleaved_scan(comp_blocks, sampling, mcus_x, mcus_y) if interleave or len(planes) == 1 else \
-        _component_scans(comp_blocks, sampling, height, width)
+        scans = _component_scans(_component_blocks(img, hmax, vmax, padded_h, padded_w, tables), sampling, height, width)
+    ncomp = len(sampling)
 
     if optimize:
-        dc_freq = np.zeros((len(planes), 16), np.int64)
-        ac_freq = np.zeros((len(planes), 256), np.int64)
+        dc_freq = np.zeros((ncomp, 16), np.int64)
+        ac_freq = np.zeros((ncomp, 256), np.int64)
         for blocks, comp, per_mcu, _ in scans:
             _entropy.count_symbols(blocks, comp, per_mcu, restart_interval, dc_freq, ac_freq)
         luma = (_huffman_from_counts(dc_freq[0]), _huffman_from_counts(ac_freq[0]))
         chroma = (_huffman_from_counts(dc_freq[1:].sum(0)), _huffman_from_counts(ac_freq[1:].sum(0))) \
-            if len(planes) > 1 else None
+            if ncomp > 1 else None
     else:
         luma = (STD_DC_LUMINANCE, STD_AC_LUMINANCE)
         chroma = (STD_DC_CHROMINANCE, STD_AC_CHROMINANCE)
-    huff = [luma] + [chroma] * (len(planes) - 1)
-    dc_codes = np.zeros((len(planes), 16), np.uint16)
-    dc_sizes = np.zeros((len(planes), 16), np.uint8)
-    ac_codes = np.zeros((len(planes), 256), np.uint16)
-    ac_sizes = np.zeros((len(planes), 256), np.uint8)
+    huff = [luma] + [chroma] * (ncomp - 1)
+    dc_codes = np.zeros((ncomp, 16), np.uint16)
+    dc_sizes = np.zeros((ncomp, 16), np.uint8)
+    ac_codes = np.zeros((ncomp, 256), np.uint16)
+    ac_sizes = np.zeros((ncomp, 256), np.uint8)
     for k, (dc_table, ac_table) in enumerate(huff):
         dc_codes[k], dc_sizes[k] = codes_from_table(*dc_table, size=16)
         ac_codes[k], ac_sizes[k] = codes_from_table(*ac_table)
@@ -157,14 +192,14 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
         coded.append(_segment(0xDA, sos + b"\x00\x3f\x00") + out[:written].tobytes())
 
     header = [b"\xff\xd8", _segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")]
-    for k in range(min(len(planes), 2)):
+    for k in range(min(ncomp, 2)):
         header.append(_segment(0xDB, bytes([k]) + dct.zigzag(tables[k]).astype(np.uint8).tobytes()))
-    frame = struct.pack(">BHHB", 8, height, width, len(planes))
+    frame = struct.pack(">BHHB", 8, height, width, ncomp)
     for k, (h, v) in enumerate(sampling):
         frame += bytes([k + 1, (h << 4) | v, min(k, 1)])
     header.append(_segment(0xC0, frame))
     header.append(_dht(0, 0, luma[0]) + _dht(1, 0, luma[1]))
-    if len(planes) > 1:
+    if ncomp > 1:
         header.append(_dht(0, 1, chroma[0]) + _dht(1, 1, chroma[1]))
     if restart_interval:
         header.append(_segment(0xDD, struct.pack(">H", restart_interval)))
@@ -172,7 +207,8 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
 
 
 def _interleaved_scan(comp_blocks, sampling, mcus_x, mcus_y):
-    """One scan of all components: MCU by MCU, each component's h x v blocks in raster order."""
+    """One scan of all components: MCU by MCU, each component's h x v blocks in raster order.
+    The step-by-step twin of :func:`_fused_scan` (tests hold them equal)."""
     order = []
     for k, (h, v) in enumerate(sampling):
         grid = comp_blocks[k][:mcus_y * v, :mcus_x * h].reshape(mcus_y, v, mcus_x, h, 64)

@@ -19,6 +19,8 @@ import numpy as np
 from . import dct
 from ._native import jpeg_color as _color
 from ._native import jpeg_entropy as _entropy
+from ._native import jpeg_inverse as _inverse
+from ._parallel import split_rows
 from .errors import FormatError, OutputLimitError, UnsupportedError
 
 __all__ = ["Header", "read_header", "decode", "MAX_IMAGE_PIXELS"]
@@ -282,27 +284,42 @@ def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs,
     seen.update(m[0].id for m in members)
 
 
+_PARALLEL_PIXELS = 1 << 16  # below this a second thread costs more than it saves
+
+
 def _reconstruct(header: Header, quant: dict, coeffs: dict) -> np.ndarray:
+    """Pixels from coefficients: per component a fused dequantize + IDCT + clamp into its plane,
+    then fancy upsampling and colour conversion; each step split between two threads."""
     hmax, vmax, mcus_x, mcus_y = _grid(header)
-    planes = []
+    parallel = header.width * header.height >= _PARALLEL_PIXELS
+    planes, jobs = [], []
     for c in header.components:
         start, rows, cols = coeffs["layout"][c.id]
-        blocks = coeffs["buffer"][start:start + rows * cols].reshape(rows * cols, 8, 8)
-        pixels = dct.inverse_int(blocks, quant[c.quant])
+        blocks = coeffs["buffer"][start:start + rows * cols]
         comp_w = -(-header.width * c.h // hmax)
         comp_h = -(-header.height * c.v // vmax)
         plane = np.empty((comp_h, comp_w), np.uint8)
-        _color.blocks_to_plane(pixels, cols, plane)
+        multiplier = (dct._INVERSE_SCALE * np.asarray(quant[c.quant], np.float64).ravel()).astype(np.float32)
+        jobs.append((blocks, cols, multiplier, plane, -(-comp_h // 8)))
+        planes.append(plane)
+
+    def inverse(first, end):  # halves: 0..1 is the top half of every component, 1..2 the bottom
+        for blocks, cols, multiplier, plane, block_rows in jobs:
+            _inverse.idct_to_plane(blocks, cols, multiplier, block_rows * first // 2, block_rows * end // 2, plane)
+
+    split_rows(inverse, 2, parallel=parallel)
+    for k, c in enumerate(header.components):
         fx, fy = hmax // c.h, vmax // c.v
         if (fx, fy) != (1, 1):
-            full = np.empty((comp_h * fy, comp_w * fx), np.uint8)
-            _color.upsample(plane, fx, fy, full)
-            plane = full
-        planes.append(plane)
+            src = planes[k]
+            full = np.empty((src.shape[0] * fy, src.shape[1] * fx), np.uint8)
+            split_rows(lambda first, end: _color.upsample(src, fx, fy, full, first, end), src.shape[0], parallel=parallel)
+            planes[k] = full
     if len(planes) == 1:
         return np.ascontiguousarray(planes[0][:header.height, :header.width])
     if header.adobe_transform == 0:  # Adobe marker: the three components are RGB, not YCbCr
         return np.stack([p[:header.height, :header.width] for p in planes], axis=-1)
     out = np.empty((header.height, header.width, 3), np.uint8)
-    _color.ycbcr_to_rgb(*planes, out)
+    split_rows(lambda first, end: _color.ycbcr_to_rgb(*(p[first:end] for p in planes), out[first:end]),
+               header.height, parallel=parallel)
     return out

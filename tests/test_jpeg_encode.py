@@ -6,7 +6,7 @@ import io
 import numpy as np
 import pytest
 
-from fastzip import jpeg, metrics
+from fastzip import dct, jpeg, metrics
 
 PIL = pytest.importorskip("PIL.Image")
 PIL_SUBSAMPLING = {"4:4:4": 0, "4:2:2": 1, "4:2:0": 2}
@@ -98,3 +98,23 @@ def test_incompressible_noise_at_quality_100():
     data = jpeg.encode(noise, quality=100, subsampling="4:4:4")
     assert len(data) > 64 * 32 * 32 * 3
     assert metrics.psnr(noise, pillow_open(data)) > 40
+
+
+@pytest.mark.parametrize("subsampling", ["4:2:0", "4:2:2", "4:4:4", "gray"])
+@pytest.mark.parametrize("shape", [(512, 512), (101, 77), (1, 1), (16, 33)])
+def test_fused_pixel_pass_matches_the_step_by_step_path(images, subsampling, shape):
+    """_native.jpeg_forward (one pass, MCU by MCU, two threads) against colour planes + DCT +
+    quantization + reorder done step by step: the same coefficients but for ties at +-1."""
+    img = images["astronaut"][: shape[0], : shape[1]]
+    if subsampling == "gray":
+        img = np.ascontiguousarray(img[:, :, 1])
+    h, v = (1, 1) if subsampling == "gray" else jpeg.SUBSAMPLING[subsampling]
+    mcus_y, mcus_x = -(-shape[0] // (8 * v)), -(-shape[1] // (8 * h))
+    tables = [dct.quality_table(75, dct.LUMINANCE), dct.quality_table(75, dct.CHROMINANCE)]
+    fused, comp, per_mcu, _ = jpeg._fused_scan(np.ascontiguousarray(img), h, v, mcus_y, mcus_x, tables)
+    sampling = [(h, v)] + ([] if img.ndim == 2 else [(1, 1)] * 2)
+    steps = jpeg._component_blocks(np.ascontiguousarray(img), h, v, mcus_y * 8 * v, mcus_x * 8 * h, tables)
+    expected, expected_comp, expected_per_mcu, _ = jpeg._interleaved_scan(steps, sampling, mcus_x, mcus_y)[0]
+    assert per_mcu == expected_per_mcu and np.array_equal(comp, expected_comp)
+    diff = np.abs(fused.astype(np.int32) - expected)
+    assert diff.max() <= 1 and (diff != 0).mean() < 1e-3

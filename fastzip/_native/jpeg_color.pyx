@@ -95,23 +95,32 @@ cdef inline void _h2v2_row(const uint8_t* near, const uint8_t* far, Py_ssize_t c
         here = nxt
 
 
-def upsample(const uint8_t[:, ::1] src, int fx, int fy, uint8_t[:, ::1] out):
+def upsample(const uint8_t[:, ::1] src, int fx, int fy, uint8_t[:, ::1] out,
+             Py_ssize_t first_row=0, Py_ssize_t end_row=-1):
     """libjpeg's fancy upsampling by ``fx``, ``fy`` (each 1 or 2): ``out`` is src's size times them.
 
     h2v1/h1v2: 3/4 of the nearer sample and 1/4 of the farther, alternately rounded;
     h2v2: the same triangle in both directions at once, with libjpeg's +8/+7 rounding.
+    Only source rows ``first_row .. end_row - 1`` (all by default) are upsampled, so that
+    threads can share an image; neighbours outside the range are still read.
     """
     cdef Py_ssize_t rows = src.shape[0], cols = src.shape[1], y, x, ya, yb, xl, xr
     cdef int32_t here, left, right, a, c, l2, r2
+    if fx not in (1, 2) or fy not in (1, 2) or out.shape[0] < rows * fy or out.shape[1] < cols * fx:
+        raise ValueError("factors must be 1 or 2 and out at least src's size times them")
+    if end_row < 0 or end_row > rows:
+        end_row = rows
+    if first_row < 0:
+        first_row = 0
     with nogil:
         if fx == 2 and fy == 2:
-            for y in range(rows):
+            for y in range(first_row, end_row):
                 ya = y - 1 if y > 0 else 0
                 yb = y + 1 if y + 1 < rows else rows - 1
                 _h2v2_row(&src[y, 0], &src[ya, 0], cols, &out[2 * y, 0])
                 _h2v2_row(&src[y, 0], &src[yb, 0], cols, &out[2 * y + 1, 0])
         elif fx == 2:
-            for y in range(rows):
+            for y in range(first_row, end_row):
                 for x in range(cols):
                     here = src[y, x]
                     left = src[y, x - 1] if x > 0 else here
@@ -119,7 +128,7 @@ def upsample(const uint8_t[:, ::1] src, int fx, int fy, uint8_t[:, ::1] out):
                     out[y, 2 * x] = <uint8_t>(here if x == 0 else (3 * here + left + 1) >> 2)
                     out[y, 2 * x + 1] = <uint8_t>(here if x == cols - 1 else (3 * here + right + 2) >> 2)
         elif fy == 2:
-            for y in range(rows):
+            for y in range(first_row, end_row):
                 ya = y - 1 if y > 0 else 0
                 yb = y + 1 if y + 1 < rows else rows - 1
                 for x in range(cols):
@@ -127,7 +136,7 @@ def upsample(const uint8_t[:, ::1] src, int fx, int fy, uint8_t[:, ::1] out):
                     out[2 * y, x] = <uint8_t>((3 * here + src[ya, x] + 1) >> 2)
                     out[2 * y + 1, x] = <uint8_t>((3 * here + src[yb, x] + 2) >> 2)
         else:
-            for y in range(rows):
+            for y in range(first_row, end_row):
                 for x in range(cols):
                     out[y, x] = src[y, x]
 

@@ -9,48 +9,105 @@ the bit stream is padded with 1 bits, an RSTn marker written and the DC predicti
 
 from libc.stdint cimport int16_t, int32_t, uint8_t, uint16_t, uint32_t, uint64_t, int64_t
 
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #if defined(_MSC_VER)
+    #include <intrin.h>
+    static inline int fz_jpeg_ctz64(uint64_t x) { unsigned long i; _BitScanForward64(&i, x); return (int)i; }
+    static inline int fz_jpeg_bits(uint32_t v) { unsigned long i; if (!v) return 0; _BitScanReverse(&i, v); return (int)i + 1; }
+    #else
+    static inline int fz_jpeg_ctz64(uint64_t x) { return __builtin_ctzll(x); }
+    static inline int fz_jpeg_bits(uint32_t v) { return v ? 32 - __builtin_clz(v) : 0; }
+    #endif
+    /* Bit k set when zigzag coefficient k of the block is non-zero. */
+    #if defined(__SSE2__) || defined(_M_X64)
+    #include <emmintrin.h>
+    static inline uint64_t fz_jpeg_nonzero(const int16_t *blk) {
+        const __m128i zero = _mm_setzero_si128();
+        uint64_t mask = 0;
+        for (int i = 0; i < 8; i += 2) {
+            __m128i a = _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(blk + 8 * i)), zero);
+            __m128i b = _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(blk + 8 * i + 8)), zero);
+            uint64_t m = (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(a, b));
+            mask |= (~m & 0xFFFFu) << (8 * i);
+        }
+        return mask;
+    }
+    #else
+    static inline uint64_t fz_jpeg_nonzero(const int16_t *blk) {
+        uint64_t mask = 0;
+        for (int k = 0; k < 64; k++) mask |= (uint64_t)(blk[k] != 0) << k;
+        return mask;
+    }
+    #endif
+    """
+    int fz_jpeg_ctz64(uint64_t x) nogil
+    int fz_jpeg_bits(uint32_t v) nogil
+    uint64_t fz_jpeg_nonzero(const int16_t* blk) nogil
+
 
 cdef inline int magnitude_bits(int v) noexcept nogil:
     """The JPEG size category of v: the number of bits of |v|."""
-    cdef int n = 0
-    if v < 0:
-        v = -v
-    while v:
-        n += 1
-        v >>= 1
-    return n
+    return fz_jpeg_bits(<uint32_t>(-v if v < 0 else v))
+
+
+# A block codes to at most 64 x (16 + 11) bits = 216 bytes, 432 when every byte is stuffed;
+# with this much room left, a block needs no further capacity checks.
+DEF BLOCK_ROOM = 512
 
 
 cdef struct Writer:
-    uint64_t acc
+    uint64_t acc     # pending bits, the oldest highest; fewer than 32 between puts
     int nbits
     uint8_t* out
     Py_ssize_t pos
-    Py_ssize_t cap
-    bint overflow
 
 
-cdef inline void put(Writer* w, uint32_t code, int size) noexcept nogil:
+cdef inline void flush32(Writer* w) noexcept nogil:
+    """Emit the oldest 32 pending bits as 4 bytes, stuffing 0x00 after any 0xFF."""
+    cdef uint32_t word = <uint32_t>(w.acc >> (w.nbits - 32))
+    cdef uint32_t inv = ~word
+    cdef int i
     cdef uint8_t byte
-    w.acc = (w.acc << size) | (code & ((1u << size) - 1))
+    w.nbits -= 32
+    if ((inv - 0x01010101u) & ~inv & 0x80808080u) == 0:  # no 0xFF byte: the common case
+        w.out[w.pos] = <uint8_t>(word >> 24)
+        w.out[w.pos + 1] = <uint8_t>(word >> 16)
+        w.out[w.pos + 2] = <uint8_t>(word >> 8)
+        w.out[w.pos + 3] = <uint8_t>word
+        w.pos += 4
+        return
+    for i in range(4):
+        byte = <uint8_t>(word >> (24 - 8 * i))
+        w.out[w.pos] = byte
+        w.pos += 1
+        if byte == 0xFF:
+            w.out[w.pos] = 0
+            w.pos += 1
+
+
+cdef inline void put(Writer* w, uint32_t bits, int size) noexcept nogil:
+    """Append the low ``size`` (<= 27) bits of ``bits``."""
+    w.acc = (w.acc << size) | (bits & ((1u << size) - 1))
     w.nbits += size
+    if w.nbits >= 32:
+        flush32(w)
+
+
+cdef inline void finish_bytes(Writer* w) noexcept nogil:
+    """Pad to a byte boundary with 1 bits (T.81 F.1.2.3) and emit every pending byte."""
+    cdef uint8_t byte
+    if w.nbits & 7:
+        put(w, 0x7F, 8 - (w.nbits & 7))
     while w.nbits >= 8:
-        if w.pos + 2 > w.cap:
-            w.overflow = True
-            w.nbits = 0
-            return
         byte = <uint8_t>(w.acc >> (w.nbits - 8))
         w.out[w.pos] = byte
         w.pos += 1
         if byte == 0xFF:
-            w.out[w.pos] = 0  # byte stuffing
+            w.out[w.pos] = 0
             w.pos += 1
         w.nbits -= 8
-
-
-cdef inline void pad_to_byte(Writer* w) noexcept nogil:
-    if w.nbits & 7:
-        put(w, 0x7F, 8 - (w.nbits & 7))  # fill with 1 bits (T.81 F.1.2.3)
 
 
 def encode_scan(const int16_t[:, ::1] blocks, const uint8_t[::1] component, int blocks_per_mcu,
@@ -59,66 +116,82 @@ def encode_scan(const int16_t[:, ::1] blocks, const uint8_t[::1] component, int 
     """Entropy-code the blocks into ``out``; returns bytes written, -1 if ``out`` is too small,
     -2 if a symbol has no code in its table."""
     cdef Writer w
-    cdef Py_ssize_t b, n = blocks.shape[0], mcu = 0
-    cdef int c, k, v, diff, run, size, sym, rst = 0, missing = 0
+    cdef Py_ssize_t b, n = blocks.shape[0], mcu = 0, cap = out.shape[0]
+    cdef int c, k, v, diff, run, size, sym, last, rst = 0, missing = 0, overflow = 0
     cdef int32_t[4] pred
+    cdef uint64_t nonzero
+    cdef const int16_t* blk
+    if blocks.shape[1] != 64 or component.shape[0] < n or dc_code.shape[1] < 16 or dc_size.shape[1] < 16 \
+            or ac_code.shape[1] < 256 or ac_size.shape[1] < 256:
+        raise ValueError("blocks must be n x 64 and tables 16 / 256 wide")
+    for b in range(n):
+        if component[b] >= min(dc_code.shape[0], dc_size.shape[0], ac_code.shape[0], ac_size.shape[0], 4):
+            raise ValueError("component index without tables")
     w.acc = 0
     w.nbits = 0
     w.out = &out[0]
     w.pos = 0
-    w.cap = out.shape[0]
-    w.overflow = False
     pred[0] = pred[1] = pred[2] = pred[3] = 0
     with nogil:
         for b in range(n):
+            if cap - w.pos < BLOCK_ROOM:
+                overflow = 1
+                break
             if b % blocks_per_mcu == 0 and b > 0:
                 mcu += 1
                 if restart_interval and mcu % restart_interval == 0:
-                    pad_to_byte(&w)
-                    if w.pos + 2 > w.cap:
-                        w.overflow = True
-                        break
+                    finish_bytes(&w)
                     w.out[w.pos] = 0xFF
                     w.out[w.pos + 1] = <uint8_t>(0xD0 + (rst & 7))
                     w.pos += 2
                     rst += 1
                     pred[0] = pred[1] = pred[2] = pred[3] = 0
             c = component[b]
-            diff = blocks[b, 0] - pred[c]
-            pred[c] = blocks[b, 0]
+            blk = &blocks[b, 0]
+            diff = blk[0] - pred[c]
+            pred[c] = blk[0]
             size = magnitude_bits(diff)
             if dc_size[c, size] == 0:
                 missing = 1
                 break
-            put(&w, dc_code[c, size], dc_size[c, size])
-            if size:
-                put(&w, <uint32_t>(diff if diff > 0 else diff - 1), size)
-            run = 0
-            for k in range(1, 64):
-                v = blocks[b, k]
-                if v == 0:
-                    run += 1
-                    continue
+            put(&w, (<uint32_t>dc_code[c, size] << size) | (<uint32_t>(diff if diff > 0 else diff - 1) & ((1u << size) - 1)),
+                dc_size[c, size] + size)
+            nonzero = fz_jpeg_nonzero(blk) & ~(<uint64_t>1)  # AC coefficients only
+            last = 0
+            while nonzero:
+                k = fz_jpeg_ctz64(nonzero)
+                nonzero &= nonzero - 1
+                run = k - last - 1
+                last = k
+                if run >= 16 and ac_size[c, 0xF0] == 0:
+                    missing = 1
+                    break
                 while run >= 16:
                     put(&w, ac_code[c, 0xF0], ac_size[c, 0xF0])  # ZRL
                     run -= 16
+                v = blk[k]
                 size = magnitude_bits(v)
                 sym = (run << 4) | size
                 if ac_size[c, sym] == 0:
                     missing = 1
                     break
-                put(&w, ac_code[c, sym], ac_size[c, sym])
-                put(&w, <uint32_t>(v if v > 0 else v - 1), size)
-                run = 0
+                put(&w, (<uint32_t>ac_code[c, sym] << size) | (<uint32_t>(v if v > 0 else v - 1) & ((1u << size) - 1)),
+                    ac_size[c, sym] + size)
             if missing:
                 break
-            if run:
+            if last != 63:
+                if ac_size[c, 0] == 0:
+                    missing = 1
+                    break
                 put(&w, ac_code[c, 0], ac_size[c, 0])  # EOB
-        if not missing:
-            pad_to_byte(&w)
+        if not missing and not overflow:
+            if cap - w.pos < 16:
+                overflow = 1
+            else:
+                finish_bytes(&w)
     if missing:
         return -2
-    return -1 if w.overflow else w.pos
+    return -1 if overflow else w.pos
 
 
 def count_symbols(const int16_t[:, ::1] blocks, const uint8_t[::1] component, int blocks_per_mcu,

@@ -1,0 +1,72 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""The JPEG decoder's inverse transform in one pass: dequantize, float AAN IDCT (libjpeg's
+jidctflt.c), level shift, round and clamp, written straight into the component's uint8 plane.
+
+The batched ``dct.inverse_int`` (double precision, IEEE 1180 accurate) plus a clamp-and-place
+pass cost two buffers and 0.8 ms on a 512x512 4:2:0 image; this kernel writes each pixel
+once. Blocks whose AC coefficients are all zero (common in smooth areas) are filled with their
+DC value without a transform. The caller splits block rows between threads; the GIL is released.
+"""
+
+from libc.stdint cimport int16_t, uint8_t, uint64_t
+
+from .dct_kernels cimport idct_1d
+
+
+cdef inline bint only_dc(const int16_t* blk) noexcept nogil:
+    cdef int k
+    for k in range(1, 64):
+        if blk[k]:
+            return False
+    return True
+
+
+cdef inline uint8_t to_pixel(float x) noexcept nogil:
+    x = x + <float>128.5  # level shift, and +0.5 so that truncation rounds
+    if x <= 0:
+        return 0
+    if x >= 255:
+        return 255
+    return <uint8_t><int>x
+
+
+def idct_to_plane(const int16_t[:, ::1] blocks, Py_ssize_t cols, const float[::1] multiplier,
+                  Py_ssize_t first_row, Py_ssize_t end_row, uint8_t[:, ::1] plane):
+    """Block rows ``first_row .. end_row - 1`` of a component (blocks row-major over a grid
+    ``cols`` wide, coefficients in natural order) into ``plane``, cropped to its size.
+
+    ``multiplier`` (64, natural order) is the quantization table times the inverse AAN scale.
+    """
+    cdef Py_ssize_t rows_px = plane.shape[0], cols_px = plane.shape[1]
+    cdef Py_ssize_t by, bx, y, x, h, w
+    cdef const int16_t* src
+    cdef float[64] work
+    cdef int k
+    cdef uint8_t v
+    if multiplier.shape[0] != 64 or blocks.shape[1] != 64 or cols < 1 or end_row * cols > blocks.shape[0]:
+        raise ValueError("blocks, grid or multiplier do not fit")
+    if (rows_px + 7) // 8 > blocks.shape[0] // cols or (cols_px + 7) // 8 > cols:
+        raise ValueError("plane larger than the block grid")
+    with nogil:
+        for by in range(first_row, end_row):
+            if by * 8 >= rows_px:
+                break
+            h = min(8, rows_px - by * 8)
+            for bx in range(min(cols, (cols_px + 7) // 8)):
+                w = min(8, cols_px - bx * 8)
+                src = &blocks[by * cols + bx, 0]
+                if only_dc(src):
+                    v = to_pixel(src[0] * multiplier[0])
+                    for y in range(h):
+                        for x in range(w):
+                            plane[by * 8 + y, bx * 8 + x] = v
+                    continue
+                for k in range(64):
+                    work[k] = src[k] * multiplier[k]
+                for k in range(8):
+                    idct_1d(work + k, 8)       # columns
+                for k in range(8):
+                    idct_1d(work + 8 * k, 1)   # rows
+                for y in range(h):
+                    for x in range(w):
+                        plane[by * 8 + y, bx * 8 + x] = to_pixel(work[y * 8 + x])

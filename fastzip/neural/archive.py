@@ -1,0 +1,169 @@
+"""The overfit-VAE archive (``FZVA``): a decoder, one latent per image, and what was done.
+
+Layout (``docs/formats.md``): magic ``FZVA``, version, a JSON header (model configuration,
+weight precision, image names and original sizes, the preprocessing rule, training figures),
+the decoder's weights and the latents as two ``FZSW`` blobs (:mod:`.weights`), and a CRC-32
+of everything before it. Extraction needs no encoder: latents -> decoder -> PNG files.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import ChecksumError, FastzipError, FormatError, OutputLimitError, UnsupportedError
+from . import weights
+from .images import to_uint8
+from .models import Decoder, VAEConfig, decoder_parameters
+from .quantize import fp16_decoder, int8_decoder
+
+__all__ = ["Archive", "dumps", "loads", "read", "write", "decoder", "reconstruct", "extract", "QUANTS", "MAGIC", "VERSION"]
+
+MAGIC = b"FZVA"
+VERSION = 1
+QUANTS = ("int8", "fp16", "none")
+_HEAD = struct.Struct("<4sBBI")  # magic, version, flags, JSON length
+_MAX_JSON = 1 << 24
+_MAX_IMAGES = 1 << 16
+_MAX_SIZE = 8192
+
+
+@dataclass
+class Archive:
+    config: VAEConfig
+    quant: str  # "int8" | "fp16" | "none"
+    names: list[str]
+    sizes: list[tuple[int, int]]  # original (height, width) of each image
+    latents: torch.Tensor  # N x latent, float32
+    state: dict  # decoder tensors, as the chosen precision stores them
+    info: dict = field(default_factory=dict)  # preprocessing and training figures, free-form
+
+
+def dumps(archive: Archive) -> bytes:
+    if archive.quant not in QUANTS:
+        raise ValueError(f"quant must be one of {QUANTS}")
+    header = {"model": archive.config.to_dict(), "quant": archive.quant,
+              "images": [{"name": n, "height": int(h), "width": int(w)} for n, (h, w) in zip(archive.names, archive.sizes)],
+              "info": archive.info}
+    meta = json.dumps(header, sort_keys=True).encode("utf-8")
+    blobs = [weights.dumps(archive.state), weights.dumps({"latents": archive.latents.detach().float().contiguous()})]
+    body = _HEAD.pack(MAGIC, VERSION, 0, len(meta)) + meta + b"".join(struct.pack("<Q", len(b)) + b for b in blobs)
+    return body + struct.pack("<I", zlib.crc32(body))
+
+
+def write(archive: Archive, path) -> int:
+    blob = dumps(archive)
+    Path(path).write_bytes(blob)
+    return len(blob)
+
+
+def loads(blob) -> Archive:
+    """Parse ``FZVA`` bytes; :class:`FormatError` / :class:`ChecksumError` / :class:`UnsupportedError` otherwise."""
+    blob = bytes(blob)
+    if len(blob) < _HEAD.size + 4 or blob[:4] != MAGIC:
+        raise FormatError("not a fastzip VAE archive (magic FZVA)")
+    magic, version, flags, meta_len = _HEAD.unpack_from(blob)
+    if version != VERSION:
+        raise UnsupportedError(f"archive format version {version}; this fastzip reads version {VERSION}")
+    (crc,) = struct.unpack_from("<I", blob, len(blob) - 4)
+    if zlib.crc32(blob[:-4]) != crc:
+        raise ChecksumError("archive checksum mismatch (corrupt or truncated)")
+    if flags or meta_len > _MAX_JSON:
+        raise FormatError("archive header is corrupt")
+    pos = _HEAD.size
+    try:
+        header = json.loads(blob[pos : pos + meta_len].decode("utf-8"))
+        config = VAEConfig.from_dict(header["model"])
+        quant = header["quant"]
+        images = header["images"]
+        names = [str(im["name"]) for im in images]
+        sizes = [(int(im["height"]), int(im["width"])) for im in images]
+        info = dict(header.get("info", {}))
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise FormatError(f"archive header is not valid: {exc}") from None
+    if quant not in QUANTS or len(names) > _MAX_IMAGES:
+        raise FormatError(f"archive header is not valid: quant {quant!r}, {len(names)} images")
+    pos += meta_len
+    blobs = []
+    for _ in range(2):
+        if pos + 8 > len(blob) - 4:
+            raise FormatError("archive is truncated")
+        (n,) = struct.unpack_from("<Q", blob, pos)
+        if pos + 8 + n > len(blob) - 4:
+            raise FormatError("archive is truncated")
+        blobs.append(blob[pos + 8 : pos + 8 + n])
+        pos += 8 + n
+    if pos != len(blob) - 4:
+        raise FormatError("trailing bytes in archive")
+    # The decoder's size follows from the config; a hostile header cannot ask for more.
+    limit = 2 * decoder_parameters(config) + 1024
+    if limit > weights.DEFAULT_MAX_ELEMENTS or config.image_size > _MAX_SIZE:
+        raise FormatError("archive model is implausibly large")
+    try:
+        state = weights.loads(blobs[0], max_elements=limit)
+        latents = weights.loads(blobs[1], max_elements=len(names) * config.latent).get("latents")
+    except OutputLimitError:
+        raise FormatError("archive holds more values than its model and images need") from None
+    if latents is None or latents.dtype != torch.float32 or tuple(latents.shape) != (len(names), config.latent):
+        raise FormatError("archive latents do not match its images and model")
+    return Archive(config, quant, names, sizes, latents, state, info)
+
+
+def read(path) -> Archive:
+    return loads(Path(path).read_bytes())
+
+
+def decoder(archive: Archive) -> torch.nn.Module:
+    """The archive's decoder, ready for inference (INT8 runs quantized; FP16 runs in float32)."""
+    try:
+        if archive.quant == "int8":
+            return int8_decoder(archive.config, archive.state)
+        if archive.quant == "fp16":
+            return fp16_decoder(archive.config, archive.state)
+        model = Decoder(archive.config)
+        model.load_state_dict(archive.state)
+        return model.eval()
+    except FastzipError:
+        raise
+    except (RuntimeError, ValueError, KeyError) as exc:
+        raise FormatError(f"archive weights do not fit its model: {exc}") from None
+
+
+@torch.no_grad()
+def reconstruct(archive: Archive, *, batch_size: int = 4) -> np.ndarray:
+    """Every image of the archive, N x S x S x 3 uint8."""
+    model = decoder(archive)
+    out = [to_uint8(model(archive.latents[i : i + batch_size]).float()) for i in range(0, len(archive.latents), batch_size)]
+    return np.concatenate(out) if out else np.zeros((0, archive.config.image_size, archive.config.image_size, 3), np.uint8)
+
+
+def _safe_name(name: str, index: int) -> str:
+    stem = Path(name).stem.replace("/", "_").replace("\\", "_").strip(". ") or f"image{index}"
+    return f"{stem}.png"
+
+
+def extract(path, out_dir) -> list[Path]:
+    """Decode every image of the archive at ``path`` into ``out_dir`` as PNG; returns the paths.
+
+    Images come out at the model's size (the archive stores what it trained on, not the
+    original pixels); names are the originals' stems, so no path in the archive escapes ``out_dir``.
+    """
+    from PIL import Image
+
+    archive = read(path)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for i, (name, pixels) in enumerate(zip(archive.names, reconstruct(archive))):
+        target = out_dir / _safe_name(name, i)
+        if target in written:  # "a.jpg" and "a.png" share a stem
+            target = target.with_name(f"{target.stem}_{i}.png")
+        Image.fromarray(pixels).save(target)
+        written.append(target)
+    return written

@@ -1,0 +1,346 @@
+"""The compressed-sparse weight format (``FZSW``): a state dict in as few bytes as exactness allows.
+
+Every tensor is stored as a sparsity map plus its non-zero values, each stream entropy-coded by
+fastzip's own coders (canonical Huffman or DEFLATE, whichever is smaller; raw if neither helps).
+"Zero" means all bits zero, so ``-0.0`` and NaN payloads survive. Values are kept exactly: a
+float32 tensor whose values all fit float16 is *stored* as float16 and restored as float32;
+integers and quantization parameters likewise take the narrowest type that holds them. Values
+wider than a byte are byte-shuffled (all low bytes, then the next…) so that the coders see the
+slowly varying high bytes together.
+
+Quantized tensors (``torch.qint8``/``quint8``, per-tensor or per-channel affine) keep their
+integer values, scales, zero points and axis. The byte layout is in ``docs/formats.md``.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .. import deflate, huffman
+from ..errors import ChecksumError, FastzipError, FormatError, OutputLimitError, UnsupportedError
+
+__all__ = ["save", "load", "dumps", "loads", "MAGIC", "VERSION", "DEFAULT_MAX_ELEMENTS"]
+
+MAGIC = b"FZSW"
+VERSION = 1
+DEFAULT_MAX_ELEMENTS = 1 << 28  # 256 M values: far above any model here, far below a memory bomb
+_MAX_DIMS = 8
+
+# Element types: code -> (numpy dtype, torch dtype). Quantized types store their integer values.
+_DTYPES = {
+    1: (np.float32, torch.float32), 2: (np.float16, torch.float16), 3: (np.float64, torch.float64),
+    4: (np.int8, torch.int8), 5: (np.uint8, torch.uint8), 6: (np.int16, torch.int16),
+    7: (np.int32, torch.int32), 8: (np.int64, torch.int64), 9: (np.int8, torch.qint8),
+    10: (np.uint8, torch.quint8), 11: (np.bool_, torch.bool),
+}
+_CODE_OF_TORCH = {t: code for code, (_, t) in _DTYPES.items()}
+_CODE_OF_NUMPY = {np.dtype(n): code for code, (n, t) in _DTYPES.items() if t not in (torch.qint8, torch.quint8)}
+# Narrower types tried, in order, for storing each type exactly.
+_NARROWER = {np.dtype(np.float32): [np.float16], np.dtype(np.float64): [np.float16, np.float32],
+             np.dtype(np.int64): [np.int8, np.int16, np.int32], np.dtype(np.int32): [np.int8, np.int16],
+             np.dtype(np.int16): [np.int8]}
+
+_RAW, _HUFFMAN, _DEFLATE = 0, 1, 2
+_DENSE, _BITMAP, _ZERO_RUNS = 0, 1, 2
+_NOT_QUANTIZED, _PER_TENSOR, _PER_CHANNEL = 0, 1, 2
+_STREAM = struct.Struct("<BQQ")  # codec, decoded length, stored length
+
+
+# ---------------------------------------------------------------- writing
+
+def _narrowest(values: np.ndarray) -> np.ndarray:
+    """``values`` in the narrowest type that restores them bit-exactly."""
+    for dtype in _NARROWER.get(values.dtype, ()):
+        narrow = values.astype(dtype)
+        back = narrow.astype(values.dtype)
+        if np.array_equal(back.view(np.uint8), values.view(np.uint8)):
+            return narrow
+    return values
+
+
+def _shuffle(values: np.ndarray) -> bytes:
+    width = values.dtype.itemsize
+    raw = np.ascontiguousarray(values).view(np.uint8)
+    return raw.tobytes() if width == 1 else raw.reshape(-1, width).T.tobytes()
+
+
+def _unshuffle(raw: bytes, dtype) -> np.ndarray:
+    width = np.dtype(dtype).itemsize
+    planes = np.frombuffer(raw, np.uint8)
+    return (planes if width == 1 else planes.reshape(width, -1).T.copy()).view(dtype).reshape(-1)
+
+
+def _write_stream(out: io.BytesIO, raw: bytes) -> None:
+    """The smallest of raw, Huffman and DEFLATE, tagged so the reader knows which."""
+    best, codec = raw, _RAW
+    if len(raw) > 64:
+        for candidate_codec, coder in ((_HUFFMAN, huffman.compress), (_DEFLATE, lambda b: deflate.compress(b, 6, format="raw"))):
+            candidate = coder(raw)
+            if len(candidate) < len(best):
+                best, codec = candidate, candidate_codec
+    out.write(_STREAM.pack(codec, len(raw), len(best)))
+    out.write(best)
+
+
+def _write_array(out: io.BytesIO, values: np.ndarray) -> None:
+    """A small 1-D array (scales, zero points): storage type, count, one stream."""
+    stored = _narrowest(np.ascontiguousarray(values).reshape(-1))
+    out.write(struct.pack("<BQ", _CODE_OF_NUMPY[stored.dtype], stored.size))
+    _write_stream(out, _shuffle(stored))
+
+
+def _zero_runs(nonzero: np.ndarray) -> bytes:
+    """Zeros before each non-zero value; a run of 255 or more continues in the next byte."""
+    positions = np.flatnonzero(nonzero)
+    gaps = np.diff(positions, prepend=-1) - 1
+    extra = gaps // 255
+    out = np.full(int(gaps.size + extra.sum()), 255, np.uint8)
+    ends = np.cumsum(extra + 1) - 1
+    out[ends] = (gaps - extra * 255).astype(np.uint8)
+    return out.tobytes()
+
+
+def _tensor_parts(tensor: torch.Tensor):
+    """(element code, quantization record, integer-or-float values as numpy)."""
+    tensor = tensor.detach().cpu()
+    code = _CODE_OF_TORCH.get(tensor.dtype)
+    if code is None:
+        raise TypeError(f"cannot store tensors of dtype {tensor.dtype}")
+    if not tensor.is_quantized:
+        return code, None, tensor.contiguous().numpy()
+    scheme = tensor.qscheme()
+    if scheme == torch.per_tensor_affine:
+        quant = (_PER_TENSOR, 0, np.array([tensor.q_scale()]), np.array([tensor.q_zero_point()]))
+    elif scheme == torch.per_channel_affine:
+        quant = (_PER_CHANNEL, tensor.q_per_channel_axis(), tensor.q_per_channel_scales().numpy(),
+                 tensor.q_per_channel_zero_points().numpy())
+    else:
+        raise TypeError(f"cannot store quantization scheme {scheme}")
+    return code, quant, tensor.int_repr().contiguous().numpy()
+
+
+def _write_tensor(out: io.BytesIO, name: str, tensor: torch.Tensor) -> None:
+    code, quant, values = _tensor_parts(tensor)
+    encoded = name.encode("utf-8")
+    if len(encoded) > 0xFFFF or values.ndim > _MAX_DIMS:
+        raise ValueError(f"tensor {name!r}: name over 65535 bytes or more than {_MAX_DIMS} dimensions")
+    out.write(struct.pack("<H", len(encoded)) + encoded)
+    out.write(struct.pack(f"<BB{values.ndim}Q", code, values.ndim, *values.shape))
+    if quant is None:
+        out.write(bytes([_NOT_QUANTIZED]))
+    else:
+        scheme, axis, scales, zero_points = quant
+        out.write(struct.pack("<BB", scheme, axis))
+        _write_array(out, scales.astype(np.float64))
+        _write_array(out, zero_points.astype(np.int64))
+    flat = values.reshape(-1)
+    nonzero = flat.view(np.uint8).reshape(flat.size, -1).any(axis=1) if flat.size else np.zeros(0, bool)
+    nnz = int(nonzero.sum())
+    stored = _narrowest(flat[nonzero] if nnz < flat.size else flat)
+    maps = {}
+    if nnz < flat.size:
+        maps[_BITMAP] = np.packbits(nonzero, bitorder="little").tobytes()
+        maps[_ZERO_RUNS] = _zero_runs(nonzero)
+    candidates = []
+    for kind, raw in maps.items():
+        buf = io.BytesIO()
+        _write_stream(buf, raw)
+        candidates.append((len(buf.getvalue()), kind, buf.getvalue()))
+    kind, map_bytes = (min(candidates)[1:] if candidates else (_DENSE, b""))
+    out.write(struct.pack("<BQB", kind, nnz, _CODE_OF_NUMPY[stored.dtype]))
+    out.write(map_bytes)
+    _write_stream(out, _shuffle(stored))
+
+
+def dumps(state: dict) -> bytes:
+    """The ``FZSW`` bytes of a ``{name: tensor}`` mapping (any order; kept as given)."""
+    out = io.BytesIO()
+    out.write(MAGIC + struct.pack("<BBI", VERSION, 0, len(state)))
+    for name, tensor in state.items():
+        _write_tensor(out, str(name), tensor)
+    body = out.getvalue()
+    return body + struct.pack("<I", zlib.crc32(body))
+
+
+def save(state: dict, path) -> int:
+    """Write :func:`dumps` to ``path``; returns the number of bytes written."""
+    blob = dumps(state)
+    Path(path).write_bytes(blob)
+    return len(blob)
+
+
+# ---------------------------------------------------------------- reading
+
+class _Reader:
+    def __init__(self, blob: bytes, max_elements: int):
+        self.blob, self.pos, self.budget = blob, 0, max_elements
+
+    def take(self, n: int) -> bytes:
+        if n < 0 or self.pos + n > len(self.blob):
+            raise FormatError("weights file is truncated")
+        chunk = self.blob[self.pos : self.pos + n]
+        self.pos += n
+        return chunk
+
+    def unpack(self, fmt: str):
+        s = struct.Struct("<" + fmt)
+        return s.unpack(self.take(s.size))
+
+    def spend(self, elements: int) -> None:
+        if elements > self.budget:
+            raise OutputLimitError("weights file holds more than max_elements values")
+        self.budget -= elements
+
+    def stream(self, expected: int | None = None, *, limit: int = 0) -> bytes:
+        """One coded stream of ``expected`` bytes (or of at most ``limit`` when not known)."""
+        codec, length, stored = self.unpack("BQQ")
+        if expected is not None and length != expected or expected is None and length > limit:
+            raise FormatError(f"a stream decodes to {length} bytes, which does not fit its tensor")
+        data = self.take(stored)
+        if codec == _RAW:
+            out = data
+        elif codec == _HUFFMAN:
+            out = huffman.decompress(data, max_output_size=length)
+        elif codec == _DEFLATE:
+            out = deflate.decompress(data, format="raw", max_output_size=length)
+        else:
+            raise FormatError(f"unknown stream codec {codec}")
+        if len(out) != length:
+            raise FormatError("a stream decoded to the wrong length")
+        return out
+
+    def element(self, code: int, *, stored: bool) -> np.dtype:
+        if code not in _DTYPES or (stored and _DTYPES[code][1] in (torch.qint8, torch.quint8)):
+            raise FormatError(f"unknown element type {code}")
+        return np.dtype(_DTYPES[code][0])
+
+    def array(self, dtype) -> np.ndarray:
+        code, count = self.unpack("BQ")
+        stored = self.element(code, stored=True)
+        if count > 1 << 24:
+            raise FormatError("quantization parameters are implausibly long")
+        values = _unshuffle(self.stream(count * stored.itemsize), stored)
+        wide = values.astype(dtype)
+        if not np.array_equal(wide.astype(stored), values):
+            raise FormatError("stored quantization parameters do not fit their type")
+        return wide
+
+
+def _read_tensor(r: _Reader) -> tuple[str, torch.Tensor]:
+    (name_len,) = r.unpack("H")
+    try:
+        name = r.take(name_len).decode("utf-8")
+    except UnicodeDecodeError:
+        raise FormatError("a tensor name is not UTF-8") from None
+    code, ndim = r.unpack("BB")
+    dtype = r.element(code, stored=False)
+    if ndim > _MAX_DIMS:
+        raise FormatError(f"tensor {name!r} has {ndim} dimensions")
+    shape = r.unpack(f"{ndim}Q")
+    numel = 1
+    for d in shape:
+        numel *= d
+    r.spend(numel)
+    (scheme,) = r.unpack("B")
+    quant = None
+    if scheme in (_PER_TENSOR, _PER_CHANNEL):
+        (axis,) = r.unpack("B")
+        scales, zero_points = r.array(np.float64), r.array(np.int64)
+        channels = 1 if scheme == _PER_TENSOR else (shape[axis] if axis < ndim else -1)
+        if scales.size != channels or zero_points.size != channels or not np.all(np.isfinite(scales)) or np.any(scales <= 0):
+            raise FormatError(f"tensor {name!r}: quantization parameters do not match its shape")
+        quant = (scheme, axis, scales, zero_points)
+    elif scheme != _NOT_QUANTIZED:
+        raise FormatError(f"tensor {name!r}: unknown quantization scheme {scheme}")
+    if (quant is not None) != (_DTYPES[code][1] in (torch.qint8, torch.quint8)):
+        raise FormatError(f"tensor {name!r}: quantization record and element type disagree")
+    kind, nnz, stored_code = r.unpack("BQB")
+    stored = r.element(stored_code, stored=True)
+    if nnz > numel or (kind == _DENSE) != (nnz == numel):
+        raise FormatError(f"tensor {name!r}: {nnz} non-zero values in {numel}")
+    if kind == _BITMAP:
+        nonzero = np.unpackbits(np.frombuffer(r.stream((numel + 7) // 8), np.uint8), count=numel, bitorder="little").astype(bool)
+        if int(nonzero.sum()) != nnz:
+            raise FormatError(f"tensor {name!r}: sparsity map disagrees with its count")
+    elif kind == _ZERO_RUNS:
+        runs = np.frombuffer(r.stream(limit=numel), np.uint8)  # each byte stands for >= 1 element
+        ends = np.flatnonzero(runs != 255)
+        if ends.size != nnz or (runs.size and runs[-1] == 255):
+            raise FormatError(f"tensor {name!r}: sparsity map disagrees with its count")
+        sums = np.cumsum(runs.astype(np.int64))[ends]
+        gaps = np.diff(sums, prepend=0)
+        positions = np.cumsum(gaps + 1) - 1
+        if nnz and positions[-1] >= numel:
+            raise FormatError(f"tensor {name!r}: sparsity map runs past the tensor")
+        nonzero = np.zeros(numel, bool)
+        nonzero[positions] = True
+    elif kind != _DENSE:
+        raise FormatError(f"tensor {name!r}: unknown sparsity map {kind}")
+    values = _unshuffle(r.stream(nnz * stored.itemsize), stored)
+    wide = values.astype(dtype)
+    if not np.array_equal(wide.astype(stored).view(np.uint8), values.view(np.uint8)):
+        raise FormatError(f"tensor {name!r}: stored values do not fit its type")
+    if kind == _DENSE:
+        flat = wide
+    else:
+        if nnz and not wide.view(np.uint8).reshape(nnz, -1).any(axis=1).all():
+            raise FormatError(f"tensor {name!r}: a 'non-zero' value is zero")
+        flat = np.zeros(numel, dtype)
+        flat[nonzero] = wide
+    array = flat.reshape(shape)
+    torch_dtype = _DTYPES[code][1]
+    if quant is None:
+        return name, torch.from_numpy(array)
+    scheme, axis, scales, zero_points = quant
+    ints = torch.from_numpy(array)
+    if scheme == _PER_TENSOR:
+        tensor = torch._make_per_tensor_quantized_tensor(ints, float(scales[0]), int(zero_points[0]))
+    else:
+        tensor = torch._make_per_channel_quantized_tensor(ints, torch.from_numpy(scales), torch.from_numpy(zero_points), axis)
+    assert tensor.dtype == torch_dtype
+    return name, tensor
+
+
+def loads(blob, *, max_elements: int = DEFAULT_MAX_ELEMENTS) -> dict:
+    """The ``{name: tensor}`` mapping of ``FZSW`` bytes.
+
+    Raises :class:`FormatError` (truncated, corrupt, foreign), :class:`ChecksumError`,
+    :class:`UnsupportedError` (a newer version) or :class:`OutputLimitError` when the tensors
+    hold more than ``max_elements`` values in all (checked before each is allocated).
+    """
+    blob = bytes(blob)
+    if len(blob) < 14 or blob[:4] != MAGIC:
+        raise FormatError("not a fastzip weights file (magic FZSW)")
+    if blob[4] != VERSION:
+        raise UnsupportedError(f"weights format version {blob[4]}; this fastzip reads version {VERSION}")
+    (crc,) = struct.unpack_from("<I", blob, len(blob) - 4)
+    if zlib.crc32(blob[:-4]) != crc:
+        raise ChecksumError("weights file checksum mismatch (corrupt or truncated)")
+    r = _Reader(blob[:-4], max_elements)
+    r.pos = 4
+    _version, _flags, count = r.unpack("BBI")
+    state = {}
+    try:
+        for _ in range(count):
+            name, tensor = _read_tensor(r)
+            if name in state:
+                raise FormatError(f"tensor {name!r} appears twice")
+            state[name] = tensor
+    except FastzipError:
+        raise
+    except (ValueError, RuntimeError, IndexError) as exc:  # e.g. torch rejecting an axis
+        raise FormatError(f"weights file is inconsistent: {exc}") from None
+    if r.pos != len(r.blob):
+        raise FormatError("trailing bytes after the last tensor")
+    return state
+
+
+def load(path, *, max_elements: int = DEFAULT_MAX_ELEMENTS) -> dict:
+    """:func:`loads` of the file at ``path``."""
+    return loads(Path(path).read_bytes(), max_elements=max_elements)
