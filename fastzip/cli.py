@@ -250,6 +250,12 @@ def _cmd_tour(args) -> int:
         print(f"\n{name}\n{header}\n{'-' * len(header)}")
         for row in tour.jpeg_rows(photo, name, repeat=args.repeat):
             print(f"{row.codec:<38} {row.ratio:>7.3f} {row.compress_mbps:>10.1f} {row.decompress_mbps:>10.1f}  {row.note}")
+    if args.vae_seconds > 0:
+        rows = list(tour.vae_rows(args.vae_seconds))
+        if rows:
+            print(f"\n{rows[0].corpus}\n{header}\n{'-' * len(header)}")
+        for row in rows:
+            print(f"{row.codec:<38} {row.ratio:>7.3f} {row.compress_mbps:>10.3f} {row.decompress_mbps:>10.1f}  {row.note}")
     return 0
 
 
@@ -261,6 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
     tour = sub.add_parser("tour", help="run every codec beside its peers on sample data")
     tour.add_argument("--size", type=int, default=1 << 20, help="bytes of each corpus (default 1 MiB)")
     tour.add_argument("--repeat", type=int, default=5, help="timed runs per measurement (best is kept)")
+    tour.add_argument("--vae-seconds", type=float, default=30.0,
+                      help="training time of the VAE archive row (0 skips it; needs torch)")
     tour.set_defaults(func=_cmd_tour)
 
     _add_gzip_parser(sub, "compress", "gzip files (DEFLATE levels 0-12), like gzip")

@@ -14,6 +14,7 @@ re-exported here.
 
 from __future__ import annotations
 
+import functools
 import struct
 
 import numpy as np
@@ -94,6 +95,12 @@ def _fused_scan(img, hmax, vmax, mcus_y, mcus_x, tables):
     return blocks, comp, per_mcu, list(range(ncomp))
 
 
+@functools.lru_cache(maxsize=32)
+def _codes(bits: tuple, huffval: tuple, size: int = 256):
+    """:func:`codes_from_table`, remembered: the standard tables come back on every encode."""
+    return codes_from_table(bits, huffval, size=size)
+
+
 def _huffman_from_counts(freq: np.ndarray) -> tuple[tuple, tuple]:
     """BITS/HUFFVAL of an optimal code of at most 16 bits in which no code is all ones.
 
@@ -171,8 +178,8 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
     ac_codes = np.zeros((ncomp, 256), np.uint16)
     ac_sizes = np.zeros((ncomp, 256), np.uint8)
     for k, (dc_table, ac_table) in enumerate(huff):
-        dc_codes[k], dc_sizes[k] = codes_from_table(*dc_table, size=16)
-        ac_codes[k], ac_sizes[k] = codes_from_table(*ac_table)
+        dc_codes[k], dc_sizes[k] = _codes(*dc_table, size=16)
+        ac_codes[k], ac_sizes[k] = _codes(*ac_table)
 
     coded = []
     for blocks, comp, per_mcu, members in scans:

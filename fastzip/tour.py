@@ -13,7 +13,7 @@ from typing import Callable, Iterator
 
 from . import data, deflate, huffman, jpeg, lz77, metrics
 
-__all__ = ["Row", "huffman_rows", "deflate_rows", "lz77_rows", "jpeg_rows", "corpora"]
+__all__ = ["Row", "huffman_rows", "deflate_rows", "lz77_rows", "jpeg_rows", "vae_rows", "corpora"]
 
 
 @dataclass
@@ -178,3 +178,54 @@ def jpeg_rows(image, name: str, *, repeat: int = 5) -> Iterator[Row]:
     t_dec = _best_time(lambda: pil_dec(packed), repeat)
     yield Row(name, "Pillow jpeg q75 (libjpeg-turbo)", len(raw) / len(packed), len(raw) / t_enc / 1e6,
               len(raw) / t_dec / 1e6, quality_note(packed, pil_dec(packed)))
+
+
+def vae_rows(seconds: float = 20.0, size: int = 64) -> Iterator[Row]:
+    """The overfit-VAE archive on the package-shipped photos at ``size`` px, trained for
+    ``seconds`` (a small yosemite-shaped model, 50 % pruned, INT8), beside Pillow JPEG at the
+    largest quality that fits the same bytes. Needs torch, scikit-image and scikit-learn;
+    yields nothing without them. "compress MB/s" is raw bytes over training time."""
+    try:
+        from .neural import archive, overfit
+        from .neural.images import fit_square
+        photos = data.sample_photos()
+    except ImportError:
+        return
+    import numpy as np
+
+    names = sorted(photos)
+    images = np.stack([fit_square(photos[n], size) for n in names])
+    corpus = data.describe(f"{len(names)} sample photos at {size}x{size}", images.tobytes())
+    start = time.perf_counter()
+    made = overfit.create(names, [photos[n].shape[:2] for n in names], images, prune=0.5, quant="int8",
+                          minutes=seconds / 60, progress=False, channels=(3, 8, 16, 32), latent=16)
+    t_enc = time.perf_counter() - start
+    blob = archive.dumps(made)
+    t_dec = _best_time(lambda: archive.reconstruct(archive.loads(blob)), 3)
+    decoded = archive.reconstruct(archive.loads(blob))
+    mb = images.nbytes / 1e6
+    yield Row(corpus, "fastzip VAE archive (50% pruned, INT8)", images.nbytes / len(blob), mb / t_enc, mb / t_dec,
+              f"PSNR {metrics.psnr(images, decoded):.2f} dB after {t_enc:.0f} s of training")
+    try:
+        import io
+
+        from PIL import Image
+    except ImportError:
+        return
+
+    def pil(q):
+        blobs = []
+        for im in images:
+            buf = io.BytesIO()
+            Image.fromarray(im).save(buf, "JPEG", quality=q, subsampling=2)
+            blobs.append(buf.getvalue())
+        return blobs
+
+    fitting = [q for q in range(1, 96) if sum(map(len, pil(q))) <= len(blob)]
+    if fitting:
+        blobs = pil(fitting[-1])
+        t_enc = _best_time(lambda: pil(fitting[-1]), 3)
+        t_dec = _best_time(lambda: [np.asarray(Image.open(io.BytesIO(b))) for b in blobs], 3)
+        decoded = np.stack([np.asarray(Image.open(io.BytesIO(b))) for b in blobs])
+        yield Row(corpus, f"Pillow jpeg q{fitting[-1]} (same bytes or fewer)", images.nbytes / sum(map(len, blobs)),
+                  mb / t_enc, mb / t_dec, f"PSNR {metrics.psnr(images, decoded):.2f} dB")

@@ -20,6 +20,11 @@ cdef extern from *:
     static inline int fz_jpeg_ctz64(uint64_t x) { return __builtin_ctzll(x); }
     static inline int fz_jpeg_bits(uint32_t v) { return v ? 32 - __builtin_clz(v) : 0; }
     #endif
+    static inline uint64_t fz_jpeg_load_be64(const uint8_t *p) {
+        uint64_t v = 0;
+        for (int i = 0; i < 8; i++) v = (v << 8) | p[i];
+        return v;
+    }
     /* Bit k set when zigzag coefficient k of the block is non-zero. */
     #if defined(__SSE2__) || defined(_M_X64)
     #include <emmintrin.h>
@@ -45,6 +50,7 @@ cdef extern from *:
     int fz_jpeg_ctz64(uint64_t x) nogil
     int fz_jpeg_bits(uint32_t v) nogil
     uint64_t fz_jpeg_nonzero(const int16_t* blk) nogil
+    uint64_t fz_jpeg_load_be64(const uint8_t* p) nogil
 
 
 cdef inline int magnitude_bits(int v) noexcept nogil:
@@ -299,6 +305,18 @@ cdef struct Reader:
 
 cdef inline void fill(Reader* r) noexcept nogil:
     cdef uint8_t b
+    cdef uint64_t word, inv
+    cdef int k
+    # Fast path: up to 7 whole bytes at once when none of them is 0xFF (no stuffing, no marker).
+    if not r.at_marker and r.pos + 8 <= r.n and r.nbits <= 48:
+        k = (63 - r.nbits) >> 3
+        word = fz_jpeg_load_be64(r.data + r.pos) >> (64 - 8 * k)
+        inv = ~word & ((1ull << (8 * k)) - 1)
+        if ((inv - 0x0101010101010101ull) & ~inv & 0x8080808080808080ull & ((1ull << (8 * k)) - 1)) == 0:
+            r.acc = (r.acc << (8 * k)) | word
+            r.nbits += 8 * k
+            r.pos += k
+            return
     while r.nbits <= 56:
         if r.at_marker or r.pos >= r.n:
             r.acc <<= 8

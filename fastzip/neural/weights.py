@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import struct
+import warnings
 import zlib
 from pathlib import Path
 
@@ -299,10 +300,13 @@ def _read_tensor(r: _Reader) -> tuple[str, torch.Tensor]:
         return name, torch.from_numpy(array)
     scheme, axis, scales, zero_points = quant
     ints = torch.from_numpy(array)
-    if scheme == _PER_TENSOR:
-        tensor = torch._make_per_tensor_quantized_tensor(ints, float(scales[0]), int(zero_points[0]))
-    else:
-        tensor = torch._make_per_channel_quantized_tensor(ints, torch.from_numpy(scales), torch.from_numpy(zero_points), axis)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch 2.13 deprecates quantized tensors; they are what INT8 layers take
+        if scheme == _PER_TENSOR:
+            tensor = torch._make_per_tensor_quantized_tensor(ints, float(scales[0]), int(zero_points[0]))
+        else:
+            tensor = torch._make_per_channel_quantized_tensor(ints, torch.from_numpy(scales),
+                                                              torch.from_numpy(zero_points), axis)
     assert tensor.dtype == torch_dtype
     return name, tensor
 
