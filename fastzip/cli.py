@@ -189,8 +189,10 @@ def _cmd_archive(args) -> int:
         if args.minutes is None and args.steps is None:
             args.minutes = 10.0
         names, sizes, pixels = images.load_dir(args.input, args.size)
+        overrides = {"latent": args.latent} if args.latent else {}
         result = overfit.create(names, sizes, pixels, model=args.model, prune=args.prune, quant=args.quant,
-                                minutes=args.minutes, steps=args.steps, target_psnr=args.target_psnr, seed=args.seed)
+                                minutes=args.minutes, steps=args.steps, target_psnr=args.target_psnr, seed=args.seed,
+                                **overrides)
         written = archive.write(result, args.output)
         raw = pixels.nbytes
         print(f"{args.output}: {len(names)} images, {written} bytes, ratio {raw / written:.2f} "
@@ -290,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     arc.add_argument("-o", "--output", help="archive file (create) or output directory (extract)")
     arc.add_argument("--model", default="yosemite", help="yosemite (= optimized), reduced, original")
     arc.add_argument("--size", type=int, default=512, help="image side the model trains on")
+    arc.add_argument("--latent", type=int, default=None, help="latent size (default: the model's, 128 for yosemite)")
     arc.add_argument("--prune", type=float, default=0.5, help="fraction of decoder weights set to zero")
     arc.add_argument("--quant", choices=["int8", "fp16", "none"], default="int8")
     arc.add_argument("--minutes", type=float, default=None, help="training budget (default 10)")

@@ -308,8 +308,15 @@ def _reconstruct(header: Header, quant: dict, coeffs: dict) -> np.ndarray:
             _inverse.idct_to_plane(blocks, cols, multiplier, block_rows * first // 2, block_rows * end // 2, plane)
 
     split_rows(inverse, 2, parallel=parallel)
-    for k, c in enumerate(header.components):
-        fx, fy = hmax // c.h, vmax // c.v
+    factors = [(hmax // c.h, vmax // c.v) for c in header.components]
+    ycc = len(planes) == 3 and header.adobe_transform != 0  # YCbCr, to convert
+    if ycc and factors[0] == (1, 1) and factors[1] == factors[2] and factors[1] in ((1, 1), (2, 1), (2, 2)):
+        # the common layouts: chroma upsampled row by row inside the colour conversion
+        out = np.empty((header.height, header.width, 3), np.uint8)
+        split_rows(lambda first, end: _color.upsampled_ycbcr_to_rgb(*planes, *factors[1], out, first, end),
+                   header.height, parallel=parallel)
+        return out
+    for k, (fx, fy) in enumerate(factors):
         if (fx, fy) != (1, 1):
             src = planes[k]
             full = np.empty((src.shape[0] * fy, src.shape[1] * fx), np.uint8)
@@ -317,7 +324,7 @@ def _reconstruct(header: Header, quant: dict, coeffs: dict) -> np.ndarray:
             planes[k] = full
     if len(planes) == 1:
         return np.ascontiguousarray(planes[0][:header.height, :header.width])
-    if header.adobe_transform == 0:  # Adobe marker: the three components are RGB, not YCbCr
+    if not ycc:  # Adobe marker: the three components are RGB, not YCbCr
         return np.stack([p[:header.height, :header.width] for p in planes], axis=-1)
     out = np.empty((header.height, header.width, 3), np.uint8)
     split_rows(lambda first, end: _color.ycbcr_to_rgb(*(p[first:end] for p in planes), out[first:end]),

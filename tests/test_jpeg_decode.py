@@ -162,3 +162,28 @@ def test_thousands_of_mutated_files_only_raise_fastzip_errors(images):
         except FastzipError:
             errors += 1
     assert errors > 100
+
+
+@pytest.mark.parametrize("factors", [(1, 1), (2, 1), (2, 2)])
+@pytest.mark.parametrize("size", [(1, 1), (7, 13), (64, 48), (101, 77)])
+def test_row_by_row_upsampling_matches_the_two_step_path(factors, size):
+    """_color.upsampled_ycbcr_to_rgb (one pass, any row range) is upsample + ycbcr_to_rgb, exactly."""
+    from fastzip._native import jpeg_color
+
+    rng = np.random.default_rng(7)
+    height, width = size
+    fx, fy = factors
+    y = rng.integers(0, 256, (height, width), dtype=np.uint8)
+    cb, cr = (rng.integers(0, 256, (-(-height // fy), -(-width // fx)), dtype=np.uint8) for _ in range(2))
+    full = []
+    for plane in (cb, cr):
+        up = np.empty((plane.shape[0] * fy, plane.shape[1] * fx), np.uint8)
+        jpeg_color.upsample(plane, fx, fy, up)
+        full.append(up)
+    expected = np.empty((height, width, 3), np.uint8)
+    jpeg_color.ycbcr_to_rgb(y, *full, expected)
+    out = np.zeros_like(expected)
+    split = height // 2
+    jpeg_color.upsampled_ycbcr_to_rgb(y, cb, cr, fx, fy, out, split, height)
+    jpeg_color.upsampled_ycbcr_to_rgb(y, cb, cr, fx, fy, out, 0, split)
+    assert np.array_equal(out, expected)

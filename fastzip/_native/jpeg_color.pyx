@@ -8,6 +8,7 @@ RGB (jdcolor.c), so that the output is Pillow's to within rounding.
 """
 
 from libc.stdint cimport int16_t, int32_t, uint8_t
+from libc.stdlib cimport free, malloc
 
 
 def rgb_to_ycbcr(const uint8_t[:, :, ::1] rgb, float[:, :, ::1] out):
@@ -95,6 +96,18 @@ cdef inline void _h2v2_row(const uint8_t* near, const uint8_t* far, Py_ssize_t c
         here = nxt
 
 
+cdef inline void _h2v1_row(const uint8_t* src, Py_ssize_t cols, uint8_t* out) noexcept nogil:
+    """One row of h2v1 fancy upsampling: 3/4 of the nearer sample and 1/4 of the farther."""
+    cdef Py_ssize_t x
+    cdef int32_t here, left, right
+    for x in range(cols):
+        here = src[x]
+        left = src[x - 1] if x > 0 else here
+        right = src[x + 1] if x + 1 < cols else here
+        out[2 * x] = <uint8_t>(here if x == 0 else (3 * here + left + 1) >> 2)
+        out[2 * x + 1] = <uint8_t>(here if x == cols - 1 else (3 * here + right + 2) >> 2)
+
+
 def upsample(const uint8_t[:, ::1] src, int fx, int fy, uint8_t[:, ::1] out,
              Py_ssize_t first_row=0, Py_ssize_t end_row=-1):
     """libjpeg's fancy upsampling by ``fx``, ``fy`` (each 1 or 2): ``out`` is src's size times them.
@@ -121,12 +134,7 @@ def upsample(const uint8_t[:, ::1] src, int fx, int fy, uint8_t[:, ::1] out,
                 _h2v2_row(&src[y, 0], &src[yb, 0], cols, &out[2 * y + 1, 0])
         elif fx == 2:
             for y in range(first_row, end_row):
-                for x in range(cols):
-                    here = src[y, x]
-                    left = src[y, x - 1] if x > 0 else here
-                    right = src[y, x + 1] if x + 1 < cols else here
-                    out[y, 2 * x] = <uint8_t>(here if x == 0 else (3 * here + left + 1) >> 2)
-                    out[y, 2 * x + 1] = <uint8_t>(here if x == cols - 1 else (3 * here + right + 2) >> 2)
+                _h2v1_row(&src[y, 0], cols, &out[y, 0])
         elif fy == 2:
             for y in range(first_row, end_row):
                 ya = y - 1 if y > 0 else 0
@@ -151,8 +159,14 @@ cdef int32_t[256] CR_G
 cdef int32_t[256] CB_G
 
 
+# RANGE[v + 384] = v clamped to 0..255, for v in -384..639: every sum below, without a branch.
+cdef uint8_t[1024] RANGE
+
+
 cdef void _init_tables():
     cdef int i, x
+    for i in range(1024):
+        RANGE[i] = <uint8_t>(0 if i < 384 else (255 if i > 384 + 255 else i - 384))
     for i in range(256):
         x = i - 128
         CR_R[i] = (<int32_t>(1.40200 * 65536 + 0.5) * x + ONE_HALF) >> SCALEBITS
@@ -163,32 +177,63 @@ cdef void _init_tables():
 _init_tables()
 
 
-cdef inline uint8_t clamp(int32_t v) noexcept nogil:
-    return <uint8_t>(0 if v < 0 else (255 if v > 255 else v))
+cdef inline void _ycbcr_row(const uint8_t* py, const uint8_t* pcb, const uint8_t* pcr, Py_ssize_t width,
+                            uint8_t* po) noexcept nogil:
+    cdef Py_ssize_t j
+    cdef int32_t yy, b, r
+    for j in range(width):
+        yy = py[j] + 384
+        b = pcb[j]
+        r = pcr[j]
+        po[3 * j] = RANGE[yy + CR_R[r]]
+        po[3 * j + 1] = RANGE[yy + ((CB_G[b] + CR_G[r]) >> SCALEBITS)]
+        po[3 * j + 2] = RANGE[yy + CB_B[b]]
 
 
 def ycbcr_to_rgb(const uint8_t[:, ::1] y, const uint8_t[:, ::1] cb, const uint8_t[:, ::1] cr,
                  uint8_t[:, :, ::1] out):
     """libjpeg's YCbCr -> RGB over ``out``'s size (each plane at least that large)."""
-    cdef Py_ssize_t i, j, width = out.shape[1]
-    cdef int32_t yy, b, r
-    cdef const uint8_t* py
-    cdef const uint8_t* pcb
-    cdef const uint8_t* pcr
-    cdef uint8_t* po
+    cdef Py_ssize_t i, width = out.shape[1]
     if y.shape[0] < out.shape[0] or cb.shape[0] < out.shape[0] or cr.shape[0] < out.shape[0] or \
             y.shape[1] < width or cb.shape[1] < width or cr.shape[1] < width:
         raise ValueError("planes smaller than the output")
     with nogil:
         for i in range(out.shape[0]):
-            py = &y[i, 0]
-            pcb = &cb[i, 0]
-            pcr = &cr[i, 0]
-            po = &out[i, 0, 0]
-            for j in range(width):
-                yy = py[j]
-                b = pcb[j]
-                r = pcr[j]
-                po[3 * j] = clamp(yy + CR_R[r])
-                po[3 * j + 1] = clamp(yy + ((CB_G[b] + CR_G[r]) >> SCALEBITS))
-                po[3 * j + 2] = clamp(yy + CB_B[b])
+            _ycbcr_row(&y[i, 0], &cb[i, 0], &cr[i, 0], width, &out[i, 0, 0])
+
+
+def upsampled_ycbcr_to_rgb(const uint8_t[:, ::1] y, const uint8_t[:, ::1] cb, const uint8_t[:, ::1] cr, int fx, int fy,
+                           uint8_t[:, :, ::1] out, Py_ssize_t first_row=0, Py_ssize_t end_row=-1):
+    """Fancy upsampling of both chroma planes by ``fx`` x ``fy`` ((1, 1), (2, 1) or (2, 2)) and
+    colour conversion in one pass over output rows ``first_row .. end_row - 1``: each chroma row
+    is upsampled into a row buffer and converted at once, so the full-size chroma planes of
+    the two-step path (:func:`upsample`, then :func:`ycbcr_to_rgb`) are never written."""
+    cdef Py_ssize_t rows = cb.shape[0], cols = cb.shape[1], width = out.shape[1], i, cy, far
+    cdef uint8_t* buf
+    if (fx, fy) not in ((1, 1), (2, 1), (2, 2)) or cr.shape[0] != rows or cr.shape[1] != cols:
+        raise ValueError("sampling must be 1x1, 2x1 or 2x2, and Cb and Cr alike")
+    if y.shape[0] < out.shape[0] or y.shape[1] < width or rows * fy < out.shape[0] or cols * fx < width:
+        raise ValueError("planes smaller than the output")
+    if end_row < 0 or end_row > out.shape[0]:
+        end_row = out.shape[0]
+    if first_row < 0:
+        first_row = 0
+    buf = <uint8_t*>malloc(2 * (2 * cols + 16))
+    if buf == NULL:
+        raise MemoryError()
+    with nogil:
+        for i in range(first_row, end_row):
+            if fx == 1:
+                _ycbcr_row(&y[i, 0], &cb[i, 0], &cr[i, 0], width, &out[i, 0, 0])
+                continue
+            cy = i // fy
+            if fy == 2:
+                far = cy - 1 if i % 2 == 0 else cy + 1  # the other chroma row this output row leans to
+                far = 0 if far < 0 else (rows - 1 if far >= rows else far)
+                _h2v2_row(&cb[cy, 0], &cb[far, 0], cols, buf)
+                _h2v2_row(&cr[cy, 0], &cr[far, 0], cols, buf + 2 * cols + 16)
+            else:
+                _h2v1_row(&cb[cy, 0], cols, buf)
+                _h2v1_row(&cr[cy, 0], cols, buf + 2 * cols + 16)
+            _ycbcr_row(&y[i, 0], buf, buf + 2 * cols + 16, width, &out[i, 0, 0])
+    free(buf)

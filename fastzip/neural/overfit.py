@@ -10,8 +10,9 @@ The phases and how a time budget is split between them:
 3. INT8: quantization-aware fine-tuning with the pruning masks kept, then conversion — 20 %.
    FP16 simply halves the stored weights.
 
-With ``steps`` instead of ``minutes`` (what tests use) the VAE trains ``steps`` steps, pruning
-rounds share ``steps // 2`` and quantization-aware training gets ``steps // 4``.
+Without pruning the four rounds still fine-tune decoder and latents. With ``steps`` instead of
+``minutes`` (what tests use) the VAE trains ``steps`` steps, the rounds share ``steps // 2`` and
+quantization-aware training gets ``steps // 4``.
 """
 
 from __future__ import annotations
@@ -59,22 +60,25 @@ def create(names, sizes, images: np.ndarray, *, model: str = "yosemite", prune: 
     net = build(model, seed=seed, image_size=size, **model_overrides)
     x = to_tensor(images)
     share = _shares(quant)
-    phase = lambda i: {"minutes": minutes * share[i]} if minutes is not None else {"steps": (steps, steps // 2, steps // 4)[i]}
+
+    def phase(i: int, parts: int = 1) -> dict:  # budget of phase i, split into ``parts`` runs
+        if minutes is not None:
+            return {"minutes": minutes * share[i] / parts}
+        return {"steps": max(1, (steps, steps // 2, steps // 4)[i] // parts)}
+
     common = dict(batch_size=batch_size, seed=seed, progress=progress)
     start = time.perf_counter()
 
     vae = train_vae(net, x, target_psnr=target_psnr, **phase(0), **common)
     decoder = net.decoder
     latents = latent_means(net, x)
-    budget = phase(1)
-    budget = {k: (v / _ROUNDS if k == "minutes" else max(1, v // _ROUNDS)) for k, v in budget.items()}
     for r in range(1, _ROUNDS + 1):
         if prune > 0:
             prune_to(decoder, 1.0 - (1.0 - prune) ** (r / _ROUNDS), scope=scope)
-        latents, tuned = fine_tune(decoder, latents, x, **budget, **common)
+        latents, _ = fine_tune(decoder, latents, x, **phase(1, _ROUNDS), **common)
     if quant == "int8":
         qat = prepare_int8_training(decoder)
-        latents, tuned = fine_tune(qat, latents, x, **phase(2), **common)
+        latents, _ = fine_tune(qat, latents, x, **phase(2), **common)
         state = int8_state(convert_int8(qat))
     else:
         make_permanent(decoder)
