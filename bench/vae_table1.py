@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from fastzip.tour import pillow_jpegs, pillow_jpegs_within
+
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 # The one point of the thesis's Table 1 the issue quotes: its best archive.
 THESIS_BEST = {"ratio": 16.43, "psnr": 20.9}
@@ -59,34 +61,27 @@ def photo_set(size: int):
     return names, [photos[n].shape[:2] for n in names], np.stack([fit_square(photos[n], size) for n in names])
 
 
-def pillow_jpeg(image: np.ndarray, quality: int) -> bytes:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(image).save(buf, "JPEG", quality=quality, subsampling=2)
-    return buf.getvalue()
-
-
-def jpeg_point(images: np.ndarray, quality: int) -> tuple[int, float]:
-    """(total bytes, PSNR over the set) of Pillow JPEG at ``quality``."""
+def _set_psnr(images: np.ndarray, blobs) -> float:
     from PIL import Image
 
     from fastzip.metrics import psnr
 
-    blobs = [pillow_jpeg(im, quality) for im in images]
-    decoded = np.stack([np.asarray(Image.open(io.BytesIO(b))) for b in blobs])
-    return sum(map(len, blobs)), psnr(images, decoded)
+    return psnr(images, np.stack([np.asarray(Image.open(io.BytesIO(b))) for b in blobs]))
+
+
+def jpeg_point(images: np.ndarray, quality: int) -> tuple[int, float]:
+    """(total bytes, PSNR over the set) of Pillow JPEG at ``quality``."""
+    blobs = pillow_jpegs(images, quality)
+    return sum(map(len, blobs)), _set_psnr(images, blobs)
 
 
 def jpeg_at_bytes(images: np.ndarray, budget: int) -> tuple[int, int, float] | None:
     """(quality, bytes, PSNR) of the largest quality whose files fit ``budget`` bytes in all."""
-    best = None
-    for q in range(1, 101):
-        total, quality_psnr = jpeg_point(images, q)
-        if total > budget:
-            break
-        best = (q, total, quality_psnr)
-    return best
+    fitting = pillow_jpegs_within(images, budget)
+    if fitting is None:
+        return None
+    quality, blobs = fitting
+    return quality, sum(map(len, blobs)), _set_psnr(images, blobs)
 
 
 def run_variant(variant: Variant, names, sizes, images, *, minutes=None, steps=None, out_dir: Path, **overrides):

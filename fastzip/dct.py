@@ -13,12 +13,11 @@
 from __future__ import annotations
 
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from ._native import dct as _native
+from ._parallel import split_rows
 from .reference import dct as _reference
 
 __all__ = ["forward", "inverse", "inverse_int", "quality_table", "quantize", "dequantize",
@@ -29,7 +28,6 @@ _AAN = np.array([1.0] + [math.sqrt(2) * math.cos(k * math.pi / 16) for k in rang
 _FORWARD_SCALE = 1.0 / (8.0 * np.outer(_AAN, _AAN)).ravel()
 _INVERSE_SCALE = (np.outer(_AAN, _AAN) / 8.0).ravel()
 _PARALLEL_BLOCKS = 8192  # below this, a second thread costs more than it saves
-_THREADS = min(2, os.cpu_count() or 1)
 
 # JPEG Annex K.1: luminance and chrominance quantization tables (row-major, natural order).
 LUMINANCE = np.array([
@@ -60,12 +58,9 @@ def _float_blocks(blocks) -> tuple[np.ndarray, tuple]:
 
 def _run(kernel, work: np.ndarray, scale: np.ndarray) -> None:
     scale = scale.astype(work.dtype)
-    if work.shape[0] < _PARALLEL_BLOCKS or _THREADS < 2:
-        kernel(work, scale)
-        return
-    halves = np.array_split(work, _THREADS)  # views: the kernels release the GIL and run side by side
-    with ThreadPoolExecutor(_THREADS) as pool:
-        list(pool.map(lambda part: kernel(part, scale), halves))
+    # views of the blocks: the kernels release the GIL and run side by side
+    split_rows(lambda first, end: kernel(work[first:end], scale), work.shape[0],
+               parallel=work.shape[0] >= _PARALLEL_BLOCKS)
 
 
 def forward(blocks, *, impl: str = "native") -> np.ndarray:

@@ -13,7 +13,8 @@ from typing import Callable, Iterator
 
 from . import data, deflate, huffman, jpeg, lz77, metrics
 
-__all__ = ["Row", "huffman_rows", "deflate_rows", "lz77_rows", "jpeg_rows", "vae_rows", "corpora"]
+__all__ = ["Row", "huffman_rows", "deflate_rows", "lz77_rows", "jpeg_rows", "vae_rows", "corpora", "pillow_jpegs",
+           "pillow_jpegs_within"]
 
 
 @dataclass
@@ -213,19 +214,37 @@ def vae_rows(seconds: float = 20.0, size: int = 64) -> Iterator[Row]:
     except ImportError:
         return
 
-    def pil(q):
-        blobs = []
-        for im in images:
-            buf = io.BytesIO()
-            Image.fromarray(im).save(buf, "JPEG", quality=q, subsampling=2)
-            blobs.append(buf.getvalue())
-        return blobs
-
-    fitting = [q for q in range(1, 96) if sum(map(len, pil(q))) <= len(blob)]
+    fitting = pillow_jpegs_within(images, len(blob), max_quality=95)
     if fitting:
-        blobs = pil(fitting[-1])
-        t_enc = _best_time(lambda: pil(fitting[-1]), 3)
+        quality, blobs = fitting
+        t_enc = _best_time(lambda: pillow_jpegs(images, quality), 3)
         t_dec = _best_time(lambda: [np.asarray(Image.open(io.BytesIO(b))) for b in blobs], 3)
         decoded = np.stack([np.asarray(Image.open(io.BytesIO(b))) for b in blobs])
-        yield Row(corpus, f"Pillow jpeg q{fitting[-1]} (same bytes or fewer)", images.nbytes / sum(map(len, blobs)),
+        yield Row(corpus, f"Pillow jpeg q{quality} (same bytes or fewer)", images.nbytes / sum(map(len, blobs)),
                   mb / t_enc, mb / t_dec, f"PSNR {metrics.psnr(images, decoded):.2f} dB")
+
+
+def pillow_jpegs(images, quality: int) -> list[bytes]:
+    """Pillow's 4:2:0 JPEG of each image (N x H x W x 3 uint8) at ``quality``."""
+    import io
+
+    from PIL import Image
+
+    blobs = []
+    for im in images:
+        buf = io.BytesIO()
+        Image.fromarray(im).save(buf, "JPEG", quality=quality, subsampling=2)
+        blobs.append(buf.getvalue())
+    return blobs
+
+
+def pillow_jpegs_within(images, budget: int, *, max_quality: int = 100) -> tuple[int, list[bytes]] | None:
+    """(quality, files) at the largest quality, counting up until the files of all images
+    together first exceed ``budget`` bytes; None when even quality 1 does not fit."""
+    best = None
+    for quality in range(1, max_quality + 1):
+        blobs = pillow_jpegs(images, quality)
+        if sum(map(len, blobs)) > budget:
+            break
+        best = (quality, blobs)
+    return best

@@ -1,13 +1,14 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""JPEG pixel kernels: colour conversion, chroma resampling, and blocks <-> planes.
+"""JPEG pixel kernels: colour conversion and chroma resampling.
 
-Encoder side: RGB -> level-shifted YCbCr planes (JFIF's full-range BT.601), padded by edge
-replication to whole MCUs; box-filter downsampling. Decoder side: IDCT blocks -> clamped
-planes; libjpeg's "fancy" (triangular) upsampling; libjpeg's 16-bit fixed-point YCbCr ->
-RGB (jdcolor.c), so that the output is Pillow's to within rounding.
+Encoder side (the step-by-step twin of jpeg_forward.pyx, and the path of non-interleaved
+scans): RGB -> level-shifted YCbCr planes (JFIF's full-range BT.601), padded by edge
+replication to whole MCUs; box-filter downsampling. Decoder side (planes come from
+jpeg_inverse.pyx): libjpeg's "fancy" (triangular) upsampling; libjpeg's 16-bit fixed-point
+YCbCr -> RGB (jdcolor.c), so that the output is Pillow's to within rounding.
 """
 
-from libc.stdint cimport int16_t, int32_t, uint8_t
+from libc.stdint cimport int32_t, uint8_t
 from libc.stdlib cimport free, malloc
 
 
@@ -58,27 +59,6 @@ def downsample(const float[:, ::1] plane, int h, int v, float[:, ::1] out):
                     for j in range(h):
                         acc = acc + plane[y * v + i, x * h + j]
                 out[y, x] = acc * norm
-
-
-def blocks_to_plane(const int16_t[:, :, ::1] blocks, Py_ssize_t cols, uint8_t[:, ::1] out):
-    """Blocks (row-major over a grid ``cols`` wide) + 128, clamped to 0..255, into ``out``
-    (cropped to its size)."""
-    cdef Py_ssize_t b, y, x, oy, ox, n = blocks.shape[0]
-    cdef int v
-    with nogil:
-        for b in range(n):
-            oy = (b // cols) * 8
-            ox = (b % cols) * 8
-            if oy >= out.shape[0] or ox >= out.shape[1]:
-                continue
-            for y in range(8):
-                if oy + y >= out.shape[0]:
-                    break
-                for x in range(8):
-                    if ox + x >= out.shape[1]:
-                        break
-                    v = blocks[b, y, x] + 128
-                    out[oy + y, ox + x] = <uint8_t>(0 if v < 0 else (255 if v > 255 else v))
 
 
 cdef inline void _h2v2_row(const uint8_t* near, const uint8_t* far, Py_ssize_t cols, uint8_t* out) noexcept nogil:
