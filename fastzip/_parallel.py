@@ -9,7 +9,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 
-__all__ = ["split_rows"]
+__all__ = ["alongside", "split_rows"]
 
 
 @functools.cache
@@ -31,3 +31,17 @@ def split_rows(work: Callable[[int, int], object], rows: int, *, parallel: bool 
         work(0, split)
     finally:
         other.result()
+
+
+def alongside(helper_work: Callable[[], object], own_work: Callable[[], object]):
+    """``own_work()`` here while ``helper_work()`` runs on the helper thread; returns
+    ``own_work()``'s result once both are done. With no helper (one core, or the helper busy
+    with another caller's job) ``helper_work`` may not run at all: ``own_work`` must be able to
+    finish the job alone, and ``helper_work`` must be harmless once it is finished."""
+    helper = _helper()
+    other = helper.submit(helper_work) if helper is not None else None
+    try:
+        return own_work()
+    finally:
+        if other is not None and not other.cancel():
+            other.result()

@@ -20,7 +20,8 @@ from . import dct
 from ._native import jpeg_color as _color
 from ._native import jpeg_entropy as _entropy
 from ._native import jpeg_inverse as _inverse
-from ._parallel import split_rows
+from ._native import jpeg_pipeline as _pipeline
+from ._parallel import alongside, split_rows
 from .errors import FormatError, OutputLimitError, UnsupportedError
 
 __all__ = ["Header", "read_header", "decode", "MAX_IMAGE_PIXELS"]
@@ -179,6 +180,7 @@ def _decode(data, max_pixels, header_only):
             if header is None:
                 raise FormatError("scan (SOS) before the frame header (SOF)")
             coeffs = coeffs if coeffs is not None else _allocate(header)
+            header.adobe_transform = adobe
             _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs, seen_scan)
             continue
         payload = p.segment(f"marker 0x{marker:02X}")
@@ -211,6 +213,8 @@ def _decode(data, max_pixels, header_only):
         return header
     if {c.id for c in header.components} - seen_scan:
         raise FormatError("a component has no scan (the image data is incomplete)")
+    if "image" in coeffs:  # made while the scan was read
+        return coeffs["image"]
     return _reconstruct(header, quant, coeffs)
 
 
@@ -248,6 +252,8 @@ def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs,
             raise FormatError(f"scan uses Huffman table DC{td}/AC{ta}, which was never defined")
         if by_id[cid].quant not in quant:
             raise FormatError(f"component {cid} uses quantization table {by_id[cid].quant}, never defined")
+        if cid in seen:
+            raise FormatError(f"component {cid} is in a second scan (a sequential JPEG codes each once)")
         members.append((by_id[cid], dc_tables[td], ac_tables[ta]))
     ss, se, ahal = payload[-3:]
     if (ss, se, ahal) != (0, 63, 0) or ns > 4:
@@ -275,9 +281,34 @@ def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs,
 
     dc_bits, dc_vals, dc_count = pack([m[1] for m in members])
     ac_bits, ac_vals, ac_count = pack([m[2] for m in members])
-    status, end = _entropy.decode_scan(p.data, p.pos, sx, sy, restart_interval, np.array(hs, np.int32),
-                                       np.array(vs, np.int32), offset, stride, dc_bits, dc_vals, dc_count,
-                                       ac_bits, ac_vals, ac_count, coeffs["buffer"])
+
+    def scan(progress=None):
+        return _entropy.decode_scan(p.data, p.pos, sx, sy, restart_interval, np.array(hs, np.int32),
+                                    np.array(vs, np.int32), offset, stride, dc_bits, dc_vals, dc_count,
+                                    ac_bits, ac_vals, ac_count, coeffs["buffer"], progress)
+
+    whole = not seen and ns == len(header.components)
+    pixels = _pixel_pipeline(header, quant, coeffs, vs, sy) if whole else None
+    if pixels is None:
+        status, end = scan()
+    else:
+        job, image = pixels
+
+        def decode_then_help():
+            try:
+                result = scan(job.sync)
+            except BaseException:
+                job.abort()
+                raise
+            if result[0]:
+                job.abort()
+            else:
+                job.work()
+            return result
+
+        status, end = alongside(job.work, decode_then_help)
+        if not status:
+            coeffs["image"] = image
     if status:
         raise FormatError(f"invalid JPEG scan: {_entropy.SCAN_ERRORS[status]}")
     p.pos = end
@@ -287,35 +318,70 @@ def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs,
 _PARALLEL_PIXELS = 1 << 16  # below this a second thread costs more than it saves
 
 
+def _targets(header: Header, quant: dict, coeffs: dict) -> list[tuple]:
+    """Per component: its blocks, its grid's width in blocks, its dequantizing IDCT multiplier,
+    and the plane (its own size, cropped) its pixels go to."""
+    hmax, vmax, _, _ = _grid(header)
+    targets = []
+    for c in header.components:
+        start, rows, cols = coeffs["layout"][c.id]
+        blocks = coeffs["buffer"][start:start + rows * cols]
+        plane = np.empty((-(-header.height * c.v // vmax), -(-header.width * c.h // hmax)), np.uint8)
+        multiplier = (dct._INVERSE_SCALE * np.asarray(quant[c.quant], np.float64).ravel()).astype(np.float32)
+        targets.append((blocks, cols, multiplier, plane))
+    return targets
+
+
+def _one_pass_chroma(header: Header) -> tuple[int, int] | None:
+    """Chroma's upsampling factors when upsampling and colour conversion run as one pass over
+    output rows (YCbCr, Y at full size, Cb and Cr alike at 1x1, 2x1 or 2x2: the common layouts)."""
+    hmax, vmax, _, _ = _grid(header)
+    if len(header.components) != 3 or header.adobe_transform == 0:
+        return None
+    factors = [(hmax // c.h, vmax // c.v) for c in header.components]
+    if factors[0] == (1, 1) and factors[1] == factors[2] and factors[1] in ((1, 1), (2, 1), (2, 2)):
+        return factors[1]
+    return None
+
+
+def _pixel_pipeline(header: Header, quant: dict, coeffs: dict, rows_per_mcu: list[int], mcu_rows: int):
+    """For a scan of every component of a big enough image in a common layout: a job that makes
+    the pixels while the scan is decoded (``_native.jpeg_pipeline``), and the image it fills."""
+    if not _pipeline.PIPELINE or header.width * header.height < _PARALLEL_PIXELS:
+        return None
+    chroma = _one_pass_chroma(header)
+    if len(header.components) == 3 and chroma is None:
+        return None
+    targets = _targets(header, quant, coeffs)
+    components = [(blocks, cols, v, multiplier, plane)
+                  for (blocks, cols, multiplier, plane), v in zip(targets, rows_per_mcu)]
+    image = targets[0][3] if chroma is None else np.empty((header.height, header.width, 3), np.uint8)
+    job = _pipeline.Reconstruction(components, None if chroma is None else image, *(chroma or (1, 1)),
+                                   mcu_rows, 8 * rows_per_mcu[0])  # Y is full size: 8 rows per block row
+    return job, image
+
+
 def _reconstruct(header: Header, quant: dict, coeffs: dict) -> np.ndarray:
     """Pixels from coefficients: per component a fused dequantize + IDCT + clamp into its plane,
     then fancy upsampling and colour conversion; each step split between two threads."""
     hmax, vmax, mcus_x, mcus_y = _grid(header)
     parallel = header.width * header.height >= _PARALLEL_PIXELS
-    planes, jobs = [], []
-    for c in header.components:
-        start, rows, cols = coeffs["layout"][c.id]
-        blocks = coeffs["buffer"][start:start + rows * cols]
-        comp_w = -(-header.width * c.h // hmax)
-        comp_h = -(-header.height * c.v // vmax)
-        plane = np.empty((comp_h, comp_w), np.uint8)
-        multiplier = (dct._INVERSE_SCALE * np.asarray(quant[c.quant], np.float64).ravel()).astype(np.float32)
-        jobs.append((blocks, cols, multiplier, plane, -(-comp_h // 8)))
-        planes.append(plane)
+    targets = _targets(header, quant, coeffs)
+    planes = [plane for _, _, _, plane in targets]
 
     def inverse(first, end):  # halves: 0..1 is the top half of every component, 1..2 the bottom
-        for blocks, cols, multiplier, plane, block_rows in jobs:
+        for blocks, cols, multiplier, plane in targets:
+            block_rows = -(-plane.shape[0] // 8)
             _inverse.idct_to_plane(blocks, cols, multiplier, block_rows * first // 2, block_rows * end // 2, plane)
 
     split_rows(inverse, 2, parallel=parallel)
-    factors = [(hmax // c.h, vmax // c.v) for c in header.components]
-    ycc = len(planes) == 3 and header.adobe_transform != 0  # YCbCr, to convert
-    if ycc and factors[0] == (1, 1) and factors[1] == factors[2] and factors[1] in ((1, 1), (2, 1), (2, 2)):
-        # the common layouts: chroma upsampled row by row inside the colour conversion
+    chroma = _one_pass_chroma(header)
+    if chroma is not None:
         out = np.empty((header.height, header.width, 3), np.uint8)
-        split_rows(lambda first, end: _color.upsampled_ycbcr_to_rgb(*planes, *factors[1], out, first, end),
+        split_rows(lambda first, end: _color.upsampled_ycbcr_to_rgb(*planes, *chroma, out, first, end),
                    header.height, parallel=parallel)
         return out
+    factors = [(hmax // c.h, vmax // c.v) for c in header.components]
     for k, (fx, fy) in enumerate(factors):
         if (fx, fy) != (1, 1):
             src = planes[k]
@@ -324,7 +390,7 @@ def _reconstruct(header: Header, quant: dict, coeffs: dict) -> np.ndarray:
             planes[k] = full
     if len(planes) == 1:
         return np.ascontiguousarray(planes[0][:header.height, :header.width])
-    if not ycc:  # Adobe marker: the three components are RGB, not YCbCr
+    if header.adobe_transform == 0:  # Adobe marker: the three components are RGB, not YCbCr
         return np.stack([p[:header.height, :header.width] for p in planes], axis=-1)
     out = np.empty((header.height, header.width, 3), np.uint8)
     split_rows(lambda first, end: _color.ycbcr_to_rgb(*(p[first:end] for p in planes), out[first:end]),

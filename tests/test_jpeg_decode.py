@@ -164,26 +164,104 @@ def test_thousands_of_mutated_files_only_raise_fastzip_errors(images):
     assert errors > 100
 
 
-@pytest.mark.parametrize("factors", [(1, 1), (2, 1), (2, 2)])
-@pytest.mark.parametrize("size", [(1, 1), (7, 13), (64, 48), (101, 77)])
-def test_row_by_row_upsampling_matches_the_two_step_path(factors, size):
-    """_color.upsampled_ycbcr_to_rgb (one pass, any row range) is upsample + ycbcr_to_rgb, exactly."""
+@pytest.mark.parametrize("factors", [(1, 1), (2, 1), (1, 2), (2, 2)])
+@pytest.mark.parametrize("size", [(1, 1), (2, 9), (7, 13), (5, 33)])
+def test_native_upsampling_is_the_reference(factors, size):
+    """libjpeg's fancy upsampling, SIMD body and scalar edges, equals the pixel-by-pixel twin."""
     from fastzip._native import jpeg_color
+    from fastzip.reference import jpeg_color as reference
 
-    rng = np.random.default_rng(7)
+    plane = np.random.default_rng(sum(size)).integers(0, 256, size, dtype=np.uint8)
+    fx, fy = factors
+    out = np.empty((size[0] * fy, size[1] * fx), np.uint8)
+    jpeg_color.upsample(plane, fx, fy, out)
+    assert out.tolist() == reference.upsample(plane.tolist(), fx, fy)
+
+
+@pytest.mark.parametrize("factors", [(1, 1), (2, 1), (2, 2)])
+@pytest.mark.parametrize("size", [(1, 1), (3, 16), (7, 17), (6, 50), (5, 77)])
+def test_native_colour_conversion_is_the_reference(factors, size):
+    """Upsampling + YCbCr -> RGB in one pass, over any split of the rows, equals the twin, exactly;
+    the sizes cross the 16-pixel vector steps, and extreme samples exercise the clamps."""
+    from fastzip._native import jpeg_color
+    from fastzip.reference import jpeg_color as reference
+
+    rng = np.random.default_rng(sum(size) + factors[0])
     height, width = size
     fx, fy = factors
-    y = rng.integers(0, 256, (height, width), dtype=np.uint8)
+    y = rng.choice(np.array([0, 1, 17, 128, 200, 254, 255], np.uint8), (height, width))
     cb, cr = (rng.integers(0, 256, (-(-height // fy), -(-width // fx)), dtype=np.uint8) for _ in range(2))
-    full = []
-    for plane in (cb, cr):
-        up = np.empty((plane.shape[0] * fy, plane.shape[1] * fx), np.uint8)
-        jpeg_color.upsample(plane, fx, fy, up)
-        full.append(up)
-    expected = np.empty((height, width, 3), np.uint8)
-    jpeg_color.ycbcr_to_rgb(y, *full, expected)
+    up = [[row[:width] for row in reference.upsample(p.tolist(), fx, fy)[:height]] for p in (cb, cr)]
+    expected = np.array(reference.ycbcr_to_rgb(y.tolist(), *up), np.uint8).reshape(height, width, 3)
     out = np.zeros_like(expected)
     split = height // 2
     jpeg_color.upsampled_ycbcr_to_rgb(y, cb, cr, fx, fy, out, split, height)
     jpeg_color.upsampled_ycbcr_to_rgb(y, cb, cr, fx, fy, out, 0, split)
     assert np.array_equal(out, expected)
+    if factors == (1, 1):
+        jpeg_color.ycbcr_to_rgb(y, cb, cr, out)
+        assert np.array_equal(out, expected)
+
+
+@pytest.fixture
+def sequential(monkeypatch):
+    """Decode without the pixel pipeline: every scan first, then the pixels (the path that
+    small images and uncommon layouts take)."""
+    from fastzip import jpeg_decode
+
+    def decode(data):
+        with monkeypatch.context() as m:
+            m.setattr(jpeg_decode._pipeline, "PIPELINE", False)
+            return jpeg.decode(data)
+    return decode
+
+
+@pytest.mark.parametrize("subsampling", ["4:2:0", "4:2:2", "4:4:4", "gray"])
+def test_pixels_made_during_the_scan_equal_pixels_made_after(images, sequential, subsampling, monkeypatch):
+    """The pipeline (both threads claiming rows while the scan is read) changes no pixel, on
+    sizes with partial MCUs and with restart markers."""
+    from fastzip import jpeg_decode
+
+    jobs = []
+    make_job = jpeg_decode._pixel_pipeline
+    monkeypatch.setattr(jpeg_decode, "_pixel_pipeline", lambda *a: jobs.append(make_job(*a)) or jobs[-1])
+    for name, img in images.items():
+        crop = img[:333, :301] if name == "astronaut" else img
+        if subsampling == "gray":
+            crop = crop[..., 1].copy()
+        for options in ({}, {"restart_interval": 5}):
+            data = jpeg.encode(crop, quality=80, subsampling="4:2:0" if subsampling == "gray" else subsampling,
+                               **options)
+            assert np.array_equal(jpeg.decode(data), sequential(data))
+    made = [job is not None for job in jobs]
+    assert made == [True, False] * (len(made) // 2)  # each pipelined decode, then the sequential one
+
+
+def test_pipelined_decode_of_corrupt_big_scans_raises(images):
+    """Big enough for the pipeline: a failing scan stops both threads and raises, every time."""
+    base = np.frombuffer(jpeg.encode(images["astronaut"][:256, :256], quality=60), np.uint8)
+    sos = bytes(base).index(b"\xff\xda")
+    rng = np.random.default_rng(5)
+    errors = 0
+    for trial in range(300):
+        mutant = base.copy()
+        pos = rng.integers(sos + 14, mutant.size - 2, 3)
+        mutant[pos] = rng.integers(0, 256, pos.size).astype(np.uint8)
+        if trial % 3 == 0:
+            mutant = mutant[: rng.integers(sos + 14, mutant.size)]
+        try:
+            assert jpeg.decode(mutant.tobytes()).shape == (256, 256, 3)
+        except FastzipError:
+            errors += 1
+    assert errors > 50
+
+
+def test_decodes_side_by_side_in_many_threads(images):
+    """Callers on several threads share the one helper thread; each gets its own image."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    files = [jpeg.encode(img, quality=70) for img in images.values()] * 4
+    expected = [jpeg.decode(f) for f in files]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(jpeg.decode, files))
+    assert all(np.array_equal(a, b) for a, b in zip(got, expected))

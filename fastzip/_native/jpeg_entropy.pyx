@@ -9,6 +9,8 @@ the bit stream is padded with 1 bits, an RSTn marker written and the DC predicti
 
 from libc.stdint cimport int16_t, int32_t, uint8_t, uint16_t, uint32_t, uint64_t, int64_t
 
+from .row_sync cimport store
+
 cdef extern from *:
     """
     #include <stdint.h>
@@ -259,14 +261,23 @@ SCAN_ERRORS = {
 }
 
 
+# Combined lookups (as libjpeg-turbo and stb_image do): the next FAST_BITS bits -> a whole
+# coefficient when its code and its value bits both fit, value << 16 | run << 8 | bits used.
+# For AC tables run is the zero run (ZRL: run 15 and value 0, so that one more step makes 16);
+# EOB is the run EOB_RUN. 0: no combined entry, take the symbol path.
+DEF FAST_BITS = 10
+DEF EOB_RUN = 0xFF
+
+
 cdef struct Table:
     uint16_t[512] fast       # next 9 bits -> length << 8 | symbol (length 0: longer code)
+    int32_t[1 << FAST_BITS] fast_value
     int32_t[18] maxcode      # largest code of each length, -1 if none
     int32_t[17] valoffset    # huffval index of a code of each length, minus that length's first code
     uint8_t[256] huffval
 
 
-cdef int build_decoder(Table* t, const uint8_t* bits, const uint8_t* huffval, int count) noexcept nogil:
+cdef int build_decoder(Table* t, const uint8_t* bits, const uint8_t* huffval, int count, bint dc) noexcept nogil:
     """T.81 Annex C/F.2.2.3 tables from BITS (16 counts) and HUFFVAL; -1 if over-subscribed."""
     cdef int length, i, k = 0, code = 0, j, pad
     for i in range(512):
@@ -290,7 +301,33 @@ cdef int build_decoder(Table* t, const uint8_t* bits, const uint8_t* huffval, in
             return -1
         code <<= 1
     t.maxcode[17] = 0x7FFFFFFF
+    _fill_fast_values(t, dc)
     return 0
+
+
+cdef void _fill_fast_values(Table* t, bint dc) noexcept nogil:
+    cdef int i, e, length, sym, s, run, v
+    for i in range(1 << FAST_BITS):
+        t.fast_value[i] = 0
+        e = t.fast[i >> (FAST_BITS - 9)]
+        length = e >> 8
+        sym = e & 0xFF
+        if length == 0:
+            continue
+        s = sym if dc else sym & 15
+        run = 0 if dc else sym >> 4
+        if dc and s > 11:
+            continue  # out of range for baseline: left to the symbol path, which reports it
+        if not dc and s == 0:
+            if sym == 0:
+                t.fast_value[i] = (EOB_RUN << 8) | length
+            elif sym == 0xF0:
+                t.fast_value[i] = (15 << 8) | length
+            continue
+        if not dc and s > 10 or length + s > FAST_BITS:
+            continue
+        v = extend((i >> (FAST_BITS - length - s)) & ((1 << s) - 1), s)
+        t.fast_value[i] = <int32_t>(<uint32_t>v << 16) | (run << 8) | (length + s)
 
 
 cdef struct Reader:
@@ -392,14 +429,17 @@ def decode_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_
                 const int32_t[::1] h, const int32_t[::1] v, const int32_t[::1] offset, const int32_t[::1] stride,
                 const uint8_t[:, ::1] dc_bits, const uint8_t[:, ::1] dc_vals, const int32_t[::1] dc_count,
                 const uint8_t[:, ::1] ac_bits, const uint8_t[:, ::1] ac_vals, const int32_t[::1] ac_count,
-                int16_t[:, ::1] coeffs):
+                int16_t[:, ::1] coeffs, int64_t[::1] progress=None):
     """Decode one baseline scan starting at ``data[start]`` into ``coeffs`` (natural order).
 
     Per scan component c: sampling ``h[c]`` x ``v[c]`` blocks per MCU, its blocks at
     ``coeffs[offset[c] + row * stride[c] + col]``, and its DC/AC tables (BITS, HUFFVAL,
     count). Returns ``(status, position after the scan's data)``; status 0 or a key of SCAN_ERRORS.
+    With ``progress``, ``progress[0]`` counts the MCU rows decoded so far, stored with release
+    order for workers on other threads (jpeg_pipeline.pyx).
     """
     cdef int ncomp = h.shape[0], c, by, bx, k, s, rs, run, sym, status = 0, rst = 0
+    cdef int32_t e
     cdef Py_ssize_t mx, my, mcu = 0, total = <Py_ssize_t>mcus_x * mcus_y, blk
     cdef Table[4] dc
     cdef Table[4] ac
@@ -407,14 +447,19 @@ def decode_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_
     cdef Reader r
     cdef int16_t* out
     cdef int value
+    cdef int64_t* rows_done = NULL
+    if progress is not None:
+        if progress.shape[0] < 1:
+            raise ValueError("progress needs one element")
+        rows_done = &progress[0]
     if ncomp < 1 or ncomp > 4:
         raise ValueError("a scan has 1 to 4 components")
     for c in range(ncomp):
         if offset[c] < 0 or stride[c] < mcus_x * h[c] or \
                 offset[c] + (<Py_ssize_t>(mcus_y * v[c] - 1)) * stride[c] + mcus_x * h[c] > coeffs.shape[0]:
             raise ValueError("component block layout outside the coefficient buffer")
-        if build_decoder(&dc[c], &dc_bits[c, 0], &dc_vals[c, 0], dc_count[c]) < 0 or \
-                build_decoder(&ac[c], &ac_bits[c, 0], &ac_vals[c, 0], ac_count[c]) < 0:
+        if build_decoder(&dc[c], &dc_bits[c, 0], &dc_vals[c, 0], dc_count[c], True) < 0 or \
+                build_decoder(&ac[c], &ac_bits[c, 0], &ac_vals[c, 0], ac_count[c], False) < 0:
             return _INVALID_CODE, start
         pred[c] = 0
     r.data = &data[0]
@@ -442,17 +487,39 @@ def decode_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_
                         out = &coeffs[blk, 0]
                         for k in range(64):
                             out[k] = 0
-                        s = decode_symbol(&r, &dc[c])
-                        if s < 0 or s > 11:
-                            status = _INVALID_CODE if s < 0 else _DC_RANGE
-                            break
-                        pred[c] += extend(get_bits(&r, s), s)
+                        if r.nbits < 16:
+                            fill(&r)
+                        e = dc[c].fast_value[(r.acc >> (r.nbits - FAST_BITS)) & ((1 << FAST_BITS) - 1)]
+                        if e:
+                            r.nbits -= e & 0xFF
+                            pred[c] += e >> 16
+                        else:
+                            s = decode_symbol(&r, &dc[c])
+                            if s < 0 or s > 11:
+                                status = _INVALID_CODE if s < 0 else _DC_RANGE
+                                break
+                            pred[c] += extend(get_bits(&r, s), s)
                         if pred[c] < -2048 or pred[c] > 2047:
                             status = _DC_RANGE
                             break
                         out[0] = <int16_t>pred[c]
                         k = 1
                         while k < 64:
+                            if r.nbits < 16:
+                                fill(&r)
+                            e = ac[c].fast_value[(r.acc >> (r.nbits - FAST_BITS)) & ((1 << FAST_BITS) - 1)]
+                            if e:
+                                r.nbits -= e & 0xFF
+                                run = (e >> 8) & 0xFF
+                                if run == EOB_RUN:
+                                    break
+                                k += run
+                                if k > 63:
+                                    status = _AC_INDEX
+                                    break
+                                out[NATURAL[k]] = <int16_t>(e >> 16)
+                                k += 1
+                                continue
                             rs = decode_symbol(&r, &ac[c])
                             if rs < 0:
                                 status = _INVALID_CODE
@@ -485,6 +552,8 @@ def decode_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_
                     break
             if status:
                 break
+            if rows_done != NULL and mx == mcus_x - 1:
+                store(rows_done, my + 1)
         if status == 0:
             # The scan's data ends at the next marker that is not a restart marker.
             while r.pos + 1 < r.n and not (r.data[r.pos] == 0xFF and r.data[r.pos + 1] != 0 and

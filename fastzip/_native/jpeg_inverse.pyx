@@ -59,6 +59,47 @@ cdef inline void transpose8(float* w) noexcept nogil:
             w[j * 8 + i] = t
 
 
+cdef void idct_rows(const int16_t* blocks, Py_ssize_t cols, const float* multiplier, Py_ssize_t first_row,
+                    Py_ssize_t end_row, uint8_t* plane, Py_ssize_t rows_px, Py_ssize_t cols_px,
+                    Py_ssize_t stride) noexcept nogil:
+    """Block rows ``first_row .. end_row - 1`` of a grid ``cols`` blocks wide into a plane of
+    ``rows_px`` x ``cols_px`` pixels (row ``stride`` bytes apart), cropped to it. Unchecked:
+    :func:`idct_to_plane` and the pipeline check the shapes."""
+    cdef Py_ssize_t by, bx, y, x, h, w
+    cdef const int16_t* src
+    cdef float[64] work
+    cdef int k
+    cdef uint8_t v
+    cdef uint8_t* dst
+    for by in range(first_row, end_row):
+        if by * 8 >= rows_px:
+            break
+        h = min(8, rows_px - by * 8)
+        for bx in range(min(cols, (cols_px + 7) // 8)):
+            w = min(8, cols_px - bx * 8)
+            src = blocks + (by * cols + bx) * 64
+            if only_dc(src):
+                v = to_pixel(src[0] * multiplier[0])
+                for y in range(h):
+                    dst = plane + (by * 8 + y) * stride + bx * 8
+                    for x in range(w):
+                        dst[x] = v
+                continue
+            for k in range(64):
+                work[k] = src[k] * multiplier[k]
+            # Both passes run down columns, eight at a time (the compiler vectorizes across
+            # them); the transpose between makes the second pass the rows'.
+            for k in range(8):
+                idct_1d(work + k, 8)
+            transpose8(work)
+            for k in range(8):
+                idct_1d(work + k, 8)
+            for y in range(h):
+                dst = plane + (by * 8 + y) * stride + bx * 8
+                for x in range(w):
+                    dst[x] = to_pixel(work[x * 8 + y])  # still transposed
+
+
 def idct_to_plane(const int16_t[:, ::1] blocks, Py_ssize_t cols, const float[::1] multiplier,
                   Py_ssize_t first_row, Py_ssize_t end_row, uint8_t[:, ::1] plane):
     """Block rows ``first_row .. end_row - 1`` of a component (blocks row-major over a grid
@@ -66,42 +107,13 @@ def idct_to_plane(const int16_t[:, ::1] blocks, Py_ssize_t cols, const float[::1
 
     ``multiplier`` (64, natural order) is the quantization table times the inverse AAN scale.
     """
-    cdef Py_ssize_t rows_px = plane.shape[0], cols_px = plane.shape[1]
-    cdef Py_ssize_t by, bx, y, x, h, w
-    cdef const int16_t* src
-    cdef float[64] work
-    cdef int k
-    cdef uint8_t v
-    cdef uint8_t* dst
-    if multiplier.shape[0] != 64 or blocks.shape[1] != 64 or cols < 1 or end_row * cols > blocks.shape[0]:
+    if multiplier.shape[0] != 64 or blocks.shape[1] != 64 or cols < 1 or first_row < 0 or \
+            end_row * cols > blocks.shape[0]:
         raise ValueError("blocks, grid or multiplier do not fit")
-    if (rows_px + 7) // 8 > blocks.shape[0] // cols or (cols_px + 7) // 8 > cols:
+    if (plane.shape[0] + 7) // 8 > blocks.shape[0] // cols or (plane.shape[1] + 7) // 8 > cols:
         raise ValueError("plane larger than the block grid")
+    if plane.shape[0] == 0 or plane.shape[1] == 0 or first_row >= end_row:
+        return
     with nogil:
-        for by in range(first_row, end_row):
-            if by * 8 >= rows_px:
-                break
-            h = min(8, rows_px - by * 8)
-            for bx in range(min(cols, (cols_px + 7) // 8)):
-                w = min(8, cols_px - bx * 8)
-                src = &blocks[by * cols + bx, 0]
-                if only_dc(src):
-                    v = to_pixel(src[0] * multiplier[0])
-                    for y in range(h):
-                        dst = &plane[by * 8 + y, bx * 8]
-                        for x in range(w):
-                            dst[x] = v
-                    continue
-                for k in range(64):
-                    work[k] = src[k] * multiplier[k]
-                # Both passes run down columns, eight at a time (the compiler vectorizes across
-                # them); the transpose between makes the second pass the rows'.
-                for k in range(8):
-                    idct_1d(work + k, 8)
-                transpose8(work)
-                for k in range(8):
-                    idct_1d(work + k, 8)
-                for y in range(h):
-                    dst = &plane[by * 8 + y, bx * 8]
-                    for x in range(w):
-                        dst[x] = to_pixel(work[x * 8 + y])  # still transposed
+        idct_rows(&blocks[0, 0], cols, &multiplier[0], first_row, end_row, &plane[0, 0], plane.shape[0],
+                  plane.shape[1], plane.shape[1])

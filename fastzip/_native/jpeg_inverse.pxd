@@ -1,0 +1,6 @@
+# cython: language_level=3
+from libc.stdint cimport int16_t, uint8_t
+
+cdef void idct_rows(const int16_t* blocks, Py_ssize_t cols, const float* multiplier, Py_ssize_t first_row,
+                    Py_ssize_t end_row, uint8_t* plane, Py_ssize_t rows_px, Py_ssize_t cols_px,
+                    Py_ssize_t stride) noexcept nogil
