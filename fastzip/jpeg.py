@@ -24,7 +24,8 @@ from ._native import dct as _dct_native
 from ._native import jpeg_color as _color
 from ._native import jpeg_entropy as _entropy
 from ._native import jpeg_forward as _forward
-from ._parallel import split_rows
+from ._native import jpeg_pipeline as _pipeline
+from ._parallel import alongside, split_rows
 from .jpeg_decode import MAX_IMAGE_PIXELS, decode, read_header
 from .jpeg_tables import (
     STD_AC_CHROMINANCE,
@@ -79,20 +80,39 @@ def _component_blocks(img, hmax, vmax, padded_h, padded_w, tables) -> list[np.nd
 _PARALLEL_BLOCKS = 2048  # below this a second thread costs more than it saves
 
 
-def _fused_scan(img, hmax, vmax, mcus_y, mcus_x, tables):
-    """The interleaved scan's blocks straight from the pixels (``_native.jpeg_forward``); the
-    same coefficients as the step-by-step path, without its planes. Two threads on big images."""
-    channels = 1 if img.ndim == 2 else 3
-    per_mcu = hmax * vmax + (2 if channels == 3 else 0)
-    blocks = np.empty((mcus_y * mcus_x * per_mcu, 64), np.int16)
-    multiplier = np.stack([dct._FORWARD_SCALE / np.asarray(t, np.float64).ravel() for t in tables]).astype(np.float32)
-    rows = img.reshape(img.shape[0], -1)
-    split_rows(lambda first, end: _forward.mcu_coefficients(rows, channels, hmax, vmax, first, end, multiplier,
-                                                            dct.ZIGZAG, blocks),
-               mcus_y, parallel=len(blocks) >= _PARALLEL_BLOCKS)
-    ncomp = 1 if channels == 1 else 3
-    comp = np.tile(np.repeat(np.arange(ncomp, dtype=np.uint8), [hmax * vmax, 1, 1][:ncomp]), mcus_y * mcus_x)
-    return blocks, comp, per_mcu, list(range(ncomp))
+class _FusedScan:
+    """The interleaved scan straight from the pixels (``_native.jpeg_forward``): the same
+    coefficients as the step-by-step path, without its planes. ``blocks`` (scan order) is
+    allocated here and filled by :meth:`fill`, or by the encoding pipeline, which codes rows
+    while later rows are still being transformed."""
+
+    def __init__(self, img, hmax, vmax, mcus_y, mcus_x, tables):
+        channels = 1 if img.ndim == 2 else 3
+        ncomp = 1 if channels == 1 else 3
+        self.per_mcu = hmax * vmax + (2 if channels == 3 else 0)
+        self.blocks = np.empty((mcus_y * mcus_x * self.per_mcu, 64), np.int16)
+        self.component = np.tile(np.repeat(np.arange(ncomp, dtype=np.uint8), [hmax * vmax, 1, 1][:ncomp]),
+                                 mcus_y * mcus_x)
+        self.members = list(range(ncomp))
+        self.multiplier = np.stack([dct._FORWARD_SCALE / np.asarray(t, np.float64).ravel()
+                                    for t in tables]).astype(np.float32)
+        self.rows = img.reshape(img.shape[0], -1)
+        self.channels, self.hmax, self.vmax, self.mcus_y = channels, hmax, vmax, mcus_y
+        self.parallel = len(self.blocks) >= _PARALLEL_BLOCKS
+
+    def fill(self):
+        split_rows(lambda first, end: _forward.mcu_coefficients(self.rows, self.channels, self.hmax, self.vmax,
+                                                                first, end, self.multiplier, dct.ZIGZAG,
+                                                                self.blocks),
+                   self.mcus_y, parallel=self.parallel)
+        return self.blocks, self.component, self.per_mcu, self.members
+
+    def code_while_filling(self, restart_interval, dc_codes, dc_sizes, ac_codes, ac_sizes, out) -> int:
+        """Fill and entropy-code at once on both threads; what ``encode_scan`` returns."""
+        job = _pipeline.Encoding(self.rows, self.channels, self.hmax, self.vmax, self.multiplier, dct.ZIGZAG,
+                                 self.blocks, self.component, self.per_mcu, restart_interval, dc_codes,
+                                 dc_sizes, ac_codes, ac_sizes, out)
+        return alongside(job.work, job.code)
 
 
 @functools.lru_cache(maxsize=32)
@@ -155,8 +175,12 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
     tables = [dct.quality_table(quality, dct.LUMINANCE), dct.quality_table(quality, dct.CHROMINANCE)]
     img = np.ascontiguousarray(img)
     sampling = [(hmax, vmax)] + [(1, 1)] * (0 if gray else 2)
-    if interleave or gray:
-        scans = [_fused_scan(img, hmax, vmax, mcus_y, mcus_x, tables)]
+    fused = _FusedScan(img, hmax, vmax, mcus_y, mcus_x, tables) if interleave or gray else None
+    # The pipeline codes the one scan while it is transformed; tables made for the image need
+    # every block first.
+    pipelined = fused is not None and fused.parallel and not optimize and _pipeline.PIPELINE
+    if fused is not None:
+        scans = [] if pipelined else [fused.fill()]
     else:
         scans = _component_scans(_component_blocks(img, hmax, vmax, padded_h, padded_w, tables), sampling, height, width)
     ncomp = len(sampling)
@@ -182,13 +206,18 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
         ac_codes[k], ac_sizes[k] = _codes(*ac_table)
 
     coded = []
+    if pipelined:
+        scans = [(fused.blocks, fused.component, fused.per_mcu, fused.members)]
     for blocks, comp, per_mcu, members in scans:
         # 64 bytes a block covers all but extreme images cheaply; then the true worst case
         # (every coefficient at its longest code, every byte stuffed) is tried.
         for per_block in (64, 440):
             out = np.empty(len(blocks) * per_block + 1024, np.uint8)
-            written = _entropy.encode_scan(blocks, comp, per_mcu, restart_interval, dc_codes, dc_sizes,
-                                           ac_codes, ac_sizes, out)
+            if pipelined and per_block == 64:  # the blocks are made as they are coded
+                written = fused.code_while_filling(restart_interval, dc_codes, dc_sizes, ac_codes, ac_sizes, out)
+            else:
+                written = _entropy.encode_scan(blocks, comp, per_mcu, restart_interval, dc_codes, dc_sizes,
+                                               ac_codes, ac_sizes, out)
             if written != -1:
                 break
         if written < 0:
@@ -215,7 +244,7 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
 
 def _interleaved_scan(comp_blocks, sampling, mcus_x, mcus_y):
     """One scan of all components: MCU by MCU, each component's h x v blocks in raster order.
-    The step-by-step twin of :func:`_fused_scan` (tests hold them equal)."""
+    The step-by-step twin of :class:`_FusedScan` (tests hold them equal)."""
     order = []
     for k, (h, v) in enumerate(sampling):
         grid = comp_blocks[k][:mcus_y * v, :mcus_x * h].reshape(mcus_y, v, mcus_x, h, 64)

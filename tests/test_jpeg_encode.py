@@ -111,10 +111,44 @@ def test_fused_pixel_pass_matches_the_step_by_step_path(images, subsampling, sha
     h, v = (1, 1) if subsampling == "gray" else jpeg.SUBSAMPLING[subsampling]
     mcus_y, mcus_x = -(-shape[0] // (8 * v)), -(-shape[1] // (8 * h))
     tables = [dct.quality_table(75, dct.LUMINANCE), dct.quality_table(75, dct.CHROMINANCE)]
-    fused, comp, per_mcu, _ = jpeg._fused_scan(np.ascontiguousarray(img), h, v, mcus_y, mcus_x, tables)
+    fused, comp, per_mcu, _ = jpeg._FusedScan(np.ascontiguousarray(img), h, v, mcus_y, mcus_x, tables).fill()
     sampling = [(h, v)] + ([] if img.ndim == 2 else [(1, 1)] * 2)
     steps = jpeg._component_blocks(np.ascontiguousarray(img), h, v, mcus_y * 8 * v, mcus_x * 8 * h, tables)
     expected, expected_comp, expected_per_mcu, _ = jpeg._interleaved_scan(steps, sampling, mcus_x, mcus_y)[0]
     assert per_mcu == expected_per_mcu and np.array_equal(comp, expected_comp)
     diff = np.abs(fused.astype(np.int32) - expected)
     assert diff.max() <= 1 and (diff != 0).mean() < 1e-3
+
+
+@pytest.mark.parametrize("subsampling", ["4:2:0", "4:2:2", "4:4:4", "gray"])
+def test_coding_while_transforming_writes_the_same_bytes(images, subsampling, monkeypatch):
+    """The encoding pipeline (rows coded while later rows are transformed, on both threads)
+    writes the file the one-step-after-another path writes, byte for byte: odd sizes, restart
+    markers, and noise at quality 100, which overflows the first output bound and is coded again."""
+    from fastzip._native import jpeg_pipeline
+
+    noise = np.random.default_rng(3).integers(0, 256, (400, 360, 3), dtype=np.uint8)
+    cases = [(images["astronaut"][:, :301], 75, 0), (images["coffee"], 90, 7), (noise, 100, 0)]
+    jobs = []
+    real = jpeg_pipeline.Encoding
+    monkeypatch.setattr(jpeg_pipeline, "Encoding", lambda *a: jobs.append(1) or real(*a))
+    for img, quality, restart in cases:
+        if subsampling == "gray":
+            img = np.ascontiguousarray(img[..., 0])
+        options = dict(quality=quality, subsampling="4:2:0" if subsampling == "gray" else subsampling,
+                       restart_interval=restart)
+        pipelined = jpeg.encode(img, **options)
+        with monkeypatch.context() as m:
+            m.setattr(jpeg_pipeline, "PIPELINE", False)
+            assert pipelined == jpeg.encode(img, **options)
+    assert len(jobs) == len(cases)
+
+
+def test_encodes_side_by_side_in_many_threads(images):
+    """Callers on several threads share the one helper thread; each gets its own file."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    work = list(images.values()) * 4
+    expected = [jpeg.encode(img) for img in work]
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(jpeg.encode, work)) == expected

@@ -76,3 +76,14 @@ cdef inline void idct_1d(real* d, Py_ssize_t stride) noexcept nogil:
     d[5 * stride] = tmp2 - tmp5
     d[4 * stride] = tmp3 + tmp4
     d[3 * stride] = tmp3 - tmp4
+
+
+cdef inline void transpose8(float* w) noexcept nogil:
+    """In place: between two column passes it makes the second one the rows'."""
+    cdef int i, j
+    cdef float t
+    for i in range(8):
+        for j in range(i + 1, 8):
+            t = w[i * 8 + j]
+            w[i * 8 + j] = w[j * 8 + i]
+            w[j * 8 + i] = t

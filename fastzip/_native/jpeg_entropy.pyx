@@ -65,13 +65,6 @@ cdef inline int magnitude_bits(int v) noexcept nogil:
 DEF BLOCK_ROOM = 512
 
 
-cdef struct Writer:
-    uint64_t acc     # pending bits, the oldest highest; fewer than 32 between puts
-    int nbits
-    uint8_t* out
-    Py_ssize_t pos
-
-
 cdef inline void flush32(Writer* w) noexcept nogil:
     """Emit the oldest 32 pending bits as 4 bytes, stuffing 0x00 after any 0xFF."""
     cdef uint32_t word = <uint32_t>(w.acc >> (w.nbits - 32))
@@ -118,88 +111,138 @@ cdef inline void finish_bytes(Writer* w) noexcept nogil:
         w.nbits -= 8
 
 
+cdef void coder_init(ScanCoder* s, const int16_t* blocks, const uint8_t* component, int blocks_per_mcu,
+                     int restart_interval, const uint16_t* dc_code, const uint8_t* dc_size, const uint16_t* ac_code,
+                     const uint8_t* ac_size, uint8_t* out, Py_ssize_t cap) noexcept nogil:
+    """A coder at the scan's start. Tables are per component, rows of 16 (DC) and 256 (AC)."""
+    s.blocks = blocks
+    s.component = component
+    s.blocks_per_mcu = blocks_per_mcu
+    s.restart_interval = restart_interval
+    s.dc_code = dc_code
+    s.dc_size = dc_size
+    s.ac_code = ac_code
+    s.ac_size = ac_size
+    s.cap = cap
+    s.w.acc = 0
+    s.w.nbits = 0
+    s.w.out = out
+    s.w.pos = 0
+    s.pred[0] = s.pred[1] = s.pred[2] = s.pred[3] = 0
+    s.next_block = 0
+    s.mcu = 0
+    s.rst = 0
+    s.status = 0
+
+
+cdef void code_blocks(ScanCoder* s, Py_ssize_t end) noexcept nogil:
+    """Code blocks ``s.next_block .. end - 1``; stops early, with ``s.status`` -1 (output full) or
+    -2 (a symbol without a code), and then codes nothing more."""
+    cdef Writer* w = &s.w
+    cdef Py_ssize_t b
+    cdef int c, k, v, diff, run, size, sym, last
+    cdef uint64_t nonzero
+    cdef const int16_t* blk
+    cdef const uint16_t* dc_code
+    cdef const uint8_t* dc_size
+    cdef const uint16_t* ac_code
+    cdef const uint8_t* ac_size
+    if s.status:
+        return
+    for b in range(s.next_block, end):
+        if s.cap - w.pos < BLOCK_ROOM:
+            s.status = -1
+            return
+        if b % s.blocks_per_mcu == 0 and b > 0:
+            s.mcu += 1
+            if s.restart_interval and s.mcu % s.restart_interval == 0:
+                finish_bytes(w)
+                w.out[w.pos] = 0xFF
+                w.out[w.pos + 1] = <uint8_t>(0xD0 + (s.rst & 7))
+                w.pos += 2
+                s.rst += 1
+                s.pred[0] = s.pred[1] = s.pred[2] = s.pred[3] = 0
+        c = s.component[b]
+        dc_code = s.dc_code + 16 * c
+        dc_size = s.dc_size + 16 * c
+        ac_code = s.ac_code + 256 * c
+        ac_size = s.ac_size + 256 * c
+        blk = s.blocks + 64 * b
+        diff = blk[0] - s.pred[c]
+        s.pred[c] = blk[0]
+        size = magnitude_bits(diff)
+        if dc_size[size] == 0:
+            s.status = -2
+            return
+        put(w, (<uint32_t>dc_code[size] << size) | (<uint32_t>(diff if diff > 0 else diff - 1) & ((1u << size) - 1)),
+            dc_size[size] + size)
+        nonzero = fz_jpeg_nonzero(blk) & ~(<uint64_t>1)  # AC coefficients only
+        last = 0
+        while nonzero:
+            k = fz_jpeg_ctz64(nonzero)
+            nonzero &= nonzero - 1
+            run = k - last - 1
+            last = k
+            if run >= 16 and ac_size[0xF0] == 0:
+                s.status = -2
+                return
+            while run >= 16:
+                put(w, ac_code[0xF0], ac_size[0xF0])  # ZRL
+                run -= 16
+            v = blk[k]
+            size = magnitude_bits(v)
+            sym = (run << 4) | size
+            if ac_size[sym] == 0:
+                s.status = -2
+                return
+            put(w, (<uint32_t>ac_code[sym] << size) | (<uint32_t>(v if v > 0 else v - 1) & ((1u << size) - 1)),
+                ac_size[sym] + size)
+        if last != 63:
+            if ac_size[0] == 0:
+                s.status = -2
+                return
+            put(w, ac_code[0], ac_size[0])  # EOB
+        s.next_block = b + 1
+
+
+cdef Py_ssize_t coder_finish(ScanCoder* s) noexcept nogil:
+    """Pad the last byte; the bytes written, or the status (-1, -2) if coding stopped."""
+    if s.status == 0 and s.cap - s.w.pos < 16:
+        s.status = -1
+    if s.status:
+        return s.status
+    finish_bytes(&s.w)
+    return s.w.pos
+
+
 def encode_scan(const int16_t[:, ::1] blocks, const uint8_t[::1] component, int blocks_per_mcu,
                 int restart_interval, const uint16_t[:, ::1] dc_code, const uint8_t[:, ::1] dc_size,
                 const uint16_t[:, ::1] ac_code, const uint8_t[:, ::1] ac_size, uint8_t[::1] out):
     """Entropy-code the blocks into ``out``; returns bytes written, -1 if ``out`` is too small,
     -2 if a symbol has no code in its table."""
-    cdef Writer w
-    cdef Py_ssize_t b, n = blocks.shape[0], mcu = 0, cap = out.shape[0]
-    cdef int c, k, v, diff, run, size, sym, last, rst = 0, missing = 0, overflow = 0
-    cdef int32_t[4] pred
-    cdef uint64_t nonzero
-    cdef const int16_t* blk
-    if blocks.shape[1] != 64 or component.shape[0] < n or dc_code.shape[1] < 16 or dc_size.shape[1] < 16 \
-            or ac_code.shape[1] < 256 or ac_size.shape[1] < 256:
+    cdef ScanCoder s
+    cdef Py_ssize_t n = blocks.shape[0], b, written
+    check_coder_arguments(blocks, component, blocks_per_mcu, dc_code, dc_size, ac_code, ac_size)
+    coder_init(&s, &blocks[0, 0] if n else NULL, &component[0] if n else NULL, blocks_per_mcu, restart_interval,
+               &dc_code[0, 0], &dc_size[0, 0], &ac_code[0, 0], &ac_size[0, 0], &out[0], out.shape[0])
+    with nogil:
+        code_blocks(&s, n)
+        written = coder_finish(&s)
+    return written
+
+
+def check_coder_arguments(const int16_t[:, ::1] blocks, const uint8_t[::1] component, int blocks_per_mcu,
+                          const uint16_t[:, ::1] dc_code, const uint8_t[:, ::1] dc_size,
+                          const uint16_t[:, ::1] ac_code, const uint8_t[:, ::1] ac_size):
+    """What :func:`encode_scan` (and the encoding pipeline) require of blocks and tables."""
+    cdef Py_ssize_t b, n = blocks.shape[0]
+    cdef int tables = min(dc_code.shape[0], dc_size.shape[0], ac_code.shape[0], ac_size.shape[0], 4)
+    if blocks.shape[1] != 64 or component.shape[0] < n or blocks_per_mcu < 1 or dc_code.shape[1] != 16 \
+            or dc_size.shape[1] != 16 or ac_code.shape[1] != 256 or ac_size.shape[1] != 256:
         raise ValueError("blocks must be n x 64 and tables 16 / 256 wide")
     for b in range(n):
-        if component[b] >= min(dc_code.shape[0], dc_size.shape[0], ac_code.shape[0], ac_size.shape[0], 4):
+        if component[b] >= tables:
             raise ValueError("component index without tables")
-    w.acc = 0
-    w.nbits = 0
-    w.out = &out[0]
-    w.pos = 0
-    pred[0] = pred[1] = pred[2] = pred[3] = 0
-    with nogil:
-        for b in range(n):
-            if cap - w.pos < BLOCK_ROOM:
-                overflow = 1
-                break
-            if b % blocks_per_mcu == 0 and b > 0:
-                mcu += 1
-                if restart_interval and mcu % restart_interval == 0:
-                    finish_bytes(&w)
-                    w.out[w.pos] = 0xFF
-                    w.out[w.pos + 1] = <uint8_t>(0xD0 + (rst & 7))
-                    w.pos += 2
-                    rst += 1
-                    pred[0] = pred[1] = pred[2] = pred[3] = 0
-            c = component[b]
-            blk = &blocks[b, 0]
-            diff = blk[0] - pred[c]
-            pred[c] = blk[0]
-            size = magnitude_bits(diff)
-            if dc_size[c, size] == 0:
-                missing = 1
-                break
-            put(&w, (<uint32_t>dc_code[c, size] << size) | (<uint32_t>(diff if diff > 0 else diff - 1) & ((1u << size) - 1)),
-                dc_size[c, size] + size)
-            nonzero = fz_jpeg_nonzero(blk) & ~(<uint64_t>1)  # AC coefficients only
-            last = 0
-            while nonzero:
-                k = fz_jpeg_ctz64(nonzero)
-                nonzero &= nonzero - 1
-                run = k - last - 1
-                last = k
-                if run >= 16 and ac_size[c, 0xF0] == 0:
-                    missing = 1
-                    break
-                while run >= 16:
-                    put(&w, ac_code[c, 0xF0], ac_size[c, 0xF0])  # ZRL
-                    run -= 16
-                v = blk[k]
-                size = magnitude_bits(v)
-                sym = (run << 4) | size
-                if ac_size[c, sym] == 0:
-                    missing = 1
-                    break
-                put(&w, (<uint32_t>ac_code[c, sym] << size) | (<uint32_t>(v if v > 0 else v - 1) & ((1u << size) - 1)),
-                    ac_size[c, sym] + size)
-            if missing:
-                break
-            if last != 63:
-                if ac_size[c, 0] == 0:
-                    missing = 1
-                    break
-                put(&w, ac_code[c, 0], ac_size[c, 0])  # EOB
-        if not missing and not overflow:
-            if cap - w.pos < 16:
-                overflow = 1
-            else:
-                finish_bytes(&w)
-    if missing:
-        return -2
-    return -1 if overflow else w.pos
 
 
 def count_symbols(const int16_t[:, ::1] blocks, const uint8_t[::1] component, int blocks_per_mcu,

@@ -14,7 +14,7 @@ GIL is released.
 
 from libc.stdint cimport int16_t, uint8_t
 
-from .dct_kernels cimport fdct_1d
+from .dct_kernels cimport fdct_1d, transpose8
 
 cdef extern from *:
     """
@@ -50,35 +50,40 @@ cdef extern from *:
     void fz_quantize64(const float* x, const float* m, int16_t* q) nogil
 
 
-cdef inline void transform_quantize(float* blk, const float* multiplier, const Py_ssize_t* zigzag,
+cdef inline void transform_quantize(float* blk, const float* multiplier, const int* zigzag,
                                     int16_t* out) noexcept nogil:
     """AAN DCT of one level-shifted block, times ``multiplier`` (AAN scale / q), rounded (halves
-    away from zero), clamped to baseline's ranges (DC -1024..1023, AC +-1023), zigzagged."""
+    away from zero), clamped to baseline's ranges (DC -1024..1023, AC +-1023), zigzagged.
+
+    Both passes run down columns, eight at a time (the compiler vectorizes across them), with a
+    transpose between: the result stays transposed, so ``multiplier`` and ``zigzag`` come
+    transposed too (see :func:`mcu_coefficients`)."""
     cdef int k
-    cdef int16_t[64] natural
-    for k in range(8):
-        fdct_1d(blk + 8 * k, 1)
+    cdef int16_t[64] transposed
     for k in range(8):
         fdct_1d(blk + k, 8)
-    fz_quantize64(blk, multiplier, natural)
+    transpose8(blk)
+    for k in range(8):
+        fdct_1d(blk + k, 8)
+    fz_quantize64(blk, multiplier, transposed)
     for k in range(64):
-        out[k] = natural[zigzag[k]]
+        out[k] = transposed[zigzag[k]]
 
 
-cdef inline void gray_block(const uint8_t[:, ::1] pixels, Py_ssize_t height, Py_ssize_t width,
+cdef inline void gray_block(const uint8_t* pixels, Py_ssize_t stride, Py_ssize_t height, Py_ssize_t width,
                             Py_ssize_t y0, Py_ssize_t x0, float* blk) noexcept nogil:
     cdef int py, px
     cdef Py_ssize_t sy, sx
     cdef const uint8_t* row
     for py in range(8):
         sy = y0 + py
-        row = &pixels[sy if sy < height else height - 1, 0]
+        row = pixels + (sy if sy < height else height - 1) * stride
         for px in range(8):
             sx = x0 + px
             blk[py * 8 + px] = <float>row[sx if sx < width else width - 1] - <float>128.0
 
 
-cdef inline void colour_mcu(const uint8_t[:, ::1] pixels, Py_ssize_t height, Py_ssize_t width, Py_ssize_t y0,
+cdef inline void colour_mcu(const uint8_t* pixels, Py_ssize_t stride, Py_ssize_t height, Py_ssize_t width, Py_ssize_t y0,
                             Py_ssize_t x0, int hmax, int vmax, float[4][64] luma, float* cb, float* cr) noexcept nogil:
     """One MCU's level-shifted Y blocks, and its Cb and Cr blocks from RGB averaged over each
     ``hmax x vmax`` group (the conversion is linear: averaging RGB first is the same filter,
@@ -96,7 +101,7 @@ cdef inline void colour_mcu(const uint8_t[:, ::1] pixels, Py_ssize_t height, Py_
     cdef bint inside = x0 + mcu_w <= width
     for py in range(8 * vmax):
         sy = y0 + py
-        row = &pixels[sy if sy < height else height - 1, 0]
+        row = pixels + (sy if sy < height else height - 1) * stride
         for bx in range(hmax):
             for px in range(8):
                 sx = x0 + 8 * bx + px
@@ -126,6 +131,63 @@ cdef inline void colour_mcu(const uint8_t[:, ::1] pixels, Py_ssize_t height, Py_
             cr[cy * 8 + cx] = <float>0.5 * r - <float>0.418687589 * g - <float>0.081312411 * b
 
 
+cdef void transposed_tables(const float* multiplier, const Py_ssize_t* zigzag, float* mult_t,
+                            int* zig_t) noexcept nogil:
+    """The quantization multipliers (2 x 64, natural order) and zigzag order as
+    :func:`transform_quantize` takes them: for blocks left transposed. Zigzag entries 0..63."""
+    cdef int k, p
+    for k in range(64):
+        p = (k % 8) * 8 + k // 8  # k's place in a transposed block
+        mult_t[p] = multiplier[k]
+        mult_t[64 + p] = multiplier[64 + k]
+        zig_t[k] = <int>((zigzag[k] % 8) * 8 + zigzag[k] // 8)
+
+
+cdef void forward_rows(const uint8_t* pixels, Py_ssize_t height, Py_ssize_t width, int channels, int hmax,
+                       int vmax, Py_ssize_t first_row, Py_ssize_t end_row, const float* mult_t, const int* zig_t,
+                       int16_t* out) noexcept nogil:
+    """MCU rows ``first_row .. end_row - 1`` into ``out`` (scan order, 64 per block); unchecked:
+    :func:`mcu_coefficients` and the pipeline check the arguments."""
+    cdef int mcu_w = 8 * hmax, mcu_h = 8 * vmax, k
+    cdef Py_ssize_t mcus_x = (width + mcu_w - 1) // mcu_w, stride = width * channels, my, mx, base
+    cdef int per_mcu = hmax * vmax + (2 if channels == 3 else 0)
+    cdef float[4][64] luma
+    cdef float[64] cb
+    cdef float[64] cr
+    for my in range(first_row, end_row):
+        for mx in range(mcus_x):
+            base = (my * mcus_x + mx) * per_mcu
+            if channels == 1:
+                gray_block(pixels, stride, height, width, my * 8, mx * 8, luma[0])
+                transform_quantize(luma[0], mult_t, zig_t, out + 64 * base)
+                continue
+            colour_mcu(pixels, stride, height, width, my * mcu_h, mx * mcu_w, hmax, vmax, luma, cb, cr)
+            for k in range(hmax * vmax):
+                transform_quantize(luma[k], mult_t, zig_t, out + 64 * (base + k))
+            k = hmax * vmax
+            transform_quantize(cb, mult_t + 64, zig_t, out + 64 * (base + k))
+            transform_quantize(cr, mult_t + 64, zig_t, out + 64 * (base + k + 1))
+
+
+def check_forward_arguments(const uint8_t[:, ::1] pixels, int channels, int hmax, int vmax, Py_ssize_t end_row,
+                            const float[:, ::1] multiplier, const Py_ssize_t[::1] zigzag, int16_t[:, ::1] out):
+    """What :func:`mcu_coefficients` (and the encoding pipeline) require of their arguments."""
+    cdef Py_ssize_t height = pixels.shape[0], width = pixels.shape[1] // channels if channels else 0
+    cdef int mcu_w = 8 * hmax
+    cdef int k
+    if channels not in (1, 3) or not (1 <= hmax <= 2 and 1 <= vmax <= 2) or (channels == 1 and hmax * vmax != 1):
+        raise ValueError("channels must be 1 or 3, sampling 1..2 (1x1 for gray)")
+    cdef Py_ssize_t mcus_x = (width + mcu_w - 1) // mcu_w
+    cdef int per_mcu = hmax * vmax + (2 if channels == 3 else 0)
+    if out.shape[0] < end_row * mcus_x * per_mcu or out.shape[1] != 64 or multiplier.shape[0] != 2 \
+            or multiplier.shape[1] != 64 or zigzag.shape[0] != 64 or height < 1 or width < 1 \
+            or pixels.shape[1] != width * channels:
+        raise ValueError("output or tables too small")
+    for k in range(64):
+        if not 0 <= zigzag[k] < 64:
+            raise ValueError("zigzag entries must be 0..63")
+
+
 def mcu_coefficients(const uint8_t[:, ::1] pixels, int channels, int hmax, int vmax,
                      Py_ssize_t first_row, Py_ssize_t end_row, const float[:, ::1] multiplier,
                      const Py_ssize_t[::1] zigzag, int16_t[:, ::1] out):
@@ -137,34 +199,12 @@ def mcu_coefficients(const uint8_t[:, ::1] pixels, int channels, int hmax, int v
     repeat the last column and row. ``multiplier`` holds, in natural order, the forward AAN
     scale divided by the luma (row 0) and chroma (row 1) quantization tables.
     """
-    cdef Py_ssize_t height = pixels.shape[0], width = pixels.shape[1] // channels
-    cdef int mcu_w = 8 * hmax, mcu_h = 8 * vmax
-    cdef Py_ssize_t mcus_x = (width + mcu_w - 1) // mcu_w
-    cdef int per_mcu = hmax * vmax + (2 if channels == 3 else 0)
-    cdef float[4][64] luma
-    cdef float[64] cb
-    cdef float[64] cr
-    cdef Py_ssize_t my, mx, base
-    cdef int k
-    if channels not in (1, 3) or not (1 <= hmax <= 2 and 1 <= vmax <= 2) or (channels == 1 and hmax * vmax != 1):
-        raise ValueError("channels must be 1 or 3, sampling 1..2 (1x1 for gray)")
-    if out.shape[0] < end_row * mcus_x * per_mcu or out.shape[1] != 64 or multiplier.shape[0] < 2 \
-            or multiplier.shape[1] != 64 or zigzag.shape[0] != 64 or height < 1 or width < 1:
-        raise ValueError("output or tables too small")
-    for k in range(64):
-        if not 0 <= zigzag[k] < 64:
-            raise ValueError("zigzag entries must be 0..63")
+    cdef float[128] mult_t
+    cdef int[64] zig_t
+    check_forward_arguments(pixels, channels, hmax, vmax, end_row, multiplier, zigzag, out)
+    if first_row < 0 or first_row >= end_row:
+        return
+    transposed_tables(&multiplier[0, 0], &zigzag[0], mult_t, zig_t)
     with nogil:
-        for my in range(first_row, end_row):
-            for mx in range(mcus_x):
-                if channels == 1:
-                    gray_block(pixels, height, width, my * 8, mx * 8, luma[0])
-                    transform_quantize(luma[0], &multiplier[0, 0], &zigzag[0], &out[my * mcus_x + mx, 0])
-                    continue
-                base = (my * mcus_x + mx) * per_mcu
-                colour_mcu(pixels, height, width, my * mcu_h, mx * mcu_w, hmax, vmax, luma, cb, cr)
-                for k in range(hmax * vmax):
-                    transform_quantize(luma[k], &multiplier[0, 0], &zigzag[0], &out[base + k, 0])
-                k = hmax * vmax
-                transform_quantize(cb, &multiplier[1, 0], &zigzag[0], &out[base + k, 0])
-                transform_quantize(cr, &multiplier[1, 0], &zigzag[0], &out[base + k + 1, 0])
+        forward_rows(&pixels[0, 0], pixels.shape[0], pixels.shape[1] // channels, channels, hmax, vmax,
+                     first_row, end_row, mult_t, zig_t, &out[0, 0])

@@ -10,7 +10,7 @@ DC value without a transform. The caller splits block rows between threads; the 
 
 from libc.stdint cimport int16_t, uint8_t, uint64_t
 
-from .dct_kernels cimport idct_1d
+from .dct_kernels cimport idct_1d, transpose8
 
 cdef extern from *:
     """
@@ -47,16 +47,6 @@ cdef inline uint8_t to_pixel(float x) noexcept nogil:
     if x >= 255:
         return 255
     return <uint8_t><int>x
-
-
-cdef inline void transpose8(float* w) noexcept nogil:
-    cdef int i, j
-    cdef float t
-    for i in range(8):
-        for j in range(i + 1, 8):
-            t = w[i * 8 + j]
-            w[i * 8 + j] = w[j * 8 + i]
-            w[j * 8 + i] = t
 
 
 cdef void idct_rows(const int16_t* blocks, Py_ssize_t cols, const float* multiplier, Py_ssize_t first_row,

@@ -13,10 +13,15 @@ transformed.
 
 import numpy as np
 
-from libc.stdint cimport int16_t, int64_t, uint8_t
+from libc.stdint cimport int16_t, int64_t, uint8_t, uint16_t
 
 from .jpeg_color cimport Scratch, colour_rows, scratch_free, scratch_init
+from .jpeg_entropy cimport ScanCoder, code_blocks, coder_finish, coder_init
+from .jpeg_forward cimport forward_rows, transposed_tables
 from .jpeg_inverse cimport idct_rows
+
+from .jpeg_entropy import check_coder_arguments
+from .jpeg_forward import check_forward_arguments
 from .row_sync cimport ROW_SYNC, backoff, claim, load, store
 
 PIPELINE = bool(ROW_SYNC)  # False: the compiler has no atomics here; decode in sequence
@@ -135,3 +140,90 @@ cdef class Reconstruction:
                     spins = 0
                 continue
             backoff(&spins)
+
+
+# Encoding's sync: [NEXT_FORWARD] the next MCU row to transform, [ROWS + r] row r transformed.
+DEF NEXT_FORWARD = 0
+
+
+cdef class Encoding:
+    """One interleaved scan coded while its coefficients are still being made: workers on both
+    threads claim MCU rows in order and transform them (jpeg_forward.forward_rows); the coding
+    thread (:meth:`code`) codes each row as soon as it is ready and transforms rows itself
+    whenever it would otherwise wait. ``blocks`` is filled whatever happens, so that a caller
+    whose output buffer proved too small can code them again."""
+    cdef object arrays
+    cdef int64_t[::1] sync_view
+    cdef const uint8_t* pixels
+    cdef Py_ssize_t height, width, mcu_rows, blocks_per_row
+    cdef int channels, hmax, vmax
+    cdef float[128] mult_t
+    cdef int[64] zig_t
+    cdef int16_t* blocks
+    cdef ScanCoder coder
+    cdef readonly object sync
+
+    def __init__(self, pixels, int channels, int hmax, int vmax, multiplier, zigzag, blocks, component,
+                 int blocks_per_mcu, int restart_interval, dc_code, dc_size, ac_code, ac_size, out):
+        cdef const uint8_t[:, ::1] px = pixels
+        cdef const float[:, ::1] m = multiplier
+        cdef const Py_ssize_t[::1] z = zigzag
+        cdef int16_t[:, ::1] b = blocks
+        cdef const uint8_t[::1] comp = component
+        cdef const uint16_t[:, ::1] dcc = dc_code
+        cdef const uint8_t[:, ::1] dcs = dc_size
+        cdef const uint16_t[:, ::1] acc = ac_code
+        cdef const uint8_t[:, ::1] acs = ac_size
+        cdef uint8_t[::1] o = out
+        self.height, self.width = px.shape[0], px.shape[1] // channels
+        self.mcu_rows = (self.height + 8 * vmax - 1) // (8 * vmax)
+        check_forward_arguments(px, channels, hmax, vmax, self.mcu_rows, m, z, b)
+        check_coder_arguments(b, comp, blocks_per_mcu, dcc, dcs, acc, acs)
+        self.blocks_per_row = (self.width + 8 * hmax - 1) // (8 * hmax) * blocks_per_mcu
+        if b.shape[0] != self.mcu_rows * self.blocks_per_row or o.shape[0] < 1:
+            raise ValueError("blocks must be exactly the scan's; out not empty")
+        self.arrays = (pixels, multiplier, zigzag, blocks, component, dc_code, dc_size, ac_code, ac_size, out)
+        self.pixels = &px[0, 0]
+        self.channels, self.hmax, self.vmax = channels, hmax, vmax
+        transposed_tables(&m[0, 0], &z[0], self.mult_t, self.zig_t)
+        self.blocks = &b[0, 0]
+        coder_init(&self.coder, &b[0, 0], &comp[0], blocks_per_mcu, restart_interval, &dcc[0, 0], &dcs[0, 0],
+                   &acc[0, 0], &acs[0, 0], &o[0], o.shape[0])
+        self.sync = np.zeros(ROWS + self.mcu_rows, np.int64)
+        self.sync_view = self.sync
+
+    cdef bint _transform_next(self) noexcept nogil:
+        """Claim and transform the next row; False when every row is claimed."""
+        cdef int64_t* sync = &self.sync_view[0]
+        cdef int64_t row = load(&sync[NEXT_FORWARD])
+        while row < self.mcu_rows:
+            if claim(&sync[NEXT_FORWARD], row):
+                forward_rows(self.pixels, self.height, self.width, self.channels, self.hmax, self.vmax, row,
+                             row + 1, self.mult_t, self.zig_t, self.blocks)
+                store(&sync[ROWS + row], 1)
+                return True
+            row = load(&sync[NEXT_FORWARD])
+        return False
+
+    def work(self):
+        """Transform rows until every row is claimed."""
+        with nogil:
+            while self._transform_next():
+                pass
+
+    def code(self):
+        """Code every row, in order, helping with transforms while waiting; then wait until every
+        row is transformed. Returns the bytes written, -1 if ``out`` is too small, -2 if a
+        symbol has no code."""
+        cdef int64_t* sync = &self.sync_view[0]
+        cdef Py_ssize_t row = 0, written
+        cdef int spins = 0
+        with nogil:
+            while row < self.mcu_rows:
+                if load(&sync[ROWS + row]):
+                    code_blocks(&self.coder, (row + 1) * self.blocks_per_row)
+                    row += 1
+                elif not self._transform_next():
+                    backoff(&spins)
+            written = coder_finish(&self.coder)
+        return written

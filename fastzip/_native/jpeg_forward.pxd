@@ -1,0 +1,9 @@
+# cython: language_level=3
+from libc.stdint cimport int16_t, uint8_t
+
+
+cdef void transposed_tables(const float* multiplier, const Py_ssize_t* zigzag, float* mult_t,
+                            int* zig_t) noexcept nogil
+cdef void forward_rows(const uint8_t* pixels, Py_ssize_t height, Py_ssize_t width, int channels, int hmax,
+                       int vmax, Py_ssize_t first_row, Py_ssize_t end_row, const float* mult_t, const int* zig_t,
+                       int16_t* out) noexcept nogil
