@@ -75,6 +75,32 @@ def test_inverse_int_meets_ieee_1180(low, high, sign):
     assert abs(err.mean()) <= 0.0015, "overall mean error"
 
 
+@pytest.mark.parametrize("low, high", [(256, 255), (5, 5), (300, 300)])
+@pytest.mark.parametrize("sign", [1, -1])
+def test_the_jpeg_decoders_idct_meets_ieee_1180_on_pixels(low, high, sign):
+    """The IDCT the JPEG decoder runs (``_native.jpeg_inverse``: float AAN, rounded, level-shifted
+    and clamped straight into 8-bit pixels) passes the same test, with both sides clipped to the
+    pixels' range (-128..127 before the shift) instead of 9 bits; the all-zero block gives 128."""
+    from fastzip._native import jpeg_inverse
+
+    blocks = sign * ieee1180_blocks(low, high)
+    coeffs = np.clip(np.floor(scipy.fft.dctn(blocks, axes=(-2, -1), norm="ortho") + 0.5), -2048, 2047)
+    reference = np.clip(np.floor(exact_idct(coeffs) + 0.5), -128, 127)
+    plane = np.empty((800, 800), np.uint8)
+    multiplier = dct._INVERSE_SCALE.astype(np.float32).ravel()
+    jpeg_inverse.idct_to_plane(coeffs.astype(np.int16).reshape(-1, 64), 100, multiplier, 0, 100, plane)
+    tested = plane.reshape(100, 8, 100, 8).transpose(0, 2, 1, 3).reshape(-1, 8, 8).astype(np.float64) - 128
+    err = tested - reference
+    assert np.abs(err).max() <= 1, "peak error"
+    assert (err ** 2).mean(axis=0).max() <= 0.06, "worst per-position mean square error"
+    assert (err ** 2).mean() <= 0.02, "overall mean square error"
+    assert np.abs(err.mean(axis=0)).max() <= 0.015, "worst per-position mean error"
+    assert abs(err.mean()) <= 0.0015, "overall mean error"
+    zero = np.empty((8, 8), np.uint8)
+    jpeg_inverse.idct_to_plane(np.zeros((1, 64), np.int16), 1, multiplier, 0, 1, zero)
+    assert (zero == 128).all()
+
+
 def test_inverse_int_dequantizes_with_a_table():
     rng = np.random.default_rng(5)
     q = rng.integers(-30, 30, (50, 8, 8)).astype(np.int16)

@@ -152,3 +152,22 @@ def test_encodes_side_by_side_in_many_threads(images):
     expected = [jpeg.encode(img) for img in work]
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(jpeg.encode, work)) == expected
+
+
+@pytest.mark.parametrize("subsampling", ["4:2:0", "4:2:2", "4:4:4"])
+def test_vector_colour_pass_equals_the_scalar_edge_pass(images, subsampling):
+    """MCUs wholly inside the image take the SSE2 colour pass, MCUs on the right edge the scalar
+    one. An image whose last column repeats the one before codes the same pixels either way:
+    cut that column off and the last MCU column goes through the scalar pass instead, and every
+    coefficient must come out the same, bit for bit."""
+    h, v = jpeg.SUBSAMPLING[subsampling]
+    tables = [dct.quality_table(100, dct.LUMINANCE), dct.quality_table(100, dct.CHROMINANCE)]  # all ones
+    noise = np.random.default_rng(11).integers(0, 256, (96, 128, 3), dtype=np.uint8)
+    for img in (images["chelsea"][:37, :64], noise, np.full((16, 32, 3), 255, np.uint8)):
+        img = img.copy()
+        img[:, -1] = img[:, -2]
+        mcus_y, mcus_x = -(-img.shape[0] // (8 * v)), img.shape[1] // (8 * h)
+        whole = jpeg._FusedScan(img, h, v, mcus_y, mcus_x, tables).fill()[0]
+        cut = np.ascontiguousarray(img[:, :-1])
+        edge = jpeg._FusedScan(cut, h, v, mcus_y, mcus_x, tables).fill()[0]
+        assert np.array_equal(whole, edge)

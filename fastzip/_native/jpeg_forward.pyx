@@ -46,8 +46,85 @@ cdef extern from *:
         }
     }
     #endif
+
+    /* One MCU's colour in SSE2, for MCUs wholly inside the image: the same float operations in
+       the same order as colour_mcu (below), so the same bits. rows[py] points at the MCU's
+       first pixel on each of its 8 vmax rows (already clamped to the image). */
+    #if defined(__SSE2__) || defined(_M_X64)
+    #define FZ_COLOUR_SSE2 1
+    /* 8 RGB pixels (24 bytes) as floats per channel, pixels 0-3 in c[k][0], 4-7 in c[k][1]. The
+       bytes are widened and masked so that every channel lands in the lane order 0 3 6 1 4 7 2 5
+       (G and B after a rotation), converted, and put back in order with four shuffles. */
+    static inline void fz_rgb8(const uint8_t *p, __m128 c[3][2]) {
+        const __m128i zero = _mm_setzero_si128();
+        const __m128i m0 = _mm_setr_epi16(-1, 0, 0, -1, 0, 0, -1, 0);
+        const __m128i m1 = _mm_setr_epi16(0, -1, 0, 0, -1, 0, 0, -1);
+        const __m128i m2 = _mm_setr_epi16(0, 0, -1, 0, 0, -1, 0, 0);
+        __m128i v0 = _mm_loadu_si128((const __m128i *)p), v1 = _mm_loadl_epi64((const __m128i *)(p + 16));
+        __m128i w0 = _mm_unpacklo_epi8(v0, zero);  /* r0 g0 b0 r1 g1 b1 r2 g2 */
+        __m128i w1 = _mm_unpackhi_epi8(v0, zero);  /* b2 r3 g3 b3 r4 g4 b4 r5 */
+        __m128i w2 = _mm_unpacklo_epi8(v1, zero);  /* g5 b5 r6 g6 b6 r7 g7 b7 */
+        __m128i ch[3];
+        ch[0] = _mm_or_si128(_mm_or_si128(_mm_and_si128(w0, m0), _mm_and_si128(w1, m1)), _mm_and_si128(w2, m2));
+        ch[1] = _mm_or_si128(_mm_or_si128(_mm_and_si128(w0, m1), _mm_and_si128(w1, m2)), _mm_and_si128(w2, m0));
+        ch[2] = _mm_or_si128(_mm_or_si128(_mm_and_si128(w0, m2), _mm_and_si128(w1, m0)), _mm_and_si128(w2, m1));
+        ch[1] = _mm_or_si128(_mm_srli_si128(ch[1], 2), _mm_slli_si128(ch[1], 14));  /* 5 0 3 6 1 4 7 2 -> 0 3 6 1 ... */
+        ch[2] = _mm_or_si128(_mm_srli_si128(ch[2], 4), _mm_slli_si128(ch[2], 12));  /* 2 5 0 3 6 1 4 7 -> 0 3 6 1 ... */
+        for (int k = 0; k < 3; k++) {
+            __m128 a = _mm_cvtepi32_ps(_mm_unpacklo_epi16(ch[k], zero));  /* pixels 0 3 6 1 */
+            __m128 b = _mm_cvtepi32_ps(_mm_unpackhi_epi16(ch[k], zero));  /* pixels 4 7 2 5 */
+            __m128 t = _mm_shuffle_ps(b, a, _MM_SHUFFLE(1, 0, 0, 2));      /* 2 4 0 1 */
+            __m128 u = _mm_shuffle_ps(a, b, _MM_SHUFFLE(1, 0, 0, 2));      /* 6 0 4 5 */
+            c[k][0] = _mm_shuffle_ps(a, t, _MM_SHUFFLE(3, 0, 3, 0));       /* 0 1 2 3 */
+            c[k][1] = _mm_shuffle_ps(b, u, _MM_SHUFFLE(3, 0, 3, 0));       /* 4 5 6 7 */
+        }
+    }
+
+    static void fz_colour_mcu(const uint8_t *const *rows, int hmax, int vmax, float (*luma)[64], float *cb, float *cr) {
+        const __m128 kyr = _mm_set1_ps(0.299f), kyg = _mm_set1_ps(0.587f), kyb = _mm_set1_ps(0.114f);
+        const __m128 kbr = _mm_set1_ps(-0.168735892f), kbg = _mm_set1_ps(0.331264108f), kbb = _mm_set1_ps(0.5f);
+        const __m128 krr = _mm_set1_ps(0.5f), krg = _mm_set1_ps(0.418687589f), krb = _mm_set1_ps(0.081312411f);
+        const __m128 shift = _mm_set1_ps(128.0f), norm = _mm_set1_ps(1.0f / (float)(hmax * vmax));
+        __m128 acc[3][2];
+        for (int py = 0; py < 8 * vmax; py++) {
+            for (int bx = 0; bx < hmax; bx++) {
+                __m128 c[3][2], sum[3];
+                fz_rgb8(rows[py] + 24 * bx, c);
+                float *y = luma[(py >> 3) * hmax + bx] + (py & 7) * 8;
+                for (int h = 0; h < 2; h++)
+                    _mm_storeu_ps(y + 4 * h, _mm_sub_ps(_mm_add_ps(_mm_add_ps(_mm_mul_ps(kyr, c[0][h]),
+                        _mm_mul_ps(kyg, c[1][h])), _mm_mul_ps(kyb, c[2][h])), shift));
+                for (int k = 0; k < 3; k++) {
+                    if (hmax == 2) {  /* pairs across: this group's four chroma samples, slot bx */
+                        sum[0] = _mm_add_ps(_mm_shuffle_ps(c[k][0], c[k][1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                            _mm_shuffle_ps(c[k][0], c[k][1], _MM_SHUFFLE(3, 1, 3, 1)));
+                        acc[k][bx] = py % vmax ? _mm_add_ps(acc[k][bx], sum[0]) : sum[0];
+                    } else {
+                        for (int h = 0; h < 2; h++)
+                            acc[k][h] = py % vmax ? _mm_add_ps(acc[k][h], c[k][h]) : c[k][h];
+                    }
+                }
+            }
+            if (py % vmax == vmax - 1) {
+                int cy = py / vmax;
+                for (int h = 0; h < 2; h++) {
+                    __m128 r = _mm_mul_ps(acc[0][h], norm), g = _mm_mul_ps(acc[1][h], norm), b = _mm_mul_ps(acc[2][h], norm);
+                    _mm_storeu_ps(cb + cy * 8 + 4 * h,
+                                  _mm_add_ps(_mm_sub_ps(_mm_mul_ps(kbr, r), _mm_mul_ps(kbg, g)), _mm_mul_ps(kbb, b)));
+                    _mm_storeu_ps(cr + cy * 8 + 4 * h,
+                                  _mm_sub_ps(_mm_sub_ps(_mm_mul_ps(krr, r), _mm_mul_ps(krg, g)), _mm_mul_ps(krb, b)));
+                }
+            }
+        }
+    }
+    #else
+    #define FZ_COLOUR_SSE2 0
+    static void fz_colour_mcu(const uint8_t *const *rows, int hmax, int vmax, float (*luma)[64], float *cb, float *cr) {}
+    #endif
     """
     void fz_quantize64(const float* x, const float* m, int16_t* q) nogil
+    bint COLOUR_SSE2 "FZ_COLOUR_SSE2"
+    void fz_colour_mcu(const uint8_t** rows, int hmax, int vmax, float[4][64] luma, float* cb, float* cr) nogil
 
 
 cdef inline void transform_quantize(float* blk, const float* multiplier, const int* zigzag,
@@ -154,6 +231,7 @@ cdef void forward_rows(const uint8_t* pixels, Py_ssize_t height, Py_ssize_t widt
     cdef float[4][64] luma
     cdef float[64] cb
     cdef float[64] cr
+    cdef const uint8_t* rows[16]
     for my in range(first_row, end_row):
         for mx in range(mcus_x):
             base = (my * mcus_x + mx) * per_mcu
@@ -161,7 +239,12 @@ cdef void forward_rows(const uint8_t* pixels, Py_ssize_t height, Py_ssize_t widt
                 gray_block(pixels, stride, height, width, my * 8, mx * 8, luma[0])
                 transform_quantize(luma[0], mult_t, zig_t, out + 64 * base)
                 continue
-            colour_mcu(pixels, stride, height, width, my * mcu_h, mx * mcu_w, hmax, vmax, luma, cb, cr)
+            if COLOUR_SSE2 and (mx + 1) * mcu_w <= width:
+                for k in range(mcu_h):
+                    rows[k] = pixels + min(my * mcu_h + k, height - 1) * stride + mx * mcu_w * 3
+                fz_colour_mcu(rows, hmax, vmax, luma, cb, cr)
+            else:
+                colour_mcu(pixels, stride, height, width, my * mcu_h, mx * mcu_w, hmax, vmax, luma, cb, cr)
             for k in range(hmax * vmax):
                 transform_quantize(luma[k], mult_t, zig_t, out + 64 * (base + k))
             k = hmax * vmax
