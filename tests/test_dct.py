@@ -58,6 +58,15 @@ def ieee1180_blocks(low, high, count=10_000):
     return np.array([rand(low, high) for _ in range(count * 64)], dtype=np.float64).reshape(count, 8, 8)
 
 
+def assert_meets_ieee_1180(err):
+    """The standard's accuracy limits on (tested - reference) over blocks (n, 8, 8)."""
+    assert np.abs(err).max() <= 1, "peak error"
+    assert (err ** 2).mean(axis=0).max() <= 0.06, "worst per-position mean square error"
+    assert (err ** 2).mean() <= 0.02, "overall mean square error"
+    assert np.abs(err.mean(axis=0)).max() <= 0.015, "worst per-position mean error"
+    assert abs(err.mean()) <= 0.0015, "overall mean error"
+
+
 @pytest.mark.parametrize("low, high", [(256, 255), (5, 5), (300, 300)])
 @pytest.mark.parametrize("sign", [1, -1])
 def test_inverse_int_meets_ieee_1180(low, high, sign):
@@ -67,12 +76,7 @@ def test_inverse_int_meets_ieee_1180(low, high, sign):
     # ... then the reference IDCT (double, rounded) and the one under test, both clipped to 9 bits.
     reference = np.clip(np.floor(exact_idct(coeffs) + 0.5), -256, 255)
     tested = np.clip(dct.inverse_int(coeffs.astype(np.int16)).astype(np.float64), -256, 255)
-    err = tested - reference
-    assert np.abs(err).max() <= 1, "peak error"
-    assert (err ** 2).mean(axis=0).max() <= 0.06, "worst per-position mean square error"
-    assert (err ** 2).mean() <= 0.02, "overall mean square error"
-    assert np.abs(err.mean(axis=0)).max() <= 0.015, "worst per-position mean error"
-    assert abs(err.mean()) <= 0.0015, "overall mean error"
+    assert_meets_ieee_1180(tested - reference)
 
 
 @pytest.mark.parametrize("low, high", [(256, 255), (5, 5), (300, 300)])
@@ -90,12 +94,7 @@ def test_the_jpeg_decoders_idct_meets_ieee_1180_on_pixels(low, high, sign):
     multiplier = dct._INVERSE_SCALE.astype(np.float32).ravel()
     jpeg_inverse.idct_to_plane(coeffs.astype(np.int16).reshape(-1, 64), 100, multiplier, 0, 100, plane)
     tested = plane.reshape(100, 8, 100, 8).transpose(0, 2, 1, 3).reshape(-1, 8, 8).astype(np.float64) - 128
-    err = tested - reference
-    assert np.abs(err).max() <= 1, "peak error"
-    assert (err ** 2).mean(axis=0).max() <= 0.06, "worst per-position mean square error"
-    assert (err ** 2).mean() <= 0.02, "overall mean square error"
-    assert np.abs(err.mean(axis=0)).max() <= 0.015, "worst per-position mean error"
-    assert abs(err.mean()) <= 0.0015, "overall mean error"
+    assert_meets_ieee_1180(tested - reference)
     zero = np.empty((8, 8), np.uint8)
     jpeg_inverse.idct_to_plane(np.zeros((1, 64), np.int16), 1, multiplier, 0, 1, zero)
     assert (zero == 128).all()
