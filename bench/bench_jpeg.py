@@ -2,8 +2,9 @@
 
     pytest bench/bench_jpeg.py --benchmark-only --benchmark-columns=min,median,ops
 
-Groups ``jpeg-encode[4:2:0|4:4:4]`` and ``jpeg-decode[4:2:0|4:4:4]``; extra_info holds
-megapixels per second, bits per pixel and PSNR. The decode rows decode the same Pillow file.
+Groups ``jpeg-encode[4:2:0|4:4:4]`` (standard tables, and ``optimize`` beside Pillow's
+``optimize``) and ``jpeg-decode[4:2:0|4:4:4]``; extra_info holds megapixels per second, bits per
+pixel and PSNR. The decode rows decode the same Pillow file.
 """
 
 import io
@@ -24,9 +25,9 @@ def photo():
     return pytest.importorskip("skimage.data").astronaut()
 
 
-def _pillow_encode(img, subsampling):
+def _pillow_encode(img, subsampling, optimize=False):
     buf = io.BytesIO()
-    PIL.fromarray(img).save(buf, "JPEG", quality=75, subsampling=SUBSAMPLING[subsampling])
+    PIL.fromarray(img).save(buf, "JPEG", quality=75, subsampling=SUBSAMPLING[subsampling], optimize=optimize)
     return buf.getvalue()
 
 
@@ -41,11 +42,11 @@ def _record(benchmark, img, data):
 
 
 @pytest.mark.parametrize("subsampling", list(SUBSAMPLING))
-@pytest.mark.parametrize("codec", ["fastzip", "fastzip-optimize", "pillow"])
+@pytest.mark.parametrize("codec", ["fastzip", "fastzip-optimize", "pillow", "pillow-optimize"])
 def test_encode(benchmark, photo, subsampling, codec):
     benchmark.group = f"jpeg-encode[{subsampling}]"
-    if codec == "pillow":
-        data = benchmark(_pillow_encode, photo, subsampling)
+    if codec.startswith("pillow"):
+        data = benchmark(_pillow_encode, photo, subsampling, codec.endswith("optimize"))
     else:
         data = benchmark(jpeg.encode, photo, quality=75, subsampling=subsampling, optimize=codec.endswith("optimize"))
     _record(benchmark, photo, data)

@@ -128,10 +128,11 @@ def _huffman_from_counts(freq: np.ndarray) -> tuple[tuple, tuple]:
     the longest length) and is then dropped, as T.81 K.2 requires.
     """
     weights = np.append(2 * freq.astype(np.int64), 1)
-    lengths = huffman.code_lengths(weights, 16)[:-1]
-    symbols = [s for s in np.lexsort((np.arange(len(lengths)), lengths)) if lengths[s]]
-    bits = tuple(int((lengths == n).sum()) for n in range(1, 17))
-    return bits, tuple(int(s) for s in symbols)
+    lengths = np.asarray(huffman.code_lengths(weights, 16)[:-1])
+    used = np.flatnonzero(lengths)
+    symbols = used[np.argsort(lengths[used], kind="stable")]  # by length, then by value
+    bits = np.bincount(lengths, minlength=17)[1:17]
+    return tuple(bits.tolist()), tuple(symbols.tolist())
 
 
 def _segment(marker: int, payload: bytes) -> bytes:

@@ -111,6 +111,16 @@ cdef inline void finish_bytes(Writer* w) noexcept nogil:
         w.nbits -= 8
 
 
+cdef inline int next_ac(uint64_t* nonzero, int* last, int* run) noexcept nogil:
+    """Pop the next non-zero AC coefficient from a block's mask: its zigzag index, with ``run``
+    the zeros since ``last`` (the previous one's index, updated)."""
+    cdef int k = fz_jpeg_ctz64(nonzero[0])
+    nonzero[0] &= nonzero[0] - 1
+    run[0] = k - last[0] - 1
+    last[0] = k
+    return k
+
+
 cdef void coder_init(ScanCoder* s, const int16_t* blocks, const uint8_t* component, int blocks_per_mcu,
                      int restart_interval, const uint16_t* dc_code, const uint8_t* dc_size, const uint16_t* ac_code,
                      const uint8_t* ac_size, uint8_t* out, Py_ssize_t cap) noexcept nogil:
@@ -179,10 +189,7 @@ cdef void code_blocks(ScanCoder* s, Py_ssize_t end) noexcept nogil:
         nonzero = fz_jpeg_nonzero(blk) & ~(<uint64_t>1)  # AC coefficients only
         last = 0
         while nonzero:
-            k = fz_jpeg_ctz64(nonzero)
-            nonzero &= nonzero - 1
-            run = k - last - 1
-            last = k
+            k = next_ac(&nonzero, &last, &run)
             if run >= 16 and ac_size[0xF0] == 0:
                 s.status = -2
                 return
@@ -249,8 +256,16 @@ def count_symbols(const int16_t[:, ::1] blocks, const uint8_t[::1] component, in
                   int restart_interval, int64_t[:, ::1] dc_freq, int64_t[:, ::1] ac_freq):
     """Add the DC and AC symbol counts of the scan (as encode_scan would code it) per component."""
     cdef Py_ssize_t b, n = blocks.shape[0], mcu = 0
-    cdef int c, k, v, diff, run
+    cdef int c, k, diff, run, last
     cdef int32_t[4] pred
+    cdef uint64_t nonzero
+    cdef const int16_t* blk
+    if blocks.shape[1] != 64 or component.shape[0] < n or blocks_per_mcu < 1 or dc_freq.shape[1] < 12 \
+            or ac_freq.shape[1] < 256:
+        raise ValueError("blocks must be n x 64, counts 12+ / 256 wide")
+    for b in range(n):
+        if component[b] >= min(dc_freq.shape[0], ac_freq.shape[0], 4):
+            raise ValueError("component index without counts")
     pred[0] = pred[1] = pred[2] = pred[3] = 0
     with nogil:
         for b in range(n):
@@ -259,21 +274,19 @@ def count_symbols(const int16_t[:, ::1] blocks, const uint8_t[::1] component, in
                 if restart_interval and mcu % restart_interval == 0:
                     pred[0] = pred[1] = pred[2] = pred[3] = 0
             c = component[b]
-            diff = blocks[b, 0] - pred[c]
-            pred[c] = blocks[b, 0]
+            blk = &blocks[b, 0]
+            diff = blk[0] - pred[c]
+            pred[c] = blk[0]
             dc_freq[c, magnitude_bits(diff)] += 1
-            run = 0
-            for k in range(1, 64):
-                v = blocks[b, k]
-                if v == 0:
-                    run += 1
-                    continue
+            nonzero = fz_jpeg_nonzero(blk) & ~(<uint64_t>1)  # as code_blocks walks them
+            last = 0
+            while nonzero:
+                k = next_ac(&nonzero, &last, &run)
                 while run >= 16:
                     ac_freq[c, 0xF0] += 1
                     run -= 16
-                ac_freq[c, (run << 4) | magnitude_bits(v)] += 1
-                run = 0
-            if run:
+                ac_freq[c, (run << 4) | magnitude_bits(blk[k])] += 1
+            if last != 63:
                 ac_freq[c, 0] += 1
 
 
