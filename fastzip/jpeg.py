@@ -115,6 +115,20 @@ class _FusedScan:
         return alongside(job.work, job.code)
 
 
+@functools.lru_cache(maxsize=128)
+def _quality_tables(quality: int) -> tuple[np.ndarray, np.ndarray]:
+    """The luminance and chrominance tables at ``quality`` (read-only: they are shared)."""
+    tables = (dct.quality_table(quality, dct.LUMINANCE), dct.quality_table(quality, dct.CHROMINANCE))
+    for table in tables:
+        table.flags.writeable = False
+    return tables
+
+
+@functools.lru_cache(maxsize=256)
+def _dqt(quality: int, table_id: int) -> bytes:
+    return _segment(0xDB, bytes([table_id]) + dct.zigzag(_quality_tables(quality)[table_id]).astype(np.uint8).tobytes())
+
+
 @functools.lru_cache(maxsize=32)
 def _codes(bits: tuple, huffval: tuple, size: int = 256):
     """:func:`codes_from_table`, remembered: the standard tables come back on every encode."""
@@ -173,7 +187,7 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
     mcus_x, mcus_y = -(-width // mcu_w), -(-height // mcu_h)
     padded_h, padded_w = mcus_y * mcu_h, mcus_x * mcu_w
 
-    tables = [dct.quality_table(quality, dct.LUMINANCE), dct.quality_table(quality, dct.CHROMINANCE)]
+    tables = _quality_tables(int(quality))
     img = np.ascontiguousarray(img)
     sampling = [(hmax, vmax)] + [(1, 1)] * (0 if gray else 2)
     fused = _FusedScan(img, hmax, vmax, mcus_y, mcus_x, tables) if interleave or gray else None
@@ -230,7 +244,7 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
 
     header = [b"\xff\xd8", _segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")]
     for k in range(min(ncomp, 2)):
-        header.append(_segment(0xDB, bytes([k]) + dct.zigzag(tables[k]).astype(np.uint8).tobytes()))
+        header.append(_dqt(int(quality), k))
     frame = struct.pack(">BHHB", 8, height, width, ncomp)
     for k, (h, v) in enumerate(sampling):
         frame += bytes([k + 1, (h << 4) | v, min(k, 1)])

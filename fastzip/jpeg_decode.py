@@ -11,6 +11,7 @@ UnsupportedError naming it; malformed data raises FormatError.
 
 from __future__ import annotations
 
+import functools
 import struct
 from dataclasses import dataclass, field
 
@@ -73,12 +74,17 @@ class _Parser:
         return out
 
     def marker(self) -> int:
-        if self.need(1, "a marker") != b"\xff":
-            raise FormatError(f"expected a marker at byte {self.pos - 1}")
-        while True:  # any number of 0xFF fill bytes may precede the marker code
-            code = self.need(1, "a marker")[0]
-            if code != 0xFF:
-                return code
+        data, pos = self.data, self.pos
+        if pos >= len(data):
+            raise FormatError("JPEG truncated in a marker")
+        if data[pos] != 0xFF:
+            raise FormatError(f"expected a marker at byte {pos}")
+        while pos < len(data) and data[pos] == 0xFF:  # any number of 0xFF fill bytes may precede the code
+            pos += 1
+        if pos >= len(data):
+            raise FormatError("JPEG truncated in a marker")
+        self.pos = pos + 1
+        return data[pos]
 
     def segment(self, what: str) -> bytes:
         length, = struct.unpack(">H", self.need(2, what))
@@ -236,6 +242,21 @@ def _allocate(header: Header) -> dict:
     return {"buffer": np.zeros((total, 64), np.int16), "layout": layout}
 
 
+@functools.lru_cache(maxsize=64)
+def _packed_tables(tables: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A scan's Huffman tables ((BITS, HUFFVAL) bytes per component) as ``decode_scan`` takes
+    them; remembered, as most files carry the same standard tables."""
+    bits = np.zeros((len(tables), 16), np.uint8)
+    vals = np.zeros((len(tables), 256), np.uint8)
+    count = np.zeros(len(tables), np.int32)
+    for k, (b, v) in enumerate(tables):
+        bits[k], count[k] = np.frombuffer(b, np.uint8), len(v)
+        vals[k, :len(v)] = np.frombuffer(v, np.uint8)
+    for array in (bits, vals, count):
+        array.flags.writeable = False
+    return bits, vals, count
+
+
 def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs, seen):
     payload = p.segment("SOS")
     if not payload or len(payload) != 1 + 2 * payload[0] + 3:
@@ -270,17 +291,8 @@ def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs,
     offset = np.array([coeffs["layout"][m[0].id][0] for m in members], np.int32)
     stride = np.array([coeffs["layout"][m[0].id][2] for m in members], np.int32)
 
-    def pack(tables):
-        bits = np.zeros((ns, 16), np.uint8)
-        vals = np.zeros((ns, 256), np.uint8)
-        count = np.zeros(ns, np.int32)
-        for k, (b, v) in enumerate(tables):
-            bits[k], count[k] = np.frombuffer(b, np.uint8), len(v)
-            vals[k, :len(v)] = np.frombuffer(v, np.uint8)
-        return bits, vals, count
-
-    dc_bits, dc_vals, dc_count = pack([m[1] for m in members])
-    ac_bits, ac_vals, ac_count = pack([m[2] for m in members])
+    dc_bits, dc_vals, dc_count = _packed_tables(tuple(m[1] for m in members))
+    ac_bits, ac_vals, ac_count = _packed_tables(tuple(m[2] for m in members))
 
     def scan(progress=None):
         return _entropy.decode_scan(p.data, p.pos, sx, sy, restart_interval, np.array(hs, np.int32),
