@@ -7,6 +7,11 @@ Chroma is upsampled as libjpeg's "fancy" (triangular) upsampling does and conver
 libjpeg's fixed-point YCbCr -> RGB, so the output is close to Pillow's. Everything else
 (progressive, lossless, hierarchical, arithmetic coding, 12-bit, CMYK/YCCK) raises
 UnsupportedError naming it; malformed data raises FormatError.
+
+A big image whose one scan holds every component, in the common layouts, gets its pixels made
+on both threads while the scan is still being decoded (``_native.jpeg_pipeline``); the rest
+decodes every scan first, then makes the pixels (``_reconstruct``). Peak memory: the int16
+coefficients (3 bytes per pixel at 4:2:0, 6 at 4:4:4), the component planes and the image.
 """
 
 from __future__ import annotations

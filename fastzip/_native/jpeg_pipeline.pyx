@@ -1,12 +1,20 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""JPEG pixels made while the entropy decoder is still reading: the decoder (one thread, it is
-sequential) publishes each finished MCU row; workers on both threads claim rows in order,
-inverse-transform them (jpeg_inverse.idct_rows) and, once a row's neighbours are transformed
-too, upsample and colour it (jpeg_color.colour_rows). The decoder's thread joins the workers
-when its scan is done. Every claim is a compare-and-swap on a shared counter, so any number
-of workers can share a job, and one worker alone finishes it.
+"""JPEG's two cores around its one sequential stage, the entropy coder.
 
-``sync`` (int64, ``ROWS + mcu_rows``): [DECODED] MCU rows decoded, [NEXT_IDCT] and
+Decoding (:class:`Reconstruction`): the scan decoder publishes each finished MCU row; workers on
+both threads claim rows in order, inverse-transform them (jpeg_inverse.idct_rows) and, once a
+row's neighbours are transformed too, upsample and colour it (jpeg_color.colour_rows). The
+decoder's thread joins the workers when its scan is done.
+
+Encoding (:class:`Encoding`): workers claim MCU rows and transform them
+(jpeg_forward.forward_rows); the coding thread codes each row as soon as it is ready
+(jpeg_entropy.code_blocks) and transforms rows itself whenever it would otherwise wait.
+
+Every claim is a compare-and-swap on a shared counter (row_sync.pxd), so any number of workers
+can share a job, and one worker alone finishes it: a caller whose helper thread is busy loses
+only speed.
+
+Decoding's ``sync`` (int64, ``ROWS + mcu_rows``): [DECODED] MCU rows decoded, [NEXT_IDCT] and
 [NEXT_COLOUR] the next rows to claim, [ABORT] set when the scan failed, [ROWS + r] row r
 transformed.
 """
@@ -19,10 +27,10 @@ from .jpeg_color cimport Scratch, colour_rows, scratch_free, scratch_init
 from .jpeg_entropy cimport ScanCoder, code_blocks, coder_finish, coder_init
 from .jpeg_forward cimport forward_rows, transposed_tables
 from .jpeg_inverse cimport idct_rows
+from .row_sync cimport ROW_SYNC, backoff, claim, load, store
 
 from .jpeg_entropy import check_coder_arguments
 from .jpeg_forward import check_forward_arguments
-from .row_sync cimport ROW_SYNC, backoff, claim, load, store
 
 PIPELINE = bool(ROW_SYNC)  # False: the compiler has no atomics here; decode in sequence
 
