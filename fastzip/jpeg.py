@@ -99,13 +99,14 @@ class _FusedScan:
         self.rows = img.reshape(img.shape[0], -1)
         self.channels, self.hmax, self.vmax, self.mcus_y = channels, hmax, vmax, mcus_y
         self.parallel = len(self.blocks) >= _PARALLEL_BLOCKS
+        self.scan = (self.blocks, self.component, self.per_mcu, self.members)  # as encode's scans list them
 
     def fill(self):
         split_rows(lambda first, end: _forward.mcu_coefficients(self.rows, self.channels, self.hmax, self.vmax,
                                                                 first, end, self.multiplier, dct.ZIGZAG,
                                                                 self.blocks),
                    self.mcus_y, parallel=self.parallel)
-        return self.blocks, self.component, self.per_mcu, self.members
+        return self.scan
 
     def code_while_filling(self, restart_interval, dc_codes, dc_sizes, ac_codes, ac_sizes, out) -> int:
         """Fill and entropy-code at once on both threads; what ``encode_scan`` returns."""
@@ -195,7 +196,7 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
     # every block first.
     pipelined = fused is not None and fused.parallel and not optimize and _pipeline.PIPELINE
     if fused is not None:
-        scans = [] if pipelined else [fused.fill()]
+        scans = [fused.scan if pipelined else fused.fill()]  # pipelined: filled while coded, below
     else:
         scans = _component_scans(_component_blocks(img, hmax, vmax, padded_h, padded_w, tables), sampling, height, width)
     ncomp = len(sampling)
@@ -221,8 +222,6 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
         ac_codes[k], ac_sizes[k] = _codes(*ac_table)
 
     coded = []
-    if pipelined:
-        scans = [(fused.blocks, fused.component, fused.per_mcu, fused.members)]
     for blocks, comp, per_mcu, members in scans:
         # 64 bytes a block covers all but extreme images cheaply; then the true worst case
         # (every coefficient at its longest code, every byte stuffed) is tried.

@@ -228,8 +228,10 @@ def upsample(const uint8_t[:, ::1] src, int fx, int fy, uint8_t[:, ::1] out,
     Only source rows ``first_row .. end_row - 1`` (all by default) are upsampled, so that
     threads can share an image; neighbours outside the range are still read.
     """
-    cdef Py_ssize_t rows = src.shape[0], cols = src.shape[1], y, x, i, ya, yb
-    cdef int32_t here
+    cdef Py_ssize_t rows = src.shape[0], cols = src.shape[1], x, i
+    cdef const uint8_t* near
+    cdef const uint8_t* far
+    cdef int bias
     if fx not in (1, 2) or fy not in (1, 2) or out.shape[0] < rows * fy or out.shape[1] < cols * fx:
         raise ValueError("factors must be 1 or 2 and out at least src's size times them")
     if end_row < 0 or end_row > rows:
@@ -242,22 +244,18 @@ def upsample(const uint8_t[:, ::1] src, int fx, int fy, uint8_t[:, ::1] out,
     if not scratch_init(&scratch, cols):
         raise MemoryError()
     with nogil:
-        if fx == 2:
-            for i in range(first_row * fy, end_row * fy):
-                _h2_upsample(&src[i // fy, 0], &src[_far_row(i, rows), 0] if fy == 2 else NULL, cols,
-                             scratch.blend, scratch.up_cb)
+        for i in range(first_row * fy, end_row * fy):  # output rows
+            near = &src[i // fy, 0]
+            far = &src[_far_row(i, rows), 0] if fy == 2 else NULL
+            if fx == 2:
+                _h2_upsample(near, far, cols, scratch.blend, scratch.up_cb)
                 memcpy(&out[i, 0], scratch.up_cb, 2 * cols)
-        elif fy == 2:
-            for y in range(first_row, end_row):
-                ya = y - 1 if y > 0 else 0
-                yb = y + 1 if y + 1 < rows else rows - 1
+            elif far != NULL:  # h1v2: the vertical triangle alone, +1/+2 as h2v1 across
+                bias = 1 if i % 2 == 0 else 2
                 for x in range(cols):
-                    here = src[y, x]
-                    out[2 * y, x] = <uint8_t>((3 * here + src[ya, x] + 1) >> 2)
-                    out[2 * y + 1, x] = <uint8_t>((3 * here + src[yb, x] + 2) >> 2)
-        else:
-            for y in range(first_row, end_row):
-                memcpy(&out[y, 0], &src[y, 0], cols)
+                    out[i, x] = <uint8_t>((3 * near[x] + far[x] + bias) >> 2)
+            else:
+                memcpy(&out[i, 0], near, cols)
         scratch_free(&scratch)
 
 
