@@ -18,8 +18,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from fastzip.neural import prune, quantize, weights
-from fastzip.neural.models import build
+from fastzip.neural import weights
+from fastzip.neural.vae import prune, quantize
+from fastzip.neural.vae.models import build
 from fastzip.neural.runtime import keep_freed_memory
 
 

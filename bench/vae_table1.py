@@ -4,7 +4,7 @@
 
 The set: the eleven RGB photos scikit-image and scikit-learn ship (``fastzip.data.sample_photos``),
 fitted to 512x512 by the archive's rule (shorter side resized with Lanczos, centre crop). Each
-variant is a real ``fastzip.neural.overfit.create`` run with its share of the time budget; its
+variant is a real ``fastzip.neural.vae.overfit.create`` run with its share of the time budget; its
 archive is written, read back and decoded, and every figure comes from that decode. JPEG
 (Pillow, 4:2:0) is measured at the largest quality whose files together fit the archive's bytes.
 """
@@ -86,7 +86,8 @@ def jpeg_at_bytes(images: np.ndarray, budget: int) -> tuple[int, int, float] | N
 
 def run_variant(variant: Variant, names, sizes, images, *, minutes=None, steps=None, out_dir: Path, **overrides):
     from fastzip.metrics import mse, psnr
-    from fastzip.neural import archive, overfit
+    from fastzip.neural import archive
+    from fastzip.neural.vae import overfit
 
     budget = {"minutes": minutes * variant.weight} if minutes is not None else {"steps": steps}
     if variant.latent is not None:
@@ -96,8 +97,8 @@ def run_variant(variant: Variant, names, sizes, images, *, minutes=None, steps=N
                           **budget, **overrides)
     seconds = time.perf_counter() - start
     path = out_dir / f"{variant.model}-latent{made.config.latent}-{variant.quant}-{int(variant.prune * 100)}.fzv"
-    size = archive.write(made, path)
-    decoded = archive.reconstruct(archive.read(path))
+    size = archive.save(made, path)
+    decoded = archive.reconstruct(archive.load(path))
     return {"variant": variant, "seconds": seconds, "mse": mse(images, decoded), "psnr": psnr(images, decoded),
             "parameters": made.info["parameters"], "decoder_parameters": made.info["decoder_parameters"],
             "sparsity": made.info["sparsity"], "bytes": size, "ratio": images.nbytes / size, "decoded": decoded}

@@ -178,7 +178,8 @@ def _cmd_archive(args) -> int:
     from pathlib import Path
 
     try:
-        from .neural import archive, images, overfit
+        from .neural import archive, images
+        from .neural.vae import overfit
     except ImportError as exc:
         print(f"fastzip: error: archives need torch ({exc}); pip install torch==2.13.0", file=sys.stderr)
         return 1
@@ -193,7 +194,7 @@ def _cmd_archive(args) -> int:
         result = overfit.create(names, sizes, pixels, model=args.model, prune=args.prune, quant=args.quant,
                                 minutes=args.minutes, steps=args.steps, target_psnr=args.target_psnr, seed=args.seed,
                                 **overrides)
-        written = archive.write(result, args.output)
+        written = archive.save(result, args.output)
         raw = pixels.nbytes
         print(f"{args.output}: {len(names)} images, {written} bytes, ratio {raw / written:.2f} "
               f"(raw {raw} bytes at {args.size}x{args.size}), PSNR {result.info['psnr']:.2f} dB, "
@@ -203,7 +204,7 @@ def _cmd_archive(args) -> int:
         for path in archive.extract(args.input, args.output):
             print(path)
         return 0
-    data = archive.read(args.input)
+    data = archive.load(args.input)
     size = Path(args.input).stat().st_size
     side = data.config.image_size
     raw = len(data.names) * side * side * 3
@@ -262,6 +263,7 @@ def _cmd_tour(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .neural import registry  # torch-free: the names the archive commands offer
     parser = argparse.ArgumentParser(prog="fastzip", description="Compression codecs with native kernels.")
     parser.add_argument("--version", action="version", version=f"fastzip {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -290,11 +292,12 @@ def build_parser() -> argparse.ArgumentParser:
     arc.add_argument("action", choices=["create", "extract", "info"])
     arc.add_argument("input", help="image directory (create) or archive file")
     arc.add_argument("-o", "--output", help="archive file (create) or output directory (extract)")
-    arc.add_argument("--model", default="yosemite", help="yosemite (= optimized), reduced, original")
+    arc.add_argument("--model", default="yosemite", choices=sorted(registry.MODELS),
+                     help="the thesis's VAE family (yosemite = optimized)")
     arc.add_argument("--size", type=int, default=512, help="image side the model trains on")
     arc.add_argument("--latent", type=int, default=None, help="latent size (default: the model's, 128 for yosemite)")
     arc.add_argument("--prune", type=float, default=0.5, help="fraction of decoder weights set to zero")
-    arc.add_argument("--quant", choices=["int8", "fp16", "none"], default="int8")
+    arc.add_argument("--quant", choices=registry.QUANTS, default="int8")
     arc.add_argument("--minutes", type=float, default=None, help="training budget (default 10)")
     arc.add_argument("--steps", type=int, default=None, help="training steps instead of a time budget")
     arc.add_argument("--target-psnr", type=float, default=None, help="end VAE training at this PSNR (dB)")

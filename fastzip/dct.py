@@ -21,12 +21,13 @@ from ._parallel import split_rows
 from .reference import dct as _reference
 
 __all__ = ["forward", "inverse", "inverse_int", "quality_table", "quantize", "dequantize",
-           "ZIGZAG", "zigzag", "unzigzag", "LUMINANCE", "CHROMINANCE"]
+           "ZIGZAG", "zigzag", "unzigzag", "LUMINANCE", "CHROMINANCE", "FORWARD_SCALE", "INVERSE_SCALE"]
 
-# AAN leaves output frequency k scaled by 8 * aan[k] (per dimension); aan[0] = 1.
+# AAN leaves output frequency k scaled by 8 * aan[k] (per dimension); aan[0] = 1. The native
+# kernels take these factors (folded with quantization by the JPEG codec) as multipliers.
 _AAN = np.array([1.0] + [math.sqrt(2) * math.cos(k * math.pi / 16) for k in range(1, 8)])
-_FORWARD_SCALE = 1.0 / (8.0 * np.outer(_AAN, _AAN)).ravel()
-_INVERSE_SCALE = (np.outer(_AAN, _AAN) / 8.0).ravel()
+FORWARD_SCALE = 1.0 / (8.0 * np.outer(_AAN, _AAN)).ravel()
+INVERSE_SCALE = (np.outer(_AAN, _AAN) / 8.0).ravel()
 _PARALLEL_BLOCKS = 8192  # below this, a second thread costs more than it saves
 
 # JPEG Annex K.1: luminance and chrominance quantization tables (row-major, natural order).
@@ -71,7 +72,7 @@ def forward(blocks, *, impl: str = "native") -> np.ndarray:
         return out.reshape(shape)
     if impl != "native":
         raise ValueError(f"impl must be 'native' or 'reference', not {impl!r}")
-    _run(_native.forward, work, _FORWARD_SCALE)
+    _run(_native.forward, work, FORWARD_SCALE)
     return work.reshape(shape)
 
 
@@ -83,7 +84,7 @@ def inverse(coeffs, *, impl: str = "native") -> np.ndarray:
         return out.reshape(shape)
     if impl != "native":
         raise ValueError(f"impl must be 'native' or 'reference', not {impl!r}")
-    _run(_native.inverse, work, _INVERSE_SCALE)
+    _run(_native.inverse, work, INVERSE_SCALE)
     return work.reshape(shape)
 
 
@@ -98,7 +99,7 @@ def inverse_int(coeffs, table=None) -> np.ndarray:
         raise ValueError(f"coeffs must have shape (..., 8, 8), not {arr.shape}")
     work = np.ascontiguousarray(arr, dtype=np.int16).reshape(-1, 8, 8)
     out = np.empty_like(work)
-    scale = _INVERSE_SCALE if table is None else _INVERSE_SCALE * np.asarray(table, np.float64).ravel()
+    scale = INVERSE_SCALE if table is None else INVERSE_SCALE * np.asarray(table, np.float64).ravel()
     _native.inverse_int(work, scale, out)
     return out.reshape(arr.shape)
 

@@ -20,6 +20,7 @@ import zlib
 import numpy as np
 
 from ._native import huffman as _native
+from ._container import Format
 from .errors import ChecksumError, FormatError, OutputLimitError
 from .reference import huffman as _reference
 
@@ -35,8 +36,8 @@ __all__ = [
     "MAX_CODE_LENGTH",
 ]
 
-MAGIC = b"FZHF"
-VERSION = 1
+FORMAT = Format(b"FZHF", (1,), "fastzip Huffman stream")
+MAGIC, VERSION = FORMAT.magic, FORMAT.version
 # The byte format's length limit: what DEFLATE uses, and what a 4-bit field holds.
 MAX_CODE_LENGTH = 15
 _HEADER = struct.Struct("<4sBBQQ")  # magic, version, max code length, original size, payload size
@@ -235,7 +236,8 @@ def compress(data, *, impl: str = "native") -> bytes:
     if impl == "reference":
         return prefix + _reference.encode(view, lengths.tolist()) + suffix
     out = _native.encode_framed(view, _reversed_codes(lengths), lengths, prefix, suffix, payload_size)
-    assert out is not None, "payload size disagrees with the code lengths"
+    if out is None:
+        raise RuntimeError("payload size disagrees with the code lengths (a fastzip bug)")
     return out
 
 
@@ -250,15 +252,11 @@ def decompress(data, *, max_output_size: int | None = None, impl: str = "native"
     _check_impl(impl)
     view = _byte_view(data)
     fixed = _HEADER.size + _LENGTHS_SIZE
+    FORMAT.check_magic(view)
     if len(view) < fixed + _TRAILER.size:
-        if bytes(view[:4]) != MAGIC[: len(view[:4])]:
-            raise FormatError("not a fastzip Huffman stream (bad magic)")
         raise FormatError(f"Huffman stream truncated: {len(view)} bytes, the header alone needs {fixed + _TRAILER.size}")
-    magic, version, max_length, size, payload_size = _HEADER.unpack_from(view)
-    if magic != MAGIC:
-        raise FormatError("not a fastzip Huffman stream (bad magic)")
-    if version != VERSION:
-        raise FormatError(f"unsupported Huffman stream version {version} (this fastzip reads {VERSION})")
+    _, version, max_length, size, payload_size = _HEADER.unpack_from(view)
+    FORMAT.check_version(version)
     if not 1 <= max_length <= MAX_CODE_LENGTH:
         raise FormatError(f"invalid maximum code length {max_length}")
     if max_output_size is not None and size > max_output_size:

@@ -6,7 +6,7 @@ so a match stops one byte before the end of the input). ``impl="native"`` return
 same tokens as the brute-force ``impl="reference"``, much faster.
 
 Tokens are a NumPy structured array with fields ``offset``, ``length`` and ``literal``.
-:func:`serialize` packs them into the documented byte format (``docs/formats.md``), so that
+:func:`dumps` packs them into the documented byte format (``docs/formats.md``), so that
 sizes can be compared with the thesis's figures.
 
 DEFLATE does not use this matcher: its tokens have no literal and its levels need zlib's
@@ -21,14 +21,15 @@ import zlib
 import numpy as np
 
 from ._native import lz77 as _native
+from ._container import Format
 from .errors import ChecksumError, FormatError, OutputLimitError
 from .reference import lz77 as _reference
 
-__all__ = ["encode", "decode", "serialize", "deserialize", "TOKEN_DTYPE"]
+__all__ = ["encode", "decode", "dumps", "loads", "TOKEN_DTYPE"]
 
 TOKEN_DTYPE = np.dtype([("offset", "<u4"), ("length", "<u4"), ("literal", "u1")])
-MAGIC = b"FZL7"
-VERSION = 1
+FORMAT = Format(b"FZL7", (1,), "fastzip LZ77 token stream")
+MAGIC, VERSION = FORMAT.magic, FORMAT.version
 _HEADER = struct.Struct("<4sBIIQ")  # magic, version, window, lookahead, token count
 
 
@@ -77,7 +78,7 @@ def _field_bits(values: np.ndarray, width: int) -> np.ndarray:
     return ((values[:, None] >> np.arange(width, dtype=np.uint64)) & np.uint64(1)).astype(np.uint8)
 
 
-def serialize(tokens, *, window: int = 4096, lookahead: int = 15) -> bytes:
+def dumps(tokens, *, window: int = 4096, lookahead: int = 15) -> bytes:
     """Pack tokens as fixed-width bit fields: offset in ``window.bit_length()`` bits, length
     in ``lookahead.bit_length()`` bits, the literal in 8 (LSB-first), after a header and
     before a CRC-32 of the packed fields (``docs/formats.md``)."""
@@ -93,14 +94,14 @@ def serialize(tokens, *, window: int = 4096, lookahead: int = 15) -> bytes:
     return _HEADER.pack(MAGIC, VERSION, window, lookahead, len(tokens)) + body + struct.pack("<I", zlib.crc32(body))
 
 
-def deserialize(blob) -> tuple[np.ndarray, int, int]:
-    """Tokens, window and lookahead from :func:`serialize`'s bytes; FormatError if malformed."""
+def loads(blob) -> tuple[np.ndarray, int, int]:
+    """Tokens, window and lookahead from :func:`dumps`'s bytes; FormatError if malformed."""
     blob = bytes(blob)
-    if len(blob) < _HEADER.size + 4 or blob[:4] != MAGIC:
-        raise FormatError("not a fastzip LZ77 token stream (bad magic or too short)")
-    magic, version, window, lookahead, count = _HEADER.unpack_from(blob)
-    if version != VERSION:
-        raise FormatError(f"unsupported LZ77 token stream version {version}")
+    FORMAT.check_magic(blob)
+    if len(blob) < _HEADER.size + 4:
+        raise FormatError(f"LZ77 token stream truncated: {len(blob)} bytes")
+    _, version, window, lookahead, count = _HEADER.unpack_from(blob)
+    FORMAT.check_version(version)
     ob, lb = _widths(window, lookahead)
     width = ob + lb + 8
     size = (count * width + 7) // 8

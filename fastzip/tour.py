@@ -136,8 +136,8 @@ def deflate_rows(raw: bytes, corpus: str, *, repeat: int = 5) -> Iterator[Row]:
 def lz77_rows(raw: bytes, corpus: str) -> Iterator[Row]:
     """The thesis's LZ77 (window 4096, lookahead 15, 25-bit tokens), native exact matcher."""
     piece = raw[:1 << 16]
-    yield _measure(corpus, "fastzip lz77 thesis (64 KiB)", piece, lambda b: lz77.serialize(lz77.encode(b)),
-                   lambda b: lz77.decode(lz77.deserialize(b)[0]), repeat=1, note="tokens, no entropy coding")
+    yield _measure(corpus, "fastzip lz77 thesis (64 KiB)", piece, lambda b: lz77.dumps(lz77.encode(b)),
+                   lambda b: lz77.decode(lz77.loads(b)[0]), repeat=1, note="tokens, no entropy coding")
 
 
 def jpeg_rows(image, name: str, *, repeat: int = 5) -> Iterator[Row]:
@@ -187,7 +187,8 @@ def vae_rows(seconds: float = 20.0, size: int = 64) -> Iterator[Row]:
     largest quality that fits the same bytes. Needs torch, scikit-image and scikit-learn;
     yields nothing without them. "compress MB/s" is raw bytes over training time."""
     try:
-        from .neural import archive, overfit
+        from .neural import archive
+        from .neural.vae import overfit
         from .neural.images import fit_square
         photos = data.sample_photos()
     except ImportError:

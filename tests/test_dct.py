@@ -91,7 +91,7 @@ def test_the_jpeg_decoders_idct_meets_ieee_1180_on_pixels(low, high, sign):
     coeffs = np.clip(np.floor(scipy.fft.dctn(blocks, axes=(-2, -1), norm="ortho") + 0.5), -2048, 2047)
     reference = np.clip(np.floor(exact_idct(coeffs) + 0.5), -128, 127)
     plane = np.empty((800, 800), np.uint8)
-    multiplier = dct._INVERSE_SCALE.astype(np.float32).ravel()
+    multiplier = dct.INVERSE_SCALE.astype(np.float32).ravel()
     jpeg_inverse.idct_to_plane(coeffs.astype(np.int16).reshape(-1, 64), 100, multiplier, 0, 100, plane)
     tested = plane.reshape(100, 8, 100, 8).transpose(0, 2, 1, 3).reshape(-1, 8, 8).astype(np.float64) - 128
     assert_meets_ieee_1180(tested - reference)

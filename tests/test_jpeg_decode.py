@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from fastzip import FastzipError, FormatError, OutputLimitError, UnsupportedError, jpeg
+from fastzip import FastzipError, FormatError, OutputLimitError, UnsupportedError, dct, jpeg
 
 PIL = pytest.importorskip("PIL.Image")
 from test_jpeg_encode import PIL_SUBSAMPLING, photos, pillow_open  # noqa: E402
@@ -77,7 +77,7 @@ def test_round_trip_of_fastzip_files(images):
         header = jpeg.read_header(data)
         assert (header.height, header.width) == (512, 512)
         assert header.sampling[0] == {"4:2:0": (2, 2), "4:4:4": (1, 1)}[subsampling]
-        assert (header.quant_tables[0] == jpeg.dct.quality_table(90)).all()
+        assert (header.quant_tables[0] == dct.quality_table(90)).all()
 
 
 def test_unsupported_kinds_say_why(images):
@@ -207,7 +207,7 @@ def test_native_colour_conversion_is_the_reference(factors, size):
 def sequential(monkeypatch):
     """Decode without the pixel pipeline: every scan first, then the pixels (the path that
     small images and uncommon layouts take)."""
-    from fastzip import jpeg_decode
+    from fastzip.jpeg import decoder as jpeg_decode
 
     def decode(data):
         with monkeypatch.context() as m:
@@ -220,7 +220,7 @@ def sequential(monkeypatch):
 def test_pixels_made_during_the_scan_equal_pixels_made_after(images, sequential, subsampling, monkeypatch):
     """The pipeline (both threads claiming rows while the scan is read) changes no pixel, on
     sizes with partial MCUs and with restart markers."""
-    from fastzip import jpeg_decode
+    from fastzip.jpeg import decoder as jpeg_decode
 
     jobs = []
     make_job = jpeg_decode._pixel_pipeline

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from fastzip import dct, jpeg, metrics
+from fastzip.jpeg import encoder
 
 PIL = pytest.importorskip("PIL.Image")
 PIL_SUBSAMPLING = {"4:4:4": 0, "4:2:2": 1, "4:2:0": 2}
@@ -111,10 +112,10 @@ def test_fused_pixel_pass_matches_the_step_by_step_path(images, subsampling, sha
     h, v = (1, 1) if subsampling == "gray" else jpeg.SUBSAMPLING[subsampling]
     mcus_y, mcus_x = -(-shape[0] // (8 * v)), -(-shape[1] // (8 * h))
     tables = [dct.quality_table(75, dct.LUMINANCE), dct.quality_table(75, dct.CHROMINANCE)]
-    fused, comp, per_mcu, _ = jpeg._FusedScan(np.ascontiguousarray(img), h, v, mcus_y, mcus_x, tables).fill()
+    fused, comp, per_mcu, _ = encoder.FusedScan(np.ascontiguousarray(img), h, v, mcus_y, mcus_x, tables).fill()
     sampling = [(h, v)] + ([] if img.ndim == 2 else [(1, 1)] * 2)
-    steps = jpeg._component_blocks(np.ascontiguousarray(img), h, v, mcus_y * 8 * v, mcus_x * 8 * h, tables)
-    expected, expected_comp, expected_per_mcu, _ = jpeg._interleaved_scan(steps, sampling, mcus_x, mcus_y)[0]
+    steps = encoder.component_blocks(np.ascontiguousarray(img), h, v, mcus_y * 8 * v, mcus_x * 8 * h, tables)
+    expected, expected_comp, expected_per_mcu, _ = encoder.interleaved_scan(steps, sampling, mcus_x, mcus_y)[0]
     assert per_mcu == expected_per_mcu and np.array_equal(comp, expected_comp)
     diff = np.abs(fused.astype(np.int32) - expected)
     assert diff.max() <= 1 and (diff != 0).mean() < 1e-3
@@ -167,7 +168,7 @@ def test_vector_colour_pass_equals_the_scalar_edge_pass(images, subsampling):
         img = img.copy()
         img[:, -1] = img[:, -2]
         mcus_y, mcus_x = -(-img.shape[0] // (8 * v)), img.shape[1] // (8 * h)
-        whole = jpeg._FusedScan(img, h, v, mcus_y, mcus_x, tables).fill()[0]
+        whole = encoder.FusedScan(img, h, v, mcus_y, mcus_x, tables).fill()[0]
         cut = np.ascontiguousarray(img[:, :-1])
-        edge = jpeg._FusedScan(cut, h, v, mcus_y, mcus_x, tables).fill()[0]
+        edge = encoder.FusedScan(cut, h, v, mcus_y, mcus_x, tables).fill()[0]
         assert np.array_equal(whole, edge)

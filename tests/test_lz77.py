@@ -50,19 +50,19 @@ def test_decode_rejects_bad_tokens():
 def test_serialization_round_trip_and_size(stdlib_text):
     data = stdlib_text[:20000]
     tokens = lz77.encode(data)
-    blob = lz77.serialize(tokens)
-    back, window, lookahead = lz77.deserialize(blob)
+    blob = lz77.dumps(tokens)
+    back, window, lookahead = lz77.loads(blob)
     assert (window, lookahead) == (4096, 15)
     assert as_tuples(back) == as_tuples(tokens)
     assert len(blob) == 21 + (len(tokens) * 25 + 7) // 8 + 4  # 13 + 4 + 8 bits a token
 
 
-def test_deserialize_rejects_corruption():
-    blob = bytearray(lz77.serialize(lz77.encode(b"hello hello hello")))
+def test_loads_rejects_corruption():
+    blob = bytearray(lz77.dumps(lz77.encode(b"hello hello hello")))
     with pytest.raises(FormatError, match="magic"):
-        lz77.deserialize(b"XXXX" + blob[4:])
+        lz77.loads(b"XXXX" + blob[4:])
     with pytest.raises(FormatError, match="declares"):
-        lz77.deserialize(blob[:-1])
+        lz77.loads(blob[:-1])
     blob[-5] ^= 1
     with pytest.raises(ChecksumError):
-        lz77.deserialize(blob)
+        lz77.loads(blob)

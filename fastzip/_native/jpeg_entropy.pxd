@@ -2,6 +2,13 @@
 from libc.stdint cimport int16_t, int32_t, uint8_t, uint16_t, uint64_t
 
 
+# The encoder's statuses (ScanCoder.status, and what coder_finish returns instead of a size).
+cdef enum:
+    CODER_OK = 0
+    CODER_OUTPUT_FULL = -1
+    CODER_NO_CODE = -2
+
+
 cdef struct Writer:
     uint64_t acc     # pending bits, the oldest highest; fewer than 32 between puts
     int nbits

@@ -146,8 +146,8 @@ cdef void coder_init(ScanCoder* s, const int16_t* blocks, const uint8_t* compone
 
 
 cdef void code_blocks(ScanCoder* s, Py_ssize_t end) noexcept nogil:
-    """Code blocks ``s.next_block .. end - 1``; stops early, with ``s.status`` -1 (output full) or
-    -2 (a symbol without a code), and then codes nothing more."""
+    """Code blocks ``s.next_block .. end - 1``; stops early, with ``s.status`` CODER_OUTPUT_FULL or
+    CODER_NO_CODE (a symbol without a code), and then codes nothing more."""
     cdef Writer* w = &s.w
     cdef Py_ssize_t b
     cdef int c, k, v, diff, run, size, sym, last
@@ -161,7 +161,7 @@ cdef void code_blocks(ScanCoder* s, Py_ssize_t end) noexcept nogil:
         return
     for b in range(s.next_block, end):
         if s.cap - w.pos < BLOCK_ROOM:
-            s.status = -1
+            s.status = CODER_OUTPUT_FULL
             return
         if b % s.blocks_per_mcu == 0 and b > 0:
             s.mcu += 1
@@ -182,7 +182,7 @@ cdef void code_blocks(ScanCoder* s, Py_ssize_t end) noexcept nogil:
         s.pred[c] = blk[0]
         size = magnitude_bits(diff)
         if dc_size[size] == 0:
-            s.status = -2
+            s.status = CODER_NO_CODE
             return
         put(w, (<uint32_t>dc_code[size] << size) | (<uint32_t>(diff if diff > 0 else diff - 1) & ((1u << size) - 1)),
             dc_size[size] + size)
@@ -191,7 +191,7 @@ cdef void code_blocks(ScanCoder* s, Py_ssize_t end) noexcept nogil:
         while nonzero:
             k = next_ac(&nonzero, &last, &run)
             if run >= 16 and ac_size[0xF0] == 0:
-                s.status = -2
+                s.status = CODER_NO_CODE
                 return
             while run >= 16:
                 put(w, ac_code[0xF0], ac_size[0xF0])  # ZRL
@@ -200,22 +200,22 @@ cdef void code_blocks(ScanCoder* s, Py_ssize_t end) noexcept nogil:
             size = magnitude_bits(v)
             sym = (run << 4) | size
             if ac_size[sym] == 0:
-                s.status = -2
+                s.status = CODER_NO_CODE
                 return
             put(w, (<uint32_t>ac_code[sym] << size) | (<uint32_t>(v if v > 0 else v - 1) & ((1u << size) - 1)),
                 ac_size[sym] + size)
         if last != 63:
             if ac_size[0] == 0:
-                s.status = -2
+                s.status = CODER_NO_CODE
                 return
             put(w, ac_code[0], ac_size[0])  # EOB
         s.next_block = b + 1
 
 
 cdef Py_ssize_t coder_finish(ScanCoder* s) noexcept nogil:
-    """Pad the last byte; the bytes written, or the status (-1, -2) if coding stopped."""
+    """Pad the last byte; the bytes written, or the (negative) status if coding stopped."""
     if s.status == 0 and s.cap - s.w.pos < 16:
-        s.status = -1
+        s.status = CODER_OUTPUT_FULL
     if s.status:
         return s.status
     finish_bytes(&s.w)
@@ -225,8 +225,8 @@ cdef Py_ssize_t coder_finish(ScanCoder* s) noexcept nogil:
 def encode_scan(const int16_t[:, ::1] blocks, const uint8_t[::1] component, int blocks_per_mcu,
                 int restart_interval, const uint16_t[:, ::1] dc_code, const uint8_t[:, ::1] dc_size,
                 const uint16_t[:, ::1] ac_code, const uint8_t[:, ::1] ac_size, uint8_t[::1] out):
-    """Entropy-code the blocks into ``out``; returns bytes written, -1 if ``out`` is too small,
-    -2 if a symbol has no code in its table."""
+    """Entropy-code the blocks into ``out``; returns bytes written, or OUTPUT_FULL if ``out`` is
+    too small, NO_CODE if a symbol has no code in its table (ENCODE_ERRORS words them)."""
     cdef ScanCoder s
     cdef Py_ssize_t n = blocks.shape[0], b, written
     check_coder_arguments(blocks, component, blocks_per_mcu, dc_code, dc_size, ac_code, ac_size)
@@ -297,6 +297,15 @@ cdef int _k
 _order = sorted(range(64), key=lambda p: (p // 8 + p % 8, p // 8 if (p // 8 + p % 8) % 2 else p % 8))
 for _k in range(64):
     NATURAL[_k] = _order[_k]
+
+# encode_scan's (and the encoding pipeline's) statuses, for Python
+OUTPUT_FULL = CODER_OUTPUT_FULL
+NO_CODE = CODER_NO_CODE
+ENCODE_ERRORS = {
+    CODER_OUTPUT_FULL: "the output buffer is too small",
+    CODER_NO_CODE: "a symbol has no code in its Huffman table",
+}
+
 
 # decode_scan's results
 cdef enum:

@@ -221,8 +221,8 @@ cdef class Encoding:
 
     def code(self):
         """Code every row, in order, helping with transforms while waiting; then wait until every
-        row is transformed. Returns the bytes written, -1 if ``out`` is too small, -2 if a
-        symbol has no code."""
+        row is transformed. Returns the bytes written or a negative status of
+        ``jpeg_entropy.ENCODE_ERRORS``."""
         cdef int64_t* sync = &self.sync_view[0]
         cdef Py_ssize_t row = 0, written
         cdef int spins = 0

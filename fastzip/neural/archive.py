@@ -10,24 +10,24 @@ from __future__ import annotations
 
 import json
 import struct
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from ..errors import ChecksumError, FastzipError, FormatError, OutputLimitError, UnsupportedError
+from .._container import Format
+from ..errors import FastzipError, FormatError, OutputLimitError
 from . import weights
 from .images import to_uint8
-from .models import Decoder, VAEConfig, decoder_parameters
-from .quantize import fp16_decoder, int8_decoder
+from .registry import QUANTS, VAEConfig
+from .vae.models import Decoder, decoder_parameters
+from .vae.quantize import fp16_decoder, int8_decoder
 
-__all__ = ["Archive", "dumps", "loads", "read", "write", "decoder", "reconstruct", "extract", "QUANTS", "MAGIC", "VERSION"]
+__all__ = ["Archive", "dumps", "loads", "load", "save", "decoder", "reconstruct", "extract", "QUANTS", "MAGIC", "VERSION"]
 
-MAGIC = b"FZVA"
-VERSION = 1
-QUANTS = ("int8", "fp16", "none")
+FORMAT = Format(b"FZVA", (1,), "fastzip VAE archive")
+MAGIC, VERSION = FORMAT.magic, FORMAT.version
 _HEAD = struct.Struct("<4sBBI")  # magic, version, flags, JSON length
 _MAX_JSON = 1 << 24
 _MAX_IMAGES = 1 << 16
@@ -53,11 +53,10 @@ def dumps(archive: Archive) -> bytes:
               "info": archive.info}
     meta = json.dumps(header, sort_keys=True).encode("utf-8")
     blobs = [weights.dumps(archive.state), weights.dumps({"latents": archive.latents.detach().float().contiguous()})]
-    body = _HEAD.pack(MAGIC, VERSION, 0, len(meta)) + meta + b"".join(struct.pack("<Q", len(b)) + b for b in blobs)
-    return body + struct.pack("<I", zlib.crc32(body))
+    return FORMAT.seal(_HEAD.pack(MAGIC, VERSION, 0, len(meta)) + meta + b"".join(struct.pack("<Q", len(b)) + b for b in blobs))
 
 
-def write(archive: Archive, path) -> int:
+def save(archive: Archive, path) -> int:
     blob = dumps(archive)
     Path(path).write_bytes(blob)
     return len(blob)
@@ -65,20 +64,16 @@ def write(archive: Archive, path) -> int:
 
 def loads(blob) -> Archive:
     """Parse ``FZVA`` bytes; :class:`FormatError` / :class:`ChecksumError` / :class:`UnsupportedError` otherwise."""
-    blob = bytes(blob)
-    if len(blob) < _HEAD.size + 4 or blob[:4] != MAGIC:
-        raise FormatError("not a fastzip VAE archive (magic FZVA)")
-    magic, version, flags, meta_len = _HEAD.unpack_from(blob)
-    if version != VERSION:
-        raise UnsupportedError(f"archive format version {version}; this fastzip reads version {VERSION}")
-    (crc,) = struct.unpack_from("<I", blob, len(blob) - 4)
-    if zlib.crc32(blob[:-4]) != crc:
-        raise ChecksumError("archive checksum mismatch (corrupt or truncated)")
+    view = memoryview(blob).cast("B")
+    FORMAT.check_magic(view)
+    r = FORMAT.reader(view)
+    _, version, flags, meta_len = r.unpack(_HEAD, "the header")
+    FORMAT.check_version(version)
+    r = FORMAT.reader(FORMAT.unseal(view), _HEAD.size)
     if flags or meta_len > _MAX_JSON:
         raise FormatError("archive header is corrupt")
-    pos = _HEAD.size
     try:
-        header = json.loads(blob[pos : pos + meta_len].decode("utf-8"))
+        header = json.loads(bytes(r.take(meta_len, "the JSON header")).decode("utf-8"))
         config = VAEConfig.from_dict(header["model"])
         quant = header["quant"]
         images = header["images"]
@@ -89,18 +84,8 @@ def loads(blob) -> Archive:
         raise FormatError(f"archive header is not valid: {exc}") from None
     if quant not in QUANTS or len(names) > _MAX_IMAGES:
         raise FormatError(f"archive header is not valid: quant {quant!r}, {len(names)} images")
-    pos += meta_len
-    blobs = []
-    for _ in range(2):
-        if pos + 8 > len(blob) - 4:
-            raise FormatError("archive is truncated")
-        (n,) = struct.unpack_from("<Q", blob, pos)
-        if pos + 8 + n > len(blob) - 4:
-            raise FormatError("archive is truncated")
-        blobs.append(blob[pos + 8 : pos + 8 + n])
-        pos += 8 + n
-    if pos != len(blob) - 4:
-        raise FormatError("trailing bytes in archive")
+    blobs = [r.take(r.unpack("Q", "a blob length")[0], "a blob") for _ in range(2)]
+    r.expect_end()
     # The decoder's size follows from the config; a hostile header cannot ask for more.
     limit = 2 * decoder_parameters(config) + 1024
     if limit > weights.DEFAULT_MAX_ELEMENTS or config.image_size > _MAX_SIZE:
@@ -115,7 +100,7 @@ def loads(blob) -> Archive:
     return Archive(config, quant, names, sizes, latents, state, info)
 
 
-def read(path) -> Archive:
+def load(path) -> Archive:
     return loads(Path(path).read_bytes())
 
 
@@ -156,7 +141,7 @@ def extract(path, out_dir) -> list[Path]:
     """
     from PIL import Image
 
-    archive = read(path)
+    archive = load(path)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []

@@ -17,19 +17,19 @@ from __future__ import annotations
 import io
 import struct
 import warnings
-import zlib
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from .. import deflate, huffman
-from ..errors import ChecksumError, FastzipError, FormatError, OutputLimitError, UnsupportedError
+from .._container import Format, Reader
+from ..errors import FastzipError, FormatError, OutputLimitError
 
 __all__ = ["save", "load", "dumps", "loads", "MAGIC", "VERSION", "DEFAULT_MAX_ELEMENTS"]
 
-MAGIC = b"FZSW"
-VERSION = 1
+FORMAT = Format(b"FZSW", (1,), "fastzip weights file")
+MAGIC, VERSION = FORMAT.magic, FORMAT.version
 DEFAULT_MAX_ELEMENTS = 1 << 28  # 256 M values: far above any model here, far below a memory bomb
 _MAX_DIMS = 8
 
@@ -165,8 +165,7 @@ def dumps(state: dict) -> bytes:
     out.write(MAGIC + struct.pack("<BBI", VERSION, 0, len(state)))
     for name, tensor in state.items():
         _write_tensor(out, str(name), tensor)
-    body = out.getvalue()
-    return body + struct.pack("<I", zlib.crc32(body))
+    return FORMAT.seal(out.getvalue())
 
 
 def save(state: dict, path) -> int:
@@ -178,20 +177,12 @@ def save(state: dict, path) -> int:
 
 # ---------------------------------------------------------------- reading
 
-class _Reader:
-    def __init__(self, blob: bytes, max_elements: int):
-        self.blob, self.pos, self.budget = blob, 0, max_elements
+class _Reader(Reader):
+    """The container's bounds-checked reader, with a budget of elements and coded streams."""
 
-    def take(self, n: int) -> bytes:
-        if n < 0 or self.pos + n > len(self.blob):
-            raise FormatError("weights file is truncated")
-        chunk = self.blob[self.pos : self.pos + n]
-        self.pos += n
-        return chunk
-
-    def unpack(self, fmt: str):
-        s = struct.Struct("<" + fmt)
-        return s.unpack(self.take(s.size))
+    def __init__(self, body, max_elements: int):
+        super().__init__(body, FORMAT.name, 4)
+        self.budget = max_elements
 
     def spend(self, elements: int) -> None:
         if elements > self.budget:
@@ -200,12 +191,12 @@ class _Reader:
 
     def stream(self, expected: int | None = None, *, limit: int = 0) -> bytes:
         """One coded stream of ``expected`` bytes (or of at most ``limit`` when not known)."""
-        codec, length, stored = self.unpack("BQQ")
+        codec, length, stored = self.unpack("BQQ", "a stream record")
         if expected is not None and length != expected or expected is None and length > limit:
             raise FormatError(f"a stream decodes to {length} bytes, which does not fit its tensor")
-        data = self.take(stored)
+        data = self.take(stored, "a coded stream")
         if codec == _RAW:
-            out = data
+            out = bytes(data)
         elif codec == _HUFFMAN:
             out = huffman.decompress(data, max_output_size=length)
         elif codec == _DEFLATE:
@@ -222,7 +213,7 @@ class _Reader:
         return np.dtype(_DTYPES[code][0])
 
     def array(self, dtype) -> np.ndarray:
-        code, count = self.unpack("BQ")
+        code, count = self.unpack("BQ", "quantization parameters")
         stored = self.element(code, stored=True)
         if count > 1 << 24:
             raise FormatError("quantization parameters are implausibly long")
@@ -234,24 +225,24 @@ class _Reader:
 
 
 def _read_tensor(r: _Reader) -> tuple[str, torch.Tensor]:
-    (name_len,) = r.unpack("H")
+    (name_len,) = r.unpack("H", "a tensor record")
     try:
-        name = r.take(name_len).decode("utf-8")
+        name = bytes(r.take(name_len, "a tensor name")).decode("utf-8")
     except UnicodeDecodeError:
         raise FormatError("a tensor name is not UTF-8") from None
-    code, ndim = r.unpack("BB")
+    code, ndim = r.unpack("BB", "a tensor record")
     dtype = r.element(code, stored=False)
     if ndim > _MAX_DIMS:
         raise FormatError(f"tensor {name!r} has {ndim} dimensions")
-    shape = r.unpack(f"{ndim}Q")
+    shape = r.unpack(f"{ndim}Q", "a tensor shape")
     numel = 1
     for d in shape:
         numel *= d
     r.spend(numel)
-    (scheme,) = r.unpack("B")
+    (scheme,) = r.unpack("B", "a tensor record")
     quant = None
     if scheme in (_PER_TENSOR, _PER_CHANNEL):
-        (axis,) = r.unpack("B")
+        (axis,) = r.unpack("B", "a tensor record")
         scales, zero_points = r.array(np.float64), r.array(np.int64)
         channels = 1 if scheme == _PER_TENSOR else (shape[axis] if axis < ndim else -1)
         if scales.size != channels or zero_points.size != channels or not np.all(np.isfinite(scales)) or np.any(scales <= 0):
@@ -261,7 +252,7 @@ def _read_tensor(r: _Reader) -> tuple[str, torch.Tensor]:
         raise FormatError(f"tensor {name!r}: unknown quantization scheme {scheme}")
     if (quant is not None) != (_DTYPES[code][1] in (torch.qint8, torch.quint8)):
         raise FormatError(f"tensor {name!r}: quantization record and element type disagree")
-    kind, nnz, stored_code = r.unpack("BQB")
+    kind, nnz, stored_code = r.unpack("BQB", "a tensor record")
     stored = r.element(stored_code, stored=True)
     if nnz > numel or (kind == _DENSE) != (nnz == numel):
         raise FormatError(f"tensor {name!r}: {nnz} non-zero values in {numel}")
@@ -318,17 +309,13 @@ def loads(blob, *, max_elements: int = DEFAULT_MAX_ELEMENTS) -> dict:
     :class:`UnsupportedError` (a newer version) or :class:`OutputLimitError` when the tensors
     hold more than ``max_elements`` values in all (checked before each is allocated).
     """
-    blob = bytes(blob)
-    if len(blob) < 14 or blob[:4] != MAGIC:
-        raise FormatError("not a fastzip weights file (magic FZSW)")
-    if blob[4] != VERSION:
-        raise UnsupportedError(f"weights format version {blob[4]}; this fastzip reads version {VERSION}")
-    (crc,) = struct.unpack_from("<I", blob, len(blob) - 4)
-    if zlib.crc32(blob[:-4]) != crc:
-        raise ChecksumError("weights file checksum mismatch (corrupt or truncated)")
-    r = _Reader(blob[:-4], max_elements)
-    r.pos = 4
-    _version, _flags, count = r.unpack("BBI")
+    view = memoryview(blob).cast("B")
+    FORMAT.check_magic(view)
+    if len(view) < 14:
+        raise FormatError(f"{FORMAT.name} truncated: {len(view)} bytes")
+    FORMAT.check_version(view[4])
+    r = _Reader(FORMAT.unseal(view), max_elements)
+    _version, _flags, count = r.unpack("BBI", "the header")
     state = {}
     try:
         for _ in range(count):
@@ -340,8 +327,7 @@ def loads(blob, *, max_elements: int = DEFAULT_MAX_ELEMENTS) -> dict:
         raise
     except (ValueError, RuntimeError, IndexError) as exc:  # e.g. torch rejecting an axis
         raise FormatError(f"weights file is inconsistent: {exc}") from None
-    if r.pos != len(r.blob):
-        raise FormatError("trailing bytes after the last tensor")
+    r.expect_end()
     return state
 
 

@@ -11,7 +11,8 @@ import torch
 from fastzip import ChecksumError, FastzipError, FormatError, UnsupportedError
 from fastzip.cli import main
 from fastzip.metrics import psnr
-from fastzip.neural import archive, overfit
+from fastzip.neural import archive
+from fastzip.neural.vae import overfit
 
 from .conftest import TINY
 
@@ -54,7 +55,7 @@ def test_quantized_archives_are_smaller(tiny_images):
 def test_extract_writes_pngs_pillow_reads(made, tmp_path):
     result, _ = made
     path = tmp_path / "set.fzv"
-    archive.write(result, path)
+    archive.save(result, path)
     written = archive.extract(path, tmp_path / "out")
     assert [p.name for p in written] == [n for n in result.names]
     expected = archive.reconstruct(result)
@@ -145,7 +146,7 @@ def test_golden_archives_still_read(quant):
     from pathlib import Path
 
     golden = Path(__file__).resolve().parents[1] / "golden"
-    made = archive.read(golden / f"archive_v1_{quant}.fzv")
+    made = archive.load(golden / f"archive_v1_{quant}.fzv")
     assert made.names == ["astronaut.png", "coffee.png"] and made.quant == quant
     expected = np.load(golden / f"archive_v1_{quant}.npy")
     assert np.abs(archive.reconstruct(made).astype(int) - expected).max() <= 1

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from fastzip.neural import models
-from fastzip.neural.models import VAEConfig, build, count_parameters, decoder_parameters, get_config
+from fastzip.neural.vae import models
+from fastzip.neural.vae.models import VAEConfig, build, count_parameters, decoder_parameters, get_config
 
 from .conftest import TINY
 

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from fastzip.neural import prune, quantize, weights
+from fastzip.neural import weights
+from fastzip.neural.vae import prune, quantize
 from fastzip.neural.images import to_tensor
-from fastzip.neural.models import build
-from fastzip.neural.train import fine_tune, latent_means, psnr_of_mse, reconstruct, train_vae
+from fastzip.neural.vae.models import build
+from fastzip.neural.vae.train import fine_tune, latent_means, psnr_of_mse, reconstruct, train_vae
 
 from .conftest import TINY
 

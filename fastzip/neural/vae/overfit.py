@@ -22,9 +22,9 @@ import time
 import numpy as np
 import torch
 
-from ..metrics import psnr
-from . import archive as fzva
-from .images import PREPROCESS, to_tensor
+from ...metrics import psnr
+from .. import archive as fzva
+from ..images import PREPROCESS, to_tensor
 from .models import build, count_parameters, decoder_parameters
 from .prune import make_permanent, prune_to, sparsity
 from .quantize import convert_int8, fp16_state, int8_state, prepare_int8_training

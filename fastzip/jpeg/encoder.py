@@ -8,8 +8,9 @@ run-lengths with ZRL/EOB, and the standard Annex K Huffman tables or, with ``opt
 tables built for the image (optimal codes of at most 16 bits, none all ones). Restart
 markers every ``restart_interval`` MCUs.
 
-:func:`decode` and :func:`read_header` live in :mod:`fastzip.jpeg_decode` and are
-re-exported here.
+:func:`encode` runs its steps in order, each a function of its own: :func:`_validate`, the
+scans (:class:`FusedScan` from the pixels in one pass, or :func:`component_blocks` step by
+step for non-interleaved files), :func:`_huffman_tables`, :func:`_entropy_code`, :func:`_headers`.
 """
 
 from __future__ import annotations
@@ -19,15 +20,14 @@ import struct
 
 import numpy as np
 
-from . import dct, huffman
-from ._native import dct as _dct_native
-from ._native import jpeg_color as _color
-from ._native import jpeg_entropy as _entropy
-from ._native import jpeg_forward as _forward
-from ._native import jpeg_pipeline as _pipeline
-from ._parallel import alongside, split_rows
-from .jpeg_decode import MAX_IMAGE_PIXELS, decode, read_header
-from .jpeg_tables import (
+from .. import dct, huffman
+from .._native import dct as _dct_native
+from .._native import jpeg_color as _color
+from .._native import jpeg_entropy as _entropy
+from .._native import jpeg_forward as _forward
+from .._native import jpeg_pipeline as _pipeline
+from .._parallel import alongside, split_rows
+from .tables import (
     STD_AC_CHROMINANCE,
     STD_AC_LUMINANCE,
     STD_DC_CHROMINANCE,
@@ -35,7 +35,7 @@ from .jpeg_tables import (
     codes_from_table,
 )
 
-__all__ = ["encode", "decode", "read_header", "SUBSAMPLING", "MAX_IMAGE_PIXELS"]
+__all__ = ["encode", "SUBSAMPLING", "FusedScan", "component_blocks", "interleaved_scan"]
 
 # (horizontal, vertical) sampling factors of Y; chroma is always 1x1.
 SUBSAMPLING = {"4:4:4": (1, 1), "4:2:2": (2, 1), "4:2:0": (2, 2)}
@@ -58,7 +58,7 @@ def _quantized_zigzag(plane: np.ndarray, table: np.ndarray) -> np.ndarray:
     return out.reshape(rows, cols, 64)
 
 
-def _component_blocks(img, hmax, vmax, padded_h, padded_w, tables) -> list[np.ndarray]:
+def component_blocks(img, hmax, vmax, padded_h, padded_w, tables) -> list[np.ndarray]:
     """Step by step: YCbCr planes, downsampled chroma, then each plane's quantized blocks
     ([block_row, block_col, 64]). Non-interleaved scans need each component's own grid."""
     gray = img.ndim == 2
@@ -80,7 +80,7 @@ def _component_blocks(img, hmax, vmax, padded_h, padded_w, tables) -> list[np.nd
 _PARALLEL_BLOCKS = 2048  # below this a second thread costs more than it saves
 
 
-class _FusedScan:
+class FusedScan:
     """The interleaved scan straight from the pixels (``_native.jpeg_forward``): the same
     coefficients as the step-by-step path, without its planes. ``blocks`` (scan order) is
     allocated here and filled by :meth:`fill`, or by the encoding pipeline, which codes rows
@@ -94,7 +94,7 @@ class _FusedScan:
         self.component = np.tile(np.repeat(np.arange(ncomp, dtype=np.uint8), [hmax * vmax, 1, 1][:ncomp]),
                                  mcus_y * mcus_x)
         self.members = list(range(ncomp))
-        self.multiplier = np.stack([dct._FORWARD_SCALE / np.asarray(t, np.float64).ravel()
+        self.multiplier = np.stack([dct.FORWARD_SCALE / np.asarray(t, np.float64).ravel()
                                     for t in tables]).astype(np.float32)
         self.rows = img.reshape(img.shape[0], -1)
         self.channels, self.hmax, self.vmax, self.mcus_y = channels, hmax, vmax, mcus_y
@@ -168,6 +168,32 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
     ``restart_interval`` (0-65535 MCUs) inserts RSTn markers; ``interleave=False`` writes
     one scan per component (baseline allows it; the file is the same size or so).
     """
+    img = _validate(image, subsampling, restart_interval)
+    height, width = img.shape[:2]
+    gray = img.ndim == 2
+    hmax, vmax = (1, 1) if gray else SUBSAMPLING[subsampling]
+    sampling = [(hmax, vmax)] + [(1, 1)] * (0 if gray else 2)
+    mcus_x, mcus_y = -(-width // (8 * hmax)), -(-height // (8 * vmax))
+    tables = _quality_tables(int(quality))
+
+    fused = FusedScan(img, hmax, vmax, mcus_y, mcus_x, tables) if interleave or gray else None
+    # The pipeline codes the one scan while it is transformed; tables made for the image need
+    # every block first.
+    pipelined = fused is not None and fused.parallel and not optimize and _pipeline.PIPELINE
+    if fused is None:
+        blocks = component_blocks(img, hmax, vmax, mcus_y * 8 * vmax, mcus_x * 8 * hmax, tables)
+        scans = _component_scans(blocks, sampling, height, width)
+    else:
+        scans = [fused.scan if pipelined else fused.fill()]  # pipelined: filled while coded
+
+    luma, chroma = _huffman_tables(scans, len(sampling), optimize, restart_interval)
+    coded = _entropy_code(scans, [luma] + [chroma] * (len(sampling) - 1), restart_interval,
+                          fused if pipelined else None)
+    return _headers(height, width, sampling, int(quality), luma, chroma, restart_interval) + coded + b"\xff\xd9"
+
+
+def _validate(image, subsampling: str, restart_interval: int) -> np.ndarray:
+    """The image as a C-contiguous HxW or HxWx3 uint8 array; ValueError for anything else."""
     img = np.asarray(image)
     if img.dtype != np.uint8:
         raise ValueError(f"image must be uint8, not {img.dtype}")
@@ -182,37 +208,27 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
         raise ValueError(f"subsampling must be one of {list(SUBSAMPLING)}, not {subsampling!r}")
     if not 0 <= restart_interval <= 65535:
         raise ValueError("restart_interval must be 0..65535")
-    gray = img.ndim == 2
-    hmax, vmax = (1, 1) if gray else SUBSAMPLING[subsampling]
-    mcu_w, mcu_h = 8 * hmax, 8 * vmax
-    mcus_x, mcus_y = -(-width // mcu_w), -(-height // mcu_h)
-    padded_h, padded_w = mcus_y * mcu_h, mcus_x * mcu_w
+    return np.ascontiguousarray(img)
 
-    tables = _quality_tables(int(quality))
-    img = np.ascontiguousarray(img)
-    sampling = [(hmax, vmax)] + [(1, 1)] * (0 if gray else 2)
-    fused = _FusedScan(img, hmax, vmax, mcus_y, mcus_x, tables) if interleave or gray else None
-    # The pipeline codes the one scan while it is transformed; tables made for the image need
-    # every block first.
-    pipelined = fused is not None and fused.parallel and not optimize and _pipeline.PIPELINE
-    if fused is not None:
-        scans = [fused.scan if pipelined else fused.fill()]  # pipelined: filled while coded, below
-    else:
-        scans = _component_scans(_component_blocks(img, hmax, vmax, padded_h, padded_w, tables), sampling, height, width)
-    ncomp = len(sampling)
 
-    if optimize:
-        dc_freq = np.zeros((ncomp, 16), np.int64)
-        ac_freq = np.zeros((ncomp, 256), np.int64)
-        for blocks, comp, per_mcu, _ in scans:
-            _entropy.count_symbols(blocks, comp, per_mcu, restart_interval, dc_freq, ac_freq)
-        luma = (_huffman_from_counts(dc_freq[0]), _huffman_from_counts(ac_freq[0]))
-        chroma = (_huffman_from_counts(dc_freq[1:].sum(0)), _huffman_from_counts(ac_freq[1:].sum(0))) \
-            if ncomp > 1 else None
-    else:
-        luma = (STD_DC_LUMINANCE, STD_AC_LUMINANCE)
-        chroma = (STD_DC_CHROMINANCE, STD_AC_CHROMINANCE)
-    huff = [luma] + [chroma] * (ncomp - 1)
+def _huffman_tables(scans, ncomp: int, optimize: bool, restart_interval: int):
+    """(DC, AC) BITS/HUFFVAL for luminance and for chrominance (None for gray): the Annex K
+    tables, or with ``optimize`` tables counted from the scans' symbols."""
+    if not optimize:
+        return (STD_DC_LUMINANCE, STD_AC_LUMINANCE), (STD_DC_CHROMINANCE, STD_AC_CHROMINANCE)
+    dc_freq = np.zeros((ncomp, 16), np.int64)
+    ac_freq = np.zeros((ncomp, 256), np.int64)
+    for blocks, comp, per_mcu, _ in scans:
+        _entropy.count_symbols(blocks, comp, per_mcu, restart_interval, dc_freq, ac_freq)
+    luma = (_huffman_from_counts(dc_freq[0]), _huffman_from_counts(ac_freq[0]))
+    chroma = (_huffman_from_counts(dc_freq[1:].sum(0)), _huffman_from_counts(ac_freq[1:].sum(0))) if ncomp > 1 else None
+    return luma, chroma
+
+
+def _entropy_code(scans, huff, restart_interval: int, pipeline) -> bytes:
+    """Every scan as SOS segment + entropy-coded data. ``pipeline`` (a :class:`FusedScan`)
+    fills the one scan's blocks while they are coded."""
+    ncomp = len(huff)
     dc_codes = np.zeros((ncomp, 16), np.uint16)
     dc_sizes = np.zeros((ncomp, 16), np.uint8)
     ac_codes = np.zeros((ncomp, 256), np.uint16)
@@ -220,30 +236,34 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
     for k, (dc_table, ac_table) in enumerate(huff):
         dc_codes[k], dc_sizes[k] = _codes(*dc_table, size=16)
         ac_codes[k], ac_sizes[k] = _codes(*ac_table)
-
     coded = []
     for blocks, comp, per_mcu, members in scans:
         # 64 bytes a block covers all but extreme images cheaply; then the true worst case
         # (every coefficient at its longest code, every byte stuffed) is tried.
         for per_block in (64, 440):
             out = np.empty(len(blocks) * per_block + 1024, np.uint8)
-            if pipelined and per_block == 64:  # the blocks are made as they are coded
-                written = fused.code_while_filling(restart_interval, dc_codes, dc_sizes, ac_codes, ac_sizes, out)
+            if pipeline is not None and per_block == 64:  # the blocks are made as they are coded
+                written = pipeline.code_while_filling(restart_interval, dc_codes, dc_sizes, ac_codes, ac_sizes, out)
             else:
                 written = _entropy.encode_scan(blocks, comp, per_mcu, restart_interval, dc_codes, dc_sizes,
                                                ac_codes, ac_sizes, out)
-            if written != -1:
+            if written != _entropy.OUTPUT_FULL:
                 break
         if written < 0:
-            raise AssertionError("entropy coder: output bound or tables wrong")
+            raise RuntimeError(f"entropy coder: {_entropy.ENCODE_ERRORS[written]} (a fastzip bug)")
         sos = bytes([len(members)])
         for k in members:
             sos += bytes([k + 1, (min(k, 1) << 4) | min(k, 1)])
         coded.append(_segment(0xDA, sos + b"\x00\x3f\x00") + out[:written].tobytes())
+    return b"".join(coded)
 
+
+def _headers(height, width, sampling, quality, luma, chroma, restart_interval) -> bytes:
+    """SOI, JFIF APP0, DQT, SOF0, DHT and DRI: everything before the first scan."""
+    ncomp = len(sampling)
     header = [b"\xff\xd8", _segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")]
     for k in range(min(ncomp, 2)):
-        header.append(_dqt(int(quality), k))
+        header.append(_dqt(quality, k))
     frame = struct.pack(">BHHB", 8, height, width, ncomp)
     for k, (h, v) in enumerate(sampling):
         frame += bytes([k + 1, (h << 4) | v, min(k, 1)])
@@ -253,12 +273,12 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
         header.append(_dht(0, 1, chroma[0]) + _dht(1, 1, chroma[1]))
     if restart_interval:
         header.append(_segment(0xDD, struct.pack(">H", restart_interval)))
-    return b"".join(header) + b"".join(coded) + b"\xff\xd9"
+    return b"".join(header)
 
 
-def _interleaved_scan(comp_blocks, sampling, mcus_x, mcus_y):
+def interleaved_scan(comp_blocks, sampling, mcus_x, mcus_y):
     """One scan of all components: MCU by MCU, each component's h x v blocks in raster order.
-    The step-by-step twin of :class:`_FusedScan` (tests hold them equal)."""
+    The step-by-step twin of :class:`FusedScan` (tests hold them equal)."""
     order = []
     for k, (h, v) in enumerate(sampling):
         grid = comp_blocks[k][:mcus_y * v, :mcus_x * h].reshape(mcus_y, v, mcus_x, h, 64)

@@ -11,13 +11,11 @@ import builtins
 import io
 import os
 
-from ._native.inflate import STATUS_DONE, STATUS_NEED_INPUT, Inflater
-from .deflate import (
-    FORMATS, _another_member, _check_format, _check_trailer, _limit, _raise_inflate_error, _read_header,
-    _update_checksum, compressed_bound, header, new_deflater,
-)
-from .errors import OutputLimitError
-from .framing import Input, sniff_format
+from .._native.inflate import STATUS_DONE, STATUS_NEED_INPUT, Inflater
+from ..errors import OutputLimitError
+from .engine import bound_exceeded, compressed_bound, inflate_error, new_deflater, output_limit
+from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_start, header,
+                      read_header, sniff_format, trailer, update_checksum)
 
 __all__ = ["Compressor", "Decompressor", "open"]
 
@@ -31,13 +29,13 @@ class Compressor:
     what is ready, :meth:`flush` the rest with the trailer."""
 
     def __init__(self, level: int = 6, *, format: str = "zlib", mtime=None, filename=None):
-        _check_format(format)
+        check_format(format)
         self._deflater = new_deflater(level)
         self._format = format
         self._header = header(format, level, mtime, filename)
         self._history = b""
         self._pending = bytearray()
-        self._checksum = _update_checksum(format, b"", 0 if format == "gzip" else 1)
+        self._checksum = checksum_start(format)
         self._size = 0
         self._done = False
 
@@ -45,7 +43,8 @@ class Compressor:
         segment = self._history + new
         out = bytearray(compressed_bound(len(new)))
         written = self._deflater.compress(segment, len(self._history), final, out)
-        assert written >= 0, "compressed_bound was too small"
+        if written < 0:
+            raise bound_exceeded()
         self._history = segment[-WINDOW:]
         del out[written:]
         prefix, self._header = self._header, b""
@@ -55,7 +54,7 @@ class Compressor:
         if self._done:
             raise ValueError("compress() after flush()")
         view = memoryview(data).cast("B")
-        self._checksum = _update_checksum(self._format, view, self._checksum)
+        self._checksum = update_checksum(self._format, view, self._checksum)
         self._size += len(view)
         self._pending += view
         parts = []
@@ -72,11 +71,7 @@ class Compressor:
         body = self._run(bytes(self._pending), True)
         self._pending.clear()
         self._done = True
-        if self._format == "zlib":
-            return body + self._checksum.to_bytes(4, "big")
-        if self._format == "gzip":
-            return body + self._checksum.to_bytes(4, "little") + (self._size & 0xFFFFFFFF).to_bytes(4, "little")
-        return body
+        return body + trailer(self._format, self._checksum, self._size)
 
 
 class Decompressor:
@@ -87,10 +82,10 @@ class Decompressor:
     """
 
     def __init__(self, fileobj, *, format: str = "auto", max_output_size: int | None = None):
-        _check_format(format, FORMATS + ("auto",))
+        check_format(format, FORMATS + ("auto",))
         self._src = Input(fileobj=fileobj)
         self._format = format
-        self._limit = _limit(max_output_size)
+        self._limit = output_limit(max_output_size)
         self._max_output_size = max_output_size
 
     def chunks(self):
@@ -98,11 +93,11 @@ class Decompressor:
         fmt = sniff_format(src.peek(2)) if self._format == "auto" else self._format
         total = 0
         while True:
-            _read_header(src, fmt)
+            read_header(src, fmt)
             inflater = Inflater()
             window = bytearray(WINDOW + OUTPUT_CHUNK)
             pos = 0
-            checksum = _update_checksum(fmt, b"", 0 if fmt == "gzip" else 1)
+            checksum = checksum_start(fmt)
             size = 0
             while True:
                 if not src.available() and not src.eof:
@@ -115,7 +110,7 @@ class Decompressor:
                     total += len(piece)
                     if total > self._limit:
                         raise OutputLimitError(f"decompressed data exceeds max_output_size={self._max_output_size}")
-                    checksum = _update_checksum(fmt, piece, checksum)
+                    checksum = update_checksum(fmt, piece, checksum)
                     size += len(piece)
                     yield piece
                 if status == STATUS_DONE:
@@ -123,13 +118,13 @@ class Decompressor:
                 if status == STATUS_NEED_INPUT:
                     src.fill()
                 elif status < 0:
-                    _raise_inflate_error(status)
+                    raise inflate_error(status)
                 if pos > WINDOW and len(window) - pos < 258:
                     # Slide: keep the last 32 KiB as the history of what comes next.
                     window[:WINDOW] = window[pos - WINDOW:pos]
                     pos = WINDOW
-            _check_trailer(src, fmt, checksum, size)
-            if not _another_member(src, fmt):
+            check_trailer(src, fmt, checksum, size)
+            if not another_member(src, fmt):
                 return
 
 

@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import dct
-from ._native import jpeg_color as _color
-from ._native import jpeg_entropy as _entropy
-from ._native import jpeg_inverse as _inverse
-from ._native import jpeg_pipeline as _pipeline
-from ._parallel import alongside, split_rows
-from .errors import FormatError, OutputLimitError, UnsupportedError
+from .. import dct
+from .._native import jpeg_color as _color
+from .._native import jpeg_entropy as _entropy
+from .._native import jpeg_inverse as _inverse
+from .._native import jpeg_pipeline as _pipeline
+from .._parallel import alongside, split_rows
+from ..errors import FormatError, OutputLimitError, UnsupportedError
 
 __all__ = ["Header", "read_header", "decode", "MAX_IMAGE_PIXELS"]
 
@@ -162,7 +162,9 @@ def _read_sof(marker: int, payload: bytes, max_pixels: int | None) -> Header:
 
 
 def read_header(data, *, max_pixels: int | None = MAX_IMAGE_PIXELS) -> Header:
-    """The frame header (size, components, sampling, quantization tables) without decoding."""
+    """The frame header (size, components, sampling, quantization tables, restart interval) as
+    it stands at the first scan: the markers are read up to the first SOS and no further, so
+    the cost does not grow with the image."""
     return _decode(data, max_pixels, header_only=True)
 
 
@@ -190,6 +192,8 @@ def _decode(data, max_pixels, header_only):
         if marker == 0xDA:
             if header is None:
                 raise FormatError("scan (SOS) before the frame header (SOF)")
+            if header_only:
+                break
             coeffs = coeffs if coeffs is not None else _allocate(header)
             header.adobe_transform = adobe
             _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs, seen_scan)
@@ -207,14 +211,10 @@ def _decode(data, max_pixels, header_only):
             if header is not None:
                 raise FormatError("more than one frame header (SOF)")
             header = _read_sof(marker, payload, max_pixels)
-            if header_only:
-                header.quant_tables = dict(quant)
         elif marker == 0xCC:
             raise UnsupportedError("arithmetic-coded JPEG (DAC segment) is not supported")
         elif marker == 0xEE and payload[:5] == b"Adobe" and len(payload) >= 12:
             adobe = payload[11]
-        if header_only and header is not None and marker in (0xC0, 0xC1):
-            continue
     if header is None:
         raise FormatError("JPEG has no frame header (SOF)")
     header.restart_interval = restart_interval
@@ -344,7 +344,7 @@ def _targets(header: Header, quant: dict, coeffs: dict) -> list[tuple]:
         start, rows, cols = coeffs["layout"][c.id]
         blocks = coeffs["buffer"][start:start + rows * cols]
         plane = np.empty((-(-header.height * c.v // vmax), -(-header.width * c.h // hmax)), np.uint8)
-        multiplier = (dct._INVERSE_SCALE * np.asarray(quant[c.quant], np.float64).ravel()).astype(np.float32)
+        multiplier = (dct.INVERSE_SCALE * np.asarray(quant[c.quant], np.float64).ravel()).astype(np.float32)
         targets.append((blocks, cols, multiplier, plane))
     return targets
 

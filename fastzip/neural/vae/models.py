@@ -1,6 +1,7 @@
 """The VAE family of the thesis, as named configurations of one piece of code.
 
-A model is a :class:`VAEConfig` (data) turned into modules by :func:`build`. The encoder is a
+A model is a :class:`~fastzip.neural.registry.VAEConfig` (data, named in the registry) turned
+into modules by :func:`build`. The encoder is a
 stack of 4x4 stride-2 convolutions; its bottleneck is either ``"gap"`` (global average pooling,
 then Linear layers for mu and log-variance: tiny) or ``"dense"`` (the whole feature map
 flattened into those Linear layers: the thesis's original, heavy design). The decoder maps a
@@ -15,72 +16,14 @@ and needs nothing from the encoder.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 
+from ..registry import MODELS, VAEConfig, get_config
+
 __all__ = ["VAEConfig", "MODELS", "get_config", "build", "VAE", "Encoder", "Decoder", "SeparableUpBlock", "count_parameters",
            "decoder_parameters"]
-
-
-@dataclass(frozen=True)
-class VAEConfig:
-    """Shape of a VAE: ``channels[0]`` is the image's (3), one stride-2 stage per later entry."""
-
-    image_size: int = 512
-    channels: tuple[int, ...] = (3, 8, 16, 32, 64, 128)
-    latent: int = 128
-    bottleneck: str = "gap"  # "gap" | "dense"
-    decoder_conv: str = "separable"  # "separable" | "full"
-
-    def __post_init__(self):
-        stages = len(self.channels) - 1
-        if stages < 1 or any(c < 1 for c in self.channels):
-            raise ValueError("channels needs the image channels and at least one stage, all positive")
-        if self.image_size < 2**stages or self.image_size % 2**stages:
-            raise ValueError(f"image_size {self.image_size} is not a multiple of 2**{stages}")
-        if self.latent < 1:
-            raise ValueError("latent must be positive")
-        if self.bottleneck not in ("gap", "dense"):
-            raise ValueError(f"bottleneck must be 'gap' or 'dense', not {self.bottleneck!r}")
-        if self.decoder_conv not in ("separable", "full"):
-            raise ValueError(f"decoder_conv must be 'separable' or 'full', not {self.decoder_conv!r}")
-
-    @property
-    def grid(self) -> int:
-        """Side of the smallest feature map (16 for 512 px and five stages)."""
-        return self.image_size >> (len(self.channels) - 1)
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "VAEConfig":
-        fields = {f.name for f in dataclasses.fields(cls)}
-        if not isinstance(d, dict) or set(d) != fields:
-            raise ValueError(f"a model config needs exactly the fields {sorted(fields)}")
-        return cls(**{**d, "channels": tuple(d["channels"])})
-
-
-# The rows of the thesis's Table 1. `yosemite` is the final design (= `optimized`).
-MODELS: dict[str, VAEConfig] = {
-    "original": VAEConfig(latent=192, bottleneck="dense", decoder_conv="full"),
-    "reduced": VAEConfig(channels=(3, 8, 16, 32, 64, 64), bottleneck="dense", decoder_conv="full"),
-    "optimized": VAEConfig(),
-    "yosemite": VAEConfig(),
-}
-
-
-def get_config(name: str, **overrides) -> VAEConfig:
-    """The named configuration, with fields replaced by ``overrides`` (e.g. ``image_size=32``)."""
-    try:
-        config = MODELS[name]
-    except KeyError:
-        raise ValueError(f"unknown model {name!r}; choose from {sorted(MODELS)}") from None
-    if "channels" in overrides:
-        overrides["channels"] = tuple(overrides["channels"])
-    return dataclasses.replace(config, **overrides)
 
 
 _INITIAL_LOGVAR = -10.0

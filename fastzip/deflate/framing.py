@@ -1,8 +1,10 @@
-"""zlib (RFC 1950) and gzip (RFC 1952) headers and trailers around a DEFLATE stream.
+"""zlib (RFC 1950) and gzip (RFC 1952) framing around a DEFLATE stream: headers, trailers,
+their checksums, and what may follow a stream. The one place both the whole-buffer functions
+and the streaming classes take their framing from.
 
 Writers build the bytes; readers take a :class:`Input` (bytes in memory or a file read in
-chunks) and raise :class:`~fastzip.errors.FormatError` (``ChecksumError`` for the gzip
-header CRC, ``UnsupportedError`` for a zlib preset dictionary) naming what is wrong.
+chunks) and raise :class:`~fastzip.errors.FormatError` (``ChecksumError`` for a checksum,
+``UnsupportedError`` for a zlib preset dictionary) naming what is wrong.
 """
 
 from __future__ import annotations
@@ -12,9 +14,14 @@ import struct
 import time
 import zlib
 
-from .errors import ChecksumError, FormatError, UnsupportedError
+from .._native.checksums import adler32
+from ..errors import ChecksumError, FormatError, UnsupportedError
 
-__all__ = ["Input", "zlib_header", "gzip_header", "read_zlib_header", "read_gzip_header", "sniff_format"]
+__all__ = ["FORMATS", "Input", "check_format", "header", "trailer", "checksum_start", "update_checksum",
+           "read_header", "check_trailer", "another_member", "zlib_header", "gzip_header", "read_zlib_header",
+           "read_gzip_header", "sniff_format"]
+
+FORMATS = ("zlib", "gzip", "raw")
 
 GZIP_MAGIC = b"\x1f\x8b"
 _FTEXT, _FHCRC, _FEXTRA, _FNAME, _FCOMMENT = 1, 2, 4, 8, 16
@@ -160,3 +167,77 @@ def sniff_format(head: bytes) -> str:
     if len(head) >= 2 and head[0] & 0x0F == 8 and head[0] >> 4 <= 7 and ((head[0] << 8) | head[1]) % 31 == 0:
         return "zlib"
     return "raw"
+
+
+# -- one framing, whichever format --------------------------------------------------------
+
+def check_format(format: str, allowed=FORMATS) -> None:
+    if format not in allowed:
+        raise ValueError(f"format must be one of {allowed}, not {format!r}")
+
+
+def header(format: str, level: int, mtime=None, filename=None) -> bytes:
+    if format == "zlib":
+        return zlib_header(level)
+    if format == "gzip":
+        return gzip_header(level, mtime=mtime, filename=filename)
+    return b""
+
+
+def checksum_start(format: str) -> int:
+    """The running checksum before any data: Adler-32 starts at 1, CRC-32 at 0."""
+    return 1 if format == "zlib" else 0
+
+
+def update_checksum(format: str, data, value: int) -> int:
+    if format == "zlib":
+        return adler32(data, value)
+    if format == "gzip":
+        return zlib.crc32(data, value)
+    return 0
+
+
+def trailer(format: str, checksum: int, size: int) -> bytes:
+    """What follows the DEFLATE data: Adler-32 (zlib, big-endian) or CRC-32 and ISIZE (gzip)."""
+    if format == "zlib":
+        return struct.pack(">I", checksum)
+    if format == "gzip":
+        return struct.pack("<II", checksum, size & 0xFFFFFFFF)
+    return b""
+
+
+def read_header(src: Input, format: str) -> None:
+    if format == "gzip":
+        read_gzip_header(src)
+    elif format == "zlib":
+        read_zlib_header(src)
+
+
+def check_trailer(src: Input, format: str, checksum: int, size: int) -> None:
+    if format == "zlib":
+        stored, = struct.unpack(">I", src.take(4, "zlib trailer (Adler-32)"))
+        if stored != checksum:
+            raise ChecksumError("Adler-32 of the decompressed data does not match the zlib trailer")
+    elif format == "gzip":
+        crc, isize = struct.unpack("<II", src.take(8, "gzip trailer (CRC-32, ISIZE)"))
+        if crc != checksum:
+            raise ChecksumError("CRC-32 of the decompressed data does not match the gzip trailer")
+        if isize != size & 0xFFFFFFFF:
+            raise FormatError(f"gzip trailer ISIZE {isize} does not match the {size} bytes decompressed")
+
+
+def another_member(src: Input, format: str) -> bool:
+    """After a member: True if a gzip member follows; raise on trailing data the policy rejects."""
+    if src.at_end():
+        return False
+    if format == "gzip":
+        if src.peek(2) == GZIP_MAGIC:
+            return True
+        while True:
+            rest = src.available()
+            if any(rest):
+                raise FormatError("trailing garbage after the last gzip member")
+            src.consume(len(rest))
+            if not src.fill():
+                return False
+    raise FormatError(f"trailing data after the {format} stream")

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from .models import VAE
-from .runtime import keep_freed_memory, use_all_cores
+from ..runtime import keep_freed_memory, use_all_cores
 
 __all__ = ["TrainResult", "train_vae", "fine_tune", "reconstruct", "psnr_of_mse", "latent_means"]
 

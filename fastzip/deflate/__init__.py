@@ -1,0 +1,79 @@
+"""DEFLATE (RFC 1951) inside zlib (RFC 1950) or gzip (RFC 1952) framing, interoperable with
+Python's :mod:`zlib` and :mod:`gzip`.
+
+- :func:`compress` / :func:`decompress` work on whole buffers;
+- :class:`Compressor` / :class:`Decompressor` take a stream piece by piece in bounded memory;
+- :func:`open` reads and writes gzip files the way :func:`gzip.open` does.
+
+Levels 0-9 mean what they mean to zlib: 0 stores, 1-3 match greedily, 4-9 lazily, with
+zlib's good/lazy/nice/chain parameters; 10-12 search harder and parse near-optimally, like
+libdeflate's levels of the same numbers (see ``LEVELS``).
+
+The family: :mod:`.framing` (zlib/gzip headers, trailers, checksums), :mod:`.engine` (levels,
+bounds, the native engines' errors), :mod:`.stream` (bounded-memory classes). Each imports
+only those before it, and this module imports them all.
+
+Decoding policy: every error is a :class:`~fastzip.errors.FastzipError` naming the problem;
+``max_output_size`` bounds the output before it is produced. After a zlib or raw stream,
+any further byte is an error. After a gzip member another member may follow (its output is
+appended, as gzip does); zero bytes after the last member are ignored as padding, anything
+else is an error.
+"""
+
+from __future__ import annotations
+
+from .._native.inflate import STATUS_DONE, STATUS_NEED_OUTPUT, Inflater
+from ..errors import OutputLimitError
+from .engine import LEVELS, bound_exceeded, compressed_bound, inflate_error, new_deflater, output_limit
+from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_start, header,
+                      read_header, sniff_format, trailer, update_checksum)
+from .stream import Compressor, Decompressor, open
+
+__all__ = ["compress", "decompress", "Compressor", "Decompressor", "open", "LEVELS", "FORMATS"]
+
+
+def compress(data, level: int = 6, *, format: str = "zlib", mtime: float | None = None,
+             filename: str | bytes | None = None) -> bytes:
+    """Compress a bytes-like object; ``zlib.decompress`` (zlib), ``gzip.decompress`` (gzip) or
+    ``zlib.decompress(..., wbits=-15)`` (raw) reads the result.
+
+    ``mtime`` and ``filename`` go into the gzip header (MTIME, FNAME); MTIME defaults to now.
+    """
+    check_format(format)
+    view = memoryview(data).cast("B")
+    deflater = new_deflater(level)
+    checksum = update_checksum(format, view, checksum_start(format))
+    out = deflater.compress_framed(view, header(format, level, mtime, filename), trailer(format, checksum, len(view)),
+                                   compressed_bound(len(view)))
+    if out is None:
+        raise bound_exceeded()
+    return out
+
+
+def decompress(data, *, format: str = "auto", max_output_size: int | None = None) -> bytes:
+    """Decompress a whole zlib, gzip or raw DEFLATE stream (``"auto"`` tells them apart).
+
+    Raises :class:`OutputLimitError` once the output would exceed ``max_output_size``,
+    :class:`ChecksumError` for a wrong Adler-32/CRC-32, :class:`UnsupportedError` for a zlib
+    preset dictionary, and :class:`FormatError` for anything else that is not valid.
+    """
+    check_format(format, FORMATS + ("auto",))
+    limit = output_limit(max_output_size)
+    src = Input(data)
+    if format == "auto":
+        format = sniff_format(src.peek(2))
+    parts, total = [], 0
+    while True:
+        read_header(src, format)
+        status, used, out = Inflater().inflate_to_bytes(src.available(), limit - total)
+        src.consume(used)
+        if status == STATUS_NEED_OUTPUT:
+            raise OutputLimitError(f"decompressed data exceeds max_output_size={max_output_size}")
+        if status != STATUS_DONE:
+            raise inflate_error(status)
+        check_trailer(src, format, update_checksum(format, out, checksum_start(format)), len(out))
+        parts.append(out)
+        total += len(out)
+        if not another_member(src, format):
+            break
+    return parts[0] if len(parts) == 1 else b"".join(parts)

@@ -1,0 +1,63 @@
+"""The native DEFLATE engines as both the whole-buffer functions and the streaming classes use
+them: the level table, the output bound, the caller's output limit, and inflate's error words."""
+
+from __future__ import annotations
+
+import sys
+
+from .._native.deflate import Deflater
+from .._native.inflate import ERRORS
+from ..errors import FormatError
+
+__all__ = ["LEVELS", "new_deflater", "compressed_bound", "output_limit", "inflate_error"]
+
+# level: (strategy, good, lazy or max_insert_length, nice, chain, passes). Levels 0-9 are
+# zlib's configuration_table; 10-12 parse near-optimally (cost-model passes over all matches
+# found within ``chain`` candidates), trading speed for size as libdeflate's do.
+STORE, GREEDY, LAZY, OPTIMAL = 0, 1, 2, 3
+LEVELS = {
+    0: (STORE, 0, 0, 0, 0, 0),
+    1: (GREEDY, 4, 4, 8, 4, 0),
+    2: (GREEDY, 4, 5, 16, 8, 0),
+    3: (GREEDY, 4, 6, 32, 32, 0),
+    4: (LAZY, 4, 4, 16, 16, 0),
+    5: (LAZY, 8, 16, 32, 32, 0),
+    6: (LAZY, 8, 16, 128, 128, 0),
+    7: (LAZY, 8, 32, 128, 256, 0),
+    8: (LAZY, 32, 128, 258, 1024, 0),
+    9: (LAZY, 32, 258, 258, 4096, 0),
+    10: (OPTIMAL, 0, 0, 128, 64, 2),
+    11: (OPTIMAL, 0, 0, 258, 256, 3),
+    12: (OPTIMAL, 0, 0, 258, 1024, 4),
+}
+
+_BLOCK_TOKENS = 16383
+
+
+def new_deflater(level: int) -> Deflater:
+    if level not in LEVELS:
+        raise ValueError(f"level must be 0..12, not {level!r}")
+    return Deflater(*LEVELS[level])
+
+
+def compressed_bound(size: int, segments: int = 1) -> int:
+    """Most bytes a raw DEFLATE stream of ``size`` input bytes can take: every block stored."""
+    blocks = size // _BLOCK_TOKENS + 2 * segments
+    return size + 5 * (size // 65535 + blocks) + 16
+
+
+def output_limit(max_output_size) -> int:
+    if max_output_size is None:
+        return sys.maxsize
+    if max_output_size < 0:
+        raise ValueError("max_output_size must be non-negative")
+    return max_output_size
+
+
+def inflate_error(status: int) -> FormatError:
+    """The error for one of the inflater's negative statuses, in its own words."""
+    return FormatError(f"invalid DEFLATE data: {ERRORS[status]}")
+
+
+def bound_exceeded() -> RuntimeError:
+    return RuntimeError("compressed_bound was too small for the deflater's output (a fastzip bug)")

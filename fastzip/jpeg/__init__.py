@@ -1,0 +1,15 @@
+"""Baseline JPEG (ITU T.81, JFIF): an encoder whose files Pillow (libjpeg-turbo) opens and a
+decoder of baseline files within a rounding of Pillow's pixels.
+
+- :func:`encode` (:mod:`.encoder`): HxWx3 RGB or HxW grayscale uint8 -> JFIF bytes;
+- :func:`decode` (:mod:`.decoder`): JPEG bytes -> pixels; :func:`read_header` reads the
+  markers up to the first scan only;
+- :mod:`.tables`: the standard Huffman tables of Annex K.
+
+Quantization tables, zigzag order and the DCT come from :mod:`fastzip.dct`.
+"""
+
+from .decoder import MAX_IMAGE_PIXELS, Header, decode, read_header
+from .encoder import SUBSAMPLING, encode
+
+__all__ = ["encode", "decode", "read_header", "Header", "SUBSAMPLING", "MAX_IMAGE_PIXELS"]
