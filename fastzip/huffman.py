@@ -163,7 +163,8 @@ def encode(symbols, lengths, *, impl: str = "native") -> bytes:
     nbits = int(np.sum(lengths[symbols], dtype=np.uint64)) if symbols.size else 0
     out = np.empty((nbits + 7) // 8, dtype=np.uint8)
     written = _native.encode_into(symbols, _reversed_codes(lengths), lengths, out)
-    assert written == out.size
+    if written != out.size:
+        raise RuntimeError(f"encoder wrote {written} bytes of {out.size} (a fastzip bug)")
     return out.tobytes()
 
 
@@ -173,7 +174,8 @@ def _decode_table(lengths: np.ndarray) -> tuple[np.ndarray, int]:
     n_long = int(np.count_nonzero(lengths > primary))
     table = np.empty((1 << primary) + (n_long << (max_len - primary)), dtype=np.uint32)
     used = _native.build_decode_table(lengths, primary, table)
-    assert used > 0, "code lengths were validated before the table was built"
+    if used <= 0:  # the lengths were validated before: this is a fastzip bug
+        raise RuntimeError("decode table built from validated code lengths failed")
     return table, primary
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from fastzip import ChecksumError, FastzipError, FormatError, OutputLimitError, deflate
 
+from common import assert_every_cut_fails, mutants, outcomes
 from deflate_craft import Bits, dynamic_header, fixed_block
 
 REGRESSIONS = Path(__file__).parent / "fuzz_regressions" / "inflate"
@@ -30,17 +31,11 @@ def sample(real_corpora):
 
 @pytest.mark.parametrize("format", ["zlib", "gzip", "raw"])
 def test_truncated_at_every_byte(sample, format):
-    packed = deflate.compress(sample, 6, format=format)
-    for cut in range(len(packed)):
-        with pytest.raises(FormatError):
-            deflate.decompress(packed[:cut], format=format)
+    assert_every_cut_fails(deflate.compress(sample, 6, format=format), lambda b: deflate.decompress(b, format=format))
 
 
 def test_truncated_streams_through_the_streaming_decoder(sample):
-    packed = zlib.compress(sample * 30, 9)
-    for cut in range(0, len(packed), 97):
-        with pytest.raises(FormatError):
-            stream_chunks(packed[:cut], format="zlib")
+    assert_every_cut_fails(zlib.compress(sample * 30, 9), lambda b: stream_chunks(b, format="zlib"), step=97)
 
 
 def test_invalid_block_type():
@@ -189,22 +184,14 @@ def test_decompression_bombs_stop_at_the_limit():
 
 def test_thousands_of_mutated_streams(sample):
     rng = np.random.default_rng(1950)
-    bases = [np.frombuffer(deflate.compress(sample, level, format="raw"), np.uint8) for level in (0, 1, 6)]
-    bases.append(np.frombuffer(zlib.compress(sample, 9)[2:-4], np.uint8))
-    outcomes = {"error": 0, "ok": 0}
-    for trial in range(4000):
-        base = bases[trial % len(bases)]
-        stream = base.copy()
-        positions = rng.integers(0, stream.size, rng.integers(1, 4))
-        stream[positions] ^= (1 << rng.integers(0, 8, positions.size)).astype(np.uint8)
-        try:
-            out = inflate_raw(stream.tobytes(), max_output_size=1 << 16)
-        except FastzipError:
-            outcomes["error"] += 1
-        else:
-            outcomes["ok"] += 1
-            assert len(out) <= 1 << 16
-    assert outcomes["error"] > 1000 and outcomes["ok"] > 0  # raw DEFLATE has no checksum: some pass
+    bases = [deflate.compress(sample, level, format="raw") for level in (0, 1, 6)] + [zlib.compress(sample, 9)[2:-4]]
+    streams = (s for base in bases for s in mutants(base, rng, 1000, how="flip"))
+
+    def check(out):
+        assert len(out) <= 1 << 16
+
+    counts = outcomes(lambda s: inflate_raw(s, max_output_size=1 << 16), streams, check)
+    assert counts["error"] > 1000 and counts["ok"] > 0  # raw DEFLATE has no checksum: some pass
 
 
 def test_fuzz_regressions_only_raise_fastzip_errors():
@@ -221,3 +208,83 @@ def test_fuzz_regressions_only_raise_fastzip_errors():
                 stream_chunks(data, format=fmt, max_output_size=1 << 20)
             except FastzipError:
                 pass
+
+
+def _cl_header(cl, hlit=257, hdist=1) -> Bits:
+    """A dynamic block header up to its code-length code (all 19 lengths sent)."""
+    order = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
+    b = Bits().put(1, 1).put(2, 2).put(hlit - 257, 5).put(hdist - 1, 5).put(15, 4)
+    for sym in order:
+        b.put(cl[sym], 3)
+    return b
+
+
+def _one_distance_code_then_its_missing_twin() -> bytes:
+    lengths = [0] * 258
+    lengths[97], lengths[256], lengths[257] = 1, 2, 2  # 'a' 0, EOB 10, length-3 11
+    # One distance code (allowed incomplete, as zlib allows); its bit 1 is no code.
+    return dynamic_header(lengths, [1]).code(0, 1).code(3, 2).put(1, 1).bytes() + b"\0" * 4
+
+
+def _zero_runs_past_the_lengths() -> bytes:
+    cl = [0] * 19
+    cl[1], cl[18] = 1, 1  # length 1 -> code 0, repeat-zero (18) -> code 1
+    b = _cl_header(cl)
+    for _ in range(2):  # 2 x 138 zeros > 258 lengths
+        b.code(1, 1).put(127, 7)
+    return b.bytes() + b"\0" * 8
+
+
+def _repeat_first() -> bytes:
+    cl = [0] * 19
+    cl[16], cl[0] = 1, 1  # codes: 0 -> 0, 1 -> 16
+    return _cl_header(cl, hlit=257).code(1, 1).bytes() + b"\0" * 40
+
+
+def _litlen_lengths(**at) -> list:
+    lengths = complete_litlen()
+    for sym, n in at.items():
+        lengths[int(sym[1:])] = n
+    return lengths
+
+
+# Each of inflate's named errors (a phrase of its message) and a stream that ends in it.
+NAMED_ERRORS = {
+    "block type 3": lambda: bytes([0b111]),
+    "LEN/NLEN": lambda: b"\x01\x05\x00\xfa\xfe" + b"x" * 5,
+    "over-subscribed": lambda: dynamic_header(_litlen_lengths(s98=1), [1]).bytes() + b"\0" * 8,
+    "incomplete Huffman": lambda: dynamic_header(_litlen_lengths(s97=2), [1]).bytes() + b"\0" * 8,
+    "no code of the block": _one_distance_code_then_its_missing_twin,
+    "before the start": lambda: fixed_block([(257, 0, 0, 0, 0, 0), 256]).bytes(),
+    "(truncated)": lambda: fixed_block([97, 98], final=False).bytes(),
+    "286 or 287": lambda: fixed_block([97, 286, 256]).bytes(),
+    "30 or 31": lambda: fixed_block([97, (257, 0, 0, 30, 0, 0), 256]).bytes(),
+    "no end-of-block": lambda: dynamic_header(_litlen_lengths(s256=0, s98=1), [1]).bytes() + b"\0" * 8,
+    "no previous length": _repeat_first,
+    "runs past the number": _zero_runs_past_the_lengths,
+    "too many": lambda: Bits().put(1, 1).put(2, 2).put(30, 5).put(0, 5).put(15, 4).bytes() + b"\0" * 40,
+}
+
+
+def _message(phrase: str) -> str:
+    from fastzip._native.inflate import ERRORS
+
+    (message,) = [m for m in ERRORS.values() if phrase in m]
+    return f"invalid DEFLATE data: {message}"
+
+
+def test_every_named_inflate_error_is_tested():
+    from fastzip._native.inflate import ERRORS
+
+    assert sorted(_message(p) for p in NAMED_ERRORS) == sorted(f"invalid DEFLATE data: {m}" for m in ERRORS.values())
+
+
+@pytest.mark.parametrize("phrase", sorted(NAMED_ERRORS))
+def test_each_inflate_error_says_what_is_wrong(phrase):
+    stream = NAMED_ERRORS[phrase]()
+    with pytest.raises(FormatError) as whole:
+        deflate.decompress(stream, format="raw")
+    assert str(whole.value) == _message(phrase)
+    with pytest.raises(FormatError) as streamed:
+        stream_chunks(stream, format="raw")
+    assert str(streamed.value) == _message(phrase)

@@ -8,6 +8,8 @@ import pytest
 
 from fastzip import ChecksumError, FastzipError, FormatError, OutputLimitError, UnsupportedError, data, huffman
 
+from common import assert_every_cut_fails, mutants, outcomes
+
 HEADER = struct.Struct("<4sBBQQ")
 
 
@@ -26,9 +28,7 @@ def valid_stream():
 
 @pytest.mark.parametrize("impl", ["native", "reference"])
 def test_truncated_at_every_byte(valid_stream, impl):
-    for cut in range(len(valid_stream)):
-        with pytest.raises(FormatError):
-            huffman.decompress(valid_stream[:cut], impl=impl)
+    assert_every_cut_fails(valid_stream, lambda b: huffman.decompress(b, impl=impl))
 
 
 def test_trailing_bytes_rejected(valid_stream):
@@ -97,35 +97,22 @@ def test_checksum_mismatch(valid_stream, impl):
 
 def test_thousands_of_mutated_streams_native():
     rng = np.random.default_rng(2026)
-    base = np.frombuffer(huffman.compress(data.stdlib_text(2048)), dtype=np.uint8)
-    outcomes = {"error": 0, "ok": 0}
-    for trial in range(5000):
-        stream = base.copy()
-        positions = rng.integers(0, stream.size, rng.integers(1, 8))
-        stream[positions] ^= rng.integers(1, 256, positions.size).astype(np.uint8)
-        if trial % 5 == 0:
-            stream = stream[: rng.integers(0, stream.size)]
-        try:
-            out = huffman.decompress(stream.tobytes(), max_output_size=1 << 16)
-        except FastzipError:
-            outcomes["error"] += 1
-        else:
-            outcomes["ok"] += 1
-            assert len(out) <= 1 << 16
-    assert outcomes["error"] > 4000  # nearly every mutation is caught, most by the CRC
+    streams = mutants(huffman.compress(data.stdlib_text(2048)), rng, 5000, changes=(1, 8), how="xor", cut_every=5)
+
+    def check(out):
+        assert len(out) <= 1 << 16
+
+    counts = outcomes(lambda s: huffman.decompress(s, max_output_size=1 << 16), streams, check)
+    assert counts["error"] > 4000  # nearly every mutation is caught, most by the CRC
 
 
 def test_mutated_streams_native_and_reference_agree():
     rng = np.random.default_rng(7)
-    base = np.frombuffer(huffman.compress(data.stdlib_text(512)), dtype=np.uint8)
-    for _ in range(300):
-        stream = base.copy()
-        positions = rng.integers(0, stream.size, 2)
-        stream[positions] ^= rng.integers(1, 256, 2).astype(np.uint8)
+    for stream in mutants(huffman.compress(data.stdlib_text(512)), rng, 300, changes=(2, 3), how="xor"):
         results = []
         for impl in ("native", "reference"):
             try:
-                results.append(huffman.decompress(stream.tobytes(), impl=impl))
+                results.append(huffman.decompress(stream, impl=impl))
             except FastzipError as exc:
                 results.append(type(exc))
         assert results[0] == results[1]

@@ -48,6 +48,8 @@ cdef enum:
     LAZY = 2
     OPTIMAL = 3
 
+OUTPUT_FULL = -1  # what compress() returns when ``out`` was too small
+
 
 cdef class Deflater:
     """One DEFLATE stream being written, segment by segment (see the module docstring)."""
@@ -104,7 +106,7 @@ cdef class Deflater:
     def compress(self, const uint8_t[::1] data, Py_ssize_t start, bint final, uint8_t[::1] out):
         """Compress ``data[start:]`` (``data[:start]`` is history) into ``out``.
 
-        Returns the number of whole bytes written, or -1 if ``out`` was too small (the
+        Returns the number of whole bytes written, or OUTPUT_FULL if ``out`` was too small (the
         stream is then unusable). With ``final`` the last block is marked final and the
         stream is padded to a byte boundary.
         """
@@ -124,7 +126,7 @@ cdef class Deflater:
         self.pending_buf = w.buf
         self.pending_bits = w.nbits
         self.finished = final
-        return -1 if w.overflow else w.pos
+        return OUTPUT_FULL if w.overflow else w.pos
 
     def compress_framed(self, const uint8_t[::1] data, bytes prefix, bytes suffix, Py_ssize_t bound):
         """``prefix + the whole stream for data + suffix`` as one new bytes object, built in place.

@@ -1,4 +1,6 @@
 # cython: language_level=3
+# The block writer's cdef face: what deflate.pyx and deflate_optimal.pyx call to cost and
+# write a block without a Python call per block (deflate_blocks.pyx says how each block type is costed).
 from libc.stdint cimport uint8_t, uint16_t, uint64_t
 
 from .bitwriter cimport BitWriter

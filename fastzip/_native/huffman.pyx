@@ -105,7 +105,7 @@ cdef int huffman_depths(const uint64_t* weights, Py_ssize_t n, uint32_t* depths)
         depth = <uint32_t*>malloc(2 * n * sizeof(uint32_t))
         if w == NULL or parent == NULL or depth == NULL:
             free(w); free(parent); free(depth)
-            return -1
+            return LENGTHS_NO_MEMORY
     # Node ids: leaves 0..n-1, internal nodes n..2n-2 in creation order.
     for made in range(n - 1):
         for k in range(2):
@@ -147,7 +147,7 @@ cdef int package_merge(const uint64_t* weights, Py_ssize_t n, int max_length, ui
     cdef uint64_t pw = 0
     if item_w == NULL or is_pack == NULL or sizes == NULL:
         free(item_w); free(is_pack); free(sizes)
-        return -1
+        return LENGTHS_NO_MEMORY
     for i in range(n):
         item_w[i] = weights[i]
         is_pack[i] = 0
@@ -207,7 +207,7 @@ cdef int limited_code_lengths(const uint64_t* freqs, Py_ssize_t n, int max_lengt
         if freqs[s]:
             used += 1
     if used > (1 << max_length):
-        return -2
+        return LENGTHS_TOO_MANY_SYMBOLS
     if used <= 1:
         for s in range(n):
             if freqs[s]:
@@ -223,7 +223,7 @@ cdef int limited_code_lengths(const uint64_t* freqs, Py_ssize_t n, int max_lengt
         depths = <uint32_t*>malloc(used * sizeof(uint32_t))
         if leaves == NULL or weights == NULL or depths == NULL:
             free(leaves); free(weights); free(depths)
-            return -1
+            return LENGTHS_NO_MEMORY
     k = 0
     for s in range(n):
         if freqs[s]:
@@ -248,16 +248,21 @@ cdef int limited_code_lengths(const uint64_t* freqs, Py_ssize_t n, int max_lengt
     return status
 
 
+# For Python callers.
+LENGTHS_TOO_MANY = LENGTHS_TOO_MANY_SYMBOLS
+OUTPUT_FULL = PACK_OUTPUT_FULL
+
+
 def code_lengths(const uint64_t[::1] freqs, int max_length, uint8_t[::1] lengths):
     """Fill ``lengths`` (same size as ``freqs``) with optimal codes of at most ``max_length`` bits.
 
-    Returns 0, or -2 if more symbols are used than the limit allows.
+    Returns LENGTHS_OK, or LENGTHS_TOO_MANY_SYMBOLS if more symbols are used than the limit allows.
     """
     cdef int status
     with nogil:
         status = limited_code_lengths(&freqs[0] if freqs.shape[0] else NULL, freqs.shape[0], max_length,
                                       &lengths[0] if lengths.shape[0] else NULL)
-    if status == -1:
+    if status == LENGTHS_NO_MEMORY:
         raise MemoryError()
     return status
 
@@ -300,14 +305,14 @@ cdef Py_ssize_t pack_codes(const symbol_t* src, Py_ssize_t n, const uint16_t* rc
         i += 1
         while nbits >= 8:
             if pos >= cap:
-                return -1
+                return PACK_OUTPUT_FULL
             dst[pos] = <uint8_t>buf
             pos += 1
             buf >>= 8
             nbits -= 8
     if nbits:
         if pos >= cap:
-            return -1
+            return PACK_OUTPUT_FULL
         dst[pos] = <uint8_t>buf
         pos += 1
     return pos
@@ -315,7 +320,7 @@ cdef Py_ssize_t pack_codes(const symbol_t* src, Py_ssize_t n, const uint16_t* rc
 
 def encode_into(const symbol_t[::1] symbols, const uint16_t[::1] rcodes, const uint8_t[::1] lengths,
                 uint8_t[::1] out):
-    """Pack the codes of ``symbols`` into ``out``; returns the number of bytes written, -1 if ``out`` is short.
+    """Pack the codes of ``symbols`` into ``out``; returns the number of bytes written, PACK_OUTPUT_FULL if ``out`` is short.
 
     Every symbol must have a non-zero length (the caller checks); lengths are at most 16.
     """

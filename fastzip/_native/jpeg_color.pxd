@@ -1,4 +1,6 @@
 # cython: language_level=3
+# The decoder's per-row colour stage as cdef functions, so that jpeg_pipeline.pyx colours a row
+# the moment its neighbours are transformed, with per-thread scratch rows (no allocation per row).
 from libc.stdint cimport int16_t, uint8_t
 
 

@@ -1,4 +1,6 @@
 # cython: language_level=3
+# The resumable scan coder (ScanCoder) as a C struct: jpeg_pipeline.pyx codes MCU rows as
+# soon as they are transformed, and the one-shot encode_scan is the same coder run to the end.
 from libc.stdint cimport int16_t, int32_t, uint8_t, uint16_t, uint64_t
 
 

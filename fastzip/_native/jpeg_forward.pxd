@@ -1,4 +1,6 @@
 # cython: language_level=3
+# The encoder's fused pixel pass over a range of MCU rows, callable without the GIL from the
+# encoding pipeline (jpeg_forward.pyx says why fusing beats the step-by-step planes).
 from libc.stdint cimport int16_t, uint8_t
 
 

@@ -1,4 +1,6 @@
 # cython: language_level=3
+# The decoder's fused dequantize + IDCT + clamp over a range of block rows, callable without
+# the GIL from the decoding pipeline's workers.
 from libc.stdint cimport int16_t, uint8_t
 
 cdef void idct_rows(const int16_t* blocks, Py_ssize_t cols, const float* multiplier, Py_ssize_t first_row,

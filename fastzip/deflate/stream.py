@@ -11,6 +11,7 @@ import builtins
 import io
 import os
 
+from .._native.deflate import OUTPUT_FULL
 from .._native.inflate import STATUS_DONE, STATUS_NEED_INPUT, Inflater
 from ..errors import OutputLimitError
 from .engine import bound_exceeded, compressed_bound, inflate_error, new_deflater, output_limit
@@ -43,7 +44,7 @@ class Compressor:
         segment = self._history + new
         out = bytearray(compressed_bound(len(new)))
         written = self._deflater.compress(segment, len(self._history), final, out)
-        if written < 0:
+        if written == OUTPUT_FULL:
             raise bound_exceeded()
         self._history = segment[-WINDOW:]
         del out[written:]

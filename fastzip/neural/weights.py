@@ -298,7 +298,8 @@ def _read_tensor(r: _Reader) -> tuple[str, torch.Tensor]:
         else:
             tensor = torch._make_per_channel_quantized_tensor(ints, torch.from_numpy(scales),
                                                               torch.from_numpy(zero_points), axis)
-    assert tensor.dtype == torch_dtype
+    if tensor.dtype != torch_dtype:
+        raise FormatError(f"tensor {name!r}: stored as {tensor.dtype}, declared {torch_dtype}")
     return name, tensor
 
 
