@@ -3,11 +3,13 @@
 - :func:`forward` / :func:`inverse`: the orthonormal 2-D DCT-II / DCT-III (the thesis's
   formula 4.1) of arrays shaped (..., 8, 8), float32 or float64 (other input becomes
   float64). ``impl="native"`` runs AAN's fast algorithm over all blocks (both cores for
-  large inputs); ``impl="reference"`` evaluates the formula literally.
+  large inputs); ``impl="reference"`` evaluates the formula literally, ``impl="numba"`` the
+  same source compiled.
 - :func:`inverse_int`: the integer IDCT a decoder uses, int16 in and out; it meets the
   IEEE 1180-1990 accuracy limits (tests/test_dct.py runs that test).
 - :func:`quality_table`, :func:`quantize`, :func:`dequantize`: JPEG Annex K tables scaled
-  by the IJG quality formula; :data:`ZIGZAG` and :func:`zigzag` / :func:`unzigzag`.
+  by the IJG quality formula (:func:`quantize` in all three tiers, the same values from
+  each); :data:`ZIGZAG` and :func:`zigzag` / :func:`unzigzag`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import math
 import numpy as np
 
 from ._native import dct as _native
+from ._jit import check_impl, compiled
 from ._parallel import split_rows
 from .reference import dct as _reference
 
@@ -65,27 +68,29 @@ def _run(kernel, work: np.ndarray, scale: np.ndarray) -> None:
 
 
 def forward(blocks, *, impl: str = "native") -> np.ndarray:
-    """Orthonormal 2-D DCT-II of every 8x8 block of ``blocks`` (a new array, same shape)."""
-    work, shape = _float_blocks(blocks)
-    if impl == "reference":
-        out = np.array([_reference.forward_block(b.tolist()) for b in work], dtype=work.dtype)
-        return out.reshape(shape)
-    if impl != "native":
-        raise ValueError(f"impl must be 'native' or 'reference', not {impl!r}")
-    _run(_native.forward, work, FORWARD_SCALE)
-    return work.reshape(shape)
+    """Orthonormal 2-D DCT-II of every 8x8 block of ``blocks`` (a new array, same shape).
+
+    ``impl``: "native" (AAN in Cython, float32 or float64 as given), "numba" (the literal
+    formula compiled) or "reference" (the formula interpreted); the formula runs in float64.
+    """
+    return _transform(blocks, impl, _native.forward, FORWARD_SCALE, _reference.forward)
 
 
 def inverse(coeffs, *, impl: str = "native") -> np.ndarray:
     """Orthonormal 2-D DCT-III (the inverse of :func:`forward`) of every 8x8 block."""
-    work, shape = _float_blocks(coeffs)
-    if impl == "reference":
-        out = np.array([_reference.inverse_block(b.tolist()) for b in work], dtype=work.dtype)
-        return out.reshape(shape)
-    if impl != "native":
-        raise ValueError(f"impl must be 'native' or 'reference', not {impl!r}")
-    _run(_native.inverse, work, INVERSE_SCALE)
-    return work.reshape(shape)
+    return _transform(coeffs, impl, _native.inverse, INVERSE_SCALE, _reference.inverse)
+
+
+def _transform(blocks, impl: str, kernel, scale, formula) -> np.ndarray:
+    check_impl(impl)
+    work, shape = _float_blocks(blocks)
+    if impl == "native":
+        _run(kernel, work, scale)
+        return work.reshape(shape)
+    wide = work.astype(np.float64)
+    out = np.empty_like(wide)
+    (formula if impl == "reference" else compiled(formula))(wide, out)
+    return out.astype(work.dtype, copy=False).reshape(shape)
 
 
 def inverse_int(coeffs, table=None) -> np.ndarray:
@@ -115,14 +120,25 @@ def quality_table(quality: int, base=LUMINANCE) -> np.ndarray:
     return np.clip(table, 1, 255).astype(np.uint16)
 
 
-def quantize(coeffs, table) -> np.ndarray:
+def quantize(coeffs, table, *, impl: str = "native") -> np.ndarray:
     """DCT coefficients (..., 8, 8) divided by ``table``, rounded to nearest with halves away
-    from zero (as libjpeg rounds), as int16."""
+    from zero (as libjpeg rounds), as int16; the same values from every ``impl``."""
+    check_impl(impl)
     q = np.asarray(table, dtype=np.float64)
-    if q.shape != (8, 8) or (q <= 0).any():
+    if q.shape != (8, 8) or not (q > 0).all():
         raise ValueError("table must be an 8x8 array of positive values")
-    x = np.asarray(coeffs, dtype=np.float64) / q
-    return np.clip(np.copysign(np.floor(np.abs(x) + 0.5), x), -32768, 32767).astype(np.int16)
+    arr = np.asarray(coeffs)
+    if arr.ndim < 2 or arr.shape[-2:] != (8, 8):
+        raise ValueError(f"coeffs must have shape (..., 8, 8), not {arr.shape}")
+    work = np.ascontiguousarray(arr, dtype=np.float64).reshape(-1, 8, 8)
+    if not np.isfinite(work).all():
+        raise ValueError("coeffs must be finite")
+    out = np.empty(work.shape, np.int16)
+    if impl == "native":
+        _native.quantize(work, np.ascontiguousarray(q.ravel()), out)
+    else:
+        (_reference.quantize if impl == "reference" else compiled(_reference.quantize))(work, q, out)
+    return out.reshape(arr.shape)
 
 
 def dequantize(quantized, table) -> np.ndarray:

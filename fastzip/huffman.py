@@ -8,8 +8,11 @@ The symbol-level functions are the pieces other codecs build on: :func:`code_len
 (optimal, limited to ``max_length`` bits), :func:`canonical_codes`, :func:`encode` and
 :func:`decode`. Bits are packed as DEFLATE packs them (least significant bit first).
 
-Every function takes ``impl="native"`` (Cython kernels) or ``impl="reference"`` (the
-readable twin in :mod:`fastzip.reference.huffman`); both give identical results.
+Three tiers, identical results: ``impl="native"`` (Cython kernels), ``impl="reference"``
+(the readable twin in :mod:`fastzip.reference.huffman`, interpreted) and, for the bit packing
+(:func:`encode`, :func:`decode`, :func:`compress`, :func:`decompress`), ``impl="numba"``:
+the twin's very source compiled by Numba (``fastzip[numba]``). The code lengths have no
+Numba tier; with ``impl="numba"`` they are the native ones.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import numpy as np
 
 from ._native import huffman as _native
 from ._container import Format
+from ._jit import check_impl, compiled
 from .errors import ChecksumError, FormatError, OutputLimitError
 from .reference import huffman as _reference
 
@@ -45,12 +49,13 @@ _LENGTHS_SIZE = 128  # 256 lengths, two per byte
 _TRAILER = struct.Struct("<I")  # CRC32 of the original data
 # Primary decode-table width: 2**11 entries (8 KiB) stay in L1; longer codes take one more lookup.
 _PRIMARY_BITS = 11
-_IMPLS = ("native", "reference")
+# Tiers of the bit packing (encode/decode, compress/decompress). The code lengths have two:
+# with impl="numba" they are computed natively (native and reference agree exactly, tested).
+_LENGTH_IMPLS = ("native", "reference")
 
 
-def _check_impl(impl: str) -> None:
-    if impl not in _IMPLS:
-        raise ValueError(f"impl must be one of {_IMPLS}, not {impl!r}")
+def _lengths_impl(impl: str) -> str:
+    return "native" if impl == "numba" else impl
 
 
 def _byte_view(data) -> memoryview:
@@ -59,7 +64,7 @@ def _byte_view(data) -> memoryview:
 
 def histogram(data, *, impl: str = "native") -> np.ndarray:
     """Counts of each byte value in ``data`` (any bytes-like object), as 256 uint64."""
-    _check_impl(impl)
+    check_impl(impl, _LENGTH_IMPLS)
     view = _byte_view(data)
     if impl == "reference":
         return np.array(_reference.histogram(view), dtype=np.uint64)
@@ -75,7 +80,7 @@ def code_lengths(freqs, max_length: int = MAX_CODE_LENGTH, *, impl: str = "nativ
     code when its longest length fits, else the optimal length-limited code (package-merge).
     Raises ``ValueError`` if more symbols are used than ``2**max_length`` codes can name.
     """
-    _check_impl(impl)
+    check_impl(impl, _LENGTH_IMPLS)
     freqs = np.asarray(freqs)
     if freqs.ndim != 1 or (freqs.size and (freqs.dtype.kind not in "iu" or freqs.min() < 0)):
         raise ValueError("freqs must be a 1-D sequence of non-negative integers")
@@ -118,7 +123,7 @@ def validate_code_lengths(lengths, max_length: int = 16) -> None:
 
 def canonical_codes(lengths, *, impl: str = "native") -> np.ndarray:
     """Canonical codes (RFC 1951 §3.2.2) as uint16, to be sent most significant bit first."""
-    _check_impl(impl)
+    check_impl(impl, _LENGTH_IMPLS)
     lengths = np.ascontiguousarray(lengths, dtype=np.uint8)
     if lengths.size and lengths.max() > 16:
         raise ValueError("code lengths must be at most 16")
@@ -150,22 +155,48 @@ def encode(symbols, lengths, *, impl: str = "native") -> bytes:
     """Pack the canonical codes of ``symbols`` (least significant bit of each byte first).
 
     Every symbol must have a non-zero length in ``lengths`` (at most 16). The last byte is
-    padded with zero bits; the number of symbols is not stored.
+    padded with zero bits; the number of symbols is not stored. ``impl``: "native" (Cython),
+    "numba" (the reference compiled) or "reference" (interpreted); the same bytes from each.
     """
-    _check_impl(impl)
+    check_impl(impl)
     lengths = np.ascontiguousarray(lengths, dtype=np.uint8)
     symbols = _symbols_array(symbols)
     if symbols.size:
         if int(symbols.max()) >= lengths.size or not lengths[symbols].all():
             raise ValueError("every symbol must have a code (a non-zero length)")
-    if impl == "reference":
-        return _reference.encode(symbols.tolist(), lengths.tolist())
     nbits = int(np.sum(lengths[symbols], dtype=np.uint64)) if symbols.size else 0
+    if impl != "native":
+        return _twin_encode(symbols, lengths, nbits, impl)
     out = np.empty((nbits + 7) // 8, dtype=np.uint8)
     written = _native.encode_into(symbols, _reversed_codes(lengths), lengths, out)
     if written != out.size:
         raise RuntimeError(f"encoder wrote {written} bytes of {out.size} (a fastzip bug)")
     return out.tobytes()
+
+
+def _twin_encode(symbols: np.ndarray, lengths: np.ndarray, nbits: int, impl: str) -> bytes:
+    """The reference's bit packing, interpreted (on lists: what the interpreter reads fastest)
+    or compiled by Numba (on the arrays)."""
+    codes = canonical_codes(lengths)
+    if impl == "reference":
+        out = bytearray((nbits + 7) // 8)
+        written = _reference.encode(symbols.tolist(), codes.tolist(), lengths.tolist(), out)
+    else:
+        out = np.zeros((nbits + 7) // 8, np.uint8)
+        written = compiled(_reference.encode)(symbols, codes, lengths, out)
+    if written != nbits:
+        raise RuntimeError(f"encoder wrote {written} bits of {nbits} (a fastzip bug)")
+    return bytes(out)
+
+
+def _twin_decode(data, lengths: np.ndarray, out: np.ndarray, impl: str) -> int:
+    """The reference's decoder into ``out``, interpreted or compiled; the bits read."""
+    if impl == "reference":
+        status, bits = _reference.decode(bytes(data), lengths.tolist(), out)
+    else:
+        status, bits = compiled(_reference.decode)(np.frombuffer(data, np.uint8), lengths, out)
+    _raise_for_status(status)
+    return bits
 
 
 def _decode_table(lengths: np.ndarray) -> tuple[np.ndarray, int]:
@@ -180,6 +211,7 @@ def _decode_table(lengths: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def _raise_for_status(status: int) -> None:
+    """The decoders' statuses (native and twin share them) as errors."""
     if status == _native.DECODE_INVALID_CODE:
         raise FormatError("Huffman data holds a bit pattern that is no code")
     if status == _native.DECODE_TRUNCATED:
@@ -192,7 +224,7 @@ def decode(data, lengths, count: int, *, impl: str = "native") -> np.ndarray:
     Raises :class:`FormatError` for invalid ``lengths``, a bit pattern that is no code, or
     data that ends before ``count`` symbols are read.
     """
-    _check_impl(impl)
+    check_impl(impl)
     lengths = np.ascontiguousarray(lengths, dtype=np.uint8)
     validate_code_lengths(lengths)
     view = _byte_view(data)
@@ -202,11 +234,11 @@ def decode(data, lengths, count: int, *, impl: str = "native") -> np.ndarray:
         return np.empty(0, dtype=np.uint16)
     if not lengths.any():
         raise FormatError("no symbol has a code, but symbols were asked for")
-    if impl == "reference":
-        symbols, _ = _reference.decode(view, lengths.tolist(), count)
-        return np.array(symbols, dtype=np.uint16)
-    table, primary = _decode_table(lengths)
     out = np.empty(count, dtype=np.uint16)
+    if impl != "native":
+        _twin_decode(view, lengths, out, impl)
+        return out
+    table, primary = _decode_table(lengths)
     status, _ = _native.decode_into(view, table, primary, out)
     _raise_for_status(status)
     return out
@@ -227,16 +259,18 @@ def _unpack_lengths(packed: bytes) -> np.ndarray:
 
 
 def compress(data, *, impl: str = "native") -> bytes:
-    """Compress a bytes-like object into fastzip's Huffman stream (``docs/formats.md``)."""
-    _check_impl(impl)
+    """Compress a bytes-like object into fastzip's Huffman stream (``docs/formats.md``);
+    ``impl`` as for :func:`encode`, the same bytes from each."""
+    check_impl(impl)
     view = _byte_view(data)
-    counts = histogram(view, impl=impl)
-    lengths = code_lengths(counts, MAX_CODE_LENGTH, impl=impl)
+    counts = histogram(view, impl=_lengths_impl(impl))
+    lengths = code_lengths(counts, MAX_CODE_LENGTH, impl=_lengths_impl(impl))
     payload_size = (int(np.dot(counts, lengths.astype(np.uint64))) + 7) // 8
     prefix = _HEADER.pack(MAGIC, VERSION, MAX_CODE_LENGTH, len(view), payload_size) + _pack_lengths(lengths)
     suffix = _TRAILER.pack(zlib.crc32(view))
-    if impl == "reference":
-        return prefix + _reference.encode(view, lengths.tolist()) + suffix
+    if impl != "native":
+        symbols = np.frombuffer(view, np.uint8)
+        return prefix + _twin_encode(symbols, lengths, int(np.dot(counts, lengths.astype(np.uint64))), impl) + suffix
     out = _native.encode_framed(view, _reversed_codes(lengths), lengths, prefix, suffix, payload_size)
     if out is None:
         raise RuntimeError("payload size disagrees with the code lengths (a fastzip bug)")
@@ -251,7 +285,7 @@ def decompress(data, *, max_output_size: int | None = None, impl: str = "native"
     not match, and :class:`FormatError` for anything else wrong: bad magic or version,
     invalid code lengths, a payload that is truncated, too long, or not a valid code.
     """
-    _check_impl(impl)
+    check_impl(impl)
     view = _byte_view(data)
     fixed = _HEADER.size + _LENGTHS_SIZE
     FORMAT.check_magic(view)
@@ -279,9 +313,10 @@ def decompress(data, *, max_output_size: int | None = None, impl: str = "native"
 
     if size == 0:
         out, bits_read = b"", 0
-    elif impl == "reference":
-        symbols, bits_read = _reference.decode(payload, lengths.tolist(), size)
-        out = bytes(symbols)
+    elif impl != "native":
+        symbols = np.empty(size, np.uint8)
+        bits_read = _twin_decode(payload, lengths, symbols, impl)
+        out = symbols.tobytes()
     else:
         table, primary = _decode_table(lengths)
         status, bits_read, out = _native.decode_bytes(payload, table, primary, size)

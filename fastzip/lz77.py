@@ -3,7 +3,8 @@
 :func:`encode` follows the thesis's Algorithm 2 (see :mod:`fastzip.reference.lz77` for the
 rules: farthest of equally long matches, overlap allowed, every token carries a literal,
 so a match stops one byte before the end of the input). ``impl="native"`` returns the
-same tokens as the brute-force ``impl="reference"``, much faster.
+same tokens as the brute-force ``impl="reference"``, much faster; ``impl="numba"`` is the
+brute-force source compiled.
 
 Tokens are a NumPy structured array with fields ``offset``, ``length`` and ``literal``.
 :func:`dumps` packs them into the documented byte format (``docs/formats.md``), so that
@@ -22,6 +23,7 @@ import numpy as np
 
 from ._native import lz77 as _native
 from ._container import Format
+from ._jit import check_impl, compiled
 from .errors import ChecksumError, FormatError, OutputLimitError
 from .reference import lz77 as _reference
 
@@ -35,19 +37,22 @@ _HEADER = struct.Struct("<4sBIIQ")  # magic, version, window, lookahead, token c
 
 def encode(data, *, window: int = 4096, lookahead: int = 15, impl: str = "native") -> np.ndarray:
     """Tokens of ``data`` with a search buffer of ``window`` bytes and a lookahead buffer of
-    ``lookahead`` bytes (the longest match)."""
-    if impl not in ("native", "reference"):
-        raise ValueError(f"impl must be 'native' or 'reference', not {impl!r}")
+    ``lookahead`` bytes (the longest match). ``impl``: "native" (Cython), "numba" (the
+    reference compiled) or "reference" (interpreted): the same tokens from each."""
+    check_impl(impl)
     if not 1 <= window <= 1 << 24 or not 1 <= lookahead <= 1 << 16:
         raise ValueError("window must be 1..2**24 and lookahead 1..2**16")
     view = memoryview(data).cast("B")
-    if impl == "reference":
-        return np.array(_reference.encode(bytes(view), window, lookahead), dtype=TOKEN_DTYPE)
     n = len(view)
     offsets = np.empty(n, np.uint32)
     lengths = np.empty(n, np.uint32)
     literals = np.empty(n, np.uint8)
-    count = _native.encode_exact(view, window, lookahead, offsets, lengths, literals)
+    if impl == "native":
+        count = _native.encode_exact(view, window, lookahead, offsets, lengths, literals)
+    elif impl == "numba":
+        count = compiled(_reference.encode)(np.frombuffer(view, np.uint8), window, lookahead, offsets, lengths, literals)
+    else:
+        count = _reference.encode(bytes(view), window, lookahead, offsets, lengths, literals)
     tokens = np.empty(count, dtype=TOKEN_DTYPE)
     tokens["offset"], tokens["length"], tokens["literal"] = offsets[:count], lengths[:count], literals[:count]
     return tokens

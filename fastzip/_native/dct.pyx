@@ -71,6 +71,21 @@ def inverse_int(const int16_t[:, :, ::1] coeffs, const double[::1] scale, int16_
                 dst[k] = <int16_t>(32767 if r > 32767 else (-32768 if r < -32768 else r))
 
 
+def quantize(const double[:, :, ::1] coeffs, const double[::1] table, int16_t[:, :, ::1] out):
+    """``out`` = coeffs / table (64 entries, row-major), rounded with halves away from zero,
+    within int16: the reference's arithmetic, in the same order."""
+    cdef Py_ssize_t k, n = coeffs.shape[0] * 64
+    cdef const double* src = &coeffs[0, 0, 0] if n else NULL
+    cdef const double* q = &table[0]
+    cdef int16_t* dst = &out[0, 0, 0] if n else NULL
+    cdef double x
+    with nogil:
+        for k in range(n):
+            x = src[k] / q[k & 63]
+            x = -32768.0 if x < -32768.0 else (32767.0 if x > 32767.0 else x)
+            dst[k] = <int16_t>(x + copysign(0.5, x))  # truncating the half-shifted value: floor(|x| + 0.5) with x's sign
+
+
 def quantize_zigzag(const float[:, :, ::1] coeffs, const float[::1] reciprocal, const Py_ssize_t[::1] zigzag,
                     int lo_dc, int hi_dc, int limit_ac, int16_t[:, ::1] out):
     """``out[b, i]`` = coeffs[b] at zigzag position i times ``reciprocal`` (1/q, natural order),

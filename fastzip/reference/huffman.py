@@ -9,6 +9,10 @@
 5. Write and read codes one bit at a time, least significant bit of each byte first and each
    code's most significant bit first, as DEFLATE does (:func:`encode`, :func:`decode`).
 
+Steps 5 are written in the subset of Python that Numba compiles (loops over arrays, integer
+statuses instead of exceptions, no containers built in the loop): ``impl="numba"`` runs this
+very source compiled, ``impl="reference"`` runs it in the interpreter.
+
 Ties are broken by a fixed rule so the native kernels can reproduce the same lengths exactly:
 leaves are ordered by (frequency, symbol); a leaf is taken before an internal node of the same
 weight, and earlier internal nodes before later ones.
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import heapq
 
-from ..errors import FormatError
+import numpy as np
 
 __all__ = [
     "histogram",
@@ -28,7 +32,13 @@ __all__ = [
     "canonical_codes",
     "encode",
     "decode",
+    "DECODE_OK",
+    "DECODE_INVALID_CODE",
+    "DECODE_TRUNCATED",
 ]
+
+# decode's statuses (the native decoder's, too)
+DECODE_OK, DECODE_INVALID_CODE, DECODE_TRUNCATED = 0, -1, -2
 
 
 def histogram(symbols, alphabet_size: int = 256) -> list[int]:
@@ -161,59 +171,62 @@ def canonical_codes(lengths) -> list[int]:
     return codes
 
 
-def encode(symbols, lengths) -> bytes:
-    """Pack the codes of ``symbols``: bytes filled from their least significant bit, each code
-    sent from its most significant bit (DEFLATE's order). The last byte is padded with zeros."""
-    codes = canonical_codes(lengths)
-    out = bytearray()
-    byte, filled = 0, 0
-    for s in symbols:
-        n = lengths[s]
-        if n == 0:
-            raise ValueError(f"symbol {s} has no code")
-        for i in range(n - 1, -1, -1):
-            byte |= ((codes[s] >> i) & 1) << filled
-            filled += 1
-            if filled == 8:
-                out.append(byte)
-                byte, filled = 0, 0
-    if filled:
-        out.append(byte)
-    return bytes(out)
-
-
-def decode(data, lengths, count: int) -> tuple[list[int], int]:
-    """Read ``count`` symbols from ``data``; returns them and the number of bits read.
-
-    Decodes canonically, one bit at a time: after reading ``len`` bits the code is valid
-    if it falls among the ``bl_count[len]`` codes that start at ``first[len]``.
-    Raises :class:`~fastzip.errors.FormatError` on a bit pattern that is no code or when the
-    data runs out.
-    """
-    max_len = max(lengths, default=0)
-    bl_count = [0] * (max_len + 1)
-    for n in lengths:
-        if n:
-            bl_count[n] += 1
-    by_length = sorted((n, s) for s, n in enumerate(lengths) if n)
-    symbols_sorted = [s for _, s in by_length]
-
-    out = []
+def encode(symbols, codes, lengths, out) -> int:
+    """Pack the codes of ``symbols`` into ``out`` (zeroed, long enough): bytes fill from their
+    least significant bit, each code goes in from its most significant bit (DEFLATE's order).
+    ``codes`` and ``lengths`` are indexed by symbol; every symbol has a length. Returns the
+    number of bits written; the last byte keeps its zero padding."""
     pos = 0
-    total_bits = len(data) * 8
-    for _ in range(count):
-        code = first = index = 0
-        for length in range(1, max_len + 1):
+    for t in range(len(symbols)):
+        symbol = symbols[t]
+        code = codes[symbol]
+        for i in range(lengths[symbol] - 1, -1, -1):
+            out[pos >> 3] |= ((code >> i) & 1) << (pos & 7)
+            pos += 1
+    return pos
+
+
+def decode(data, lengths, out) -> tuple[int, int]:
+    """Read ``len(out)`` symbols from ``data`` into ``out``; returns (status, bits read).
+
+    Decodes canonically, one bit at a time: after reading ``length`` bits the code is valid
+    if it falls among the ``count[length]`` codes that start at ``first``. The status is
+    DECODE_INVALID_CODE for a bit pattern that is no code and DECODE_TRUNCATED when the data
+    runs out before the last symbol.
+    """
+    count = np.zeros(17, np.int64)  # codes of each length
+    longest = 0
+    for s in range(len(lengths)):
+        count[lengths[s]] += 1
+        longest = max(longest, lengths[s])
+    count[0] = 0
+    in_code_order = np.zeros(len(lengths), np.int64)  # symbols by (length, symbol)
+    k = 0
+    for length in range(1, 17):
+        for s in range(len(lengths)):
+            if lengths[s] == length:
+                in_code_order[k] = s
+                k += 1
+
+    pos = 0
+    total_bits = 8 * len(data)
+    for t in range(len(out)):
+        code = 0
+        first = 0  # the first code of this length
+        index = 0  # how many symbols have shorter codes
+        found = False
+        for length in range(1, longest + 1):
             if pos >= total_bits:
-                raise FormatError("Huffman data ends in the middle of a code (truncated)")
+                return DECODE_TRUNCATED, pos
             code |= (data[pos >> 3] >> (pos & 7)) & 1
             pos += 1
-            if code - first < bl_count[length]:
-                out.append(symbols_sorted[index + code - first])
+            if code - first < count[length]:
+                out[t] = in_code_order[index + code - first]
+                found = True
                 break
-            index += bl_count[length]
-            first = (first + bl_count[length]) << 1
+            index += count[length]
+            first = (first + count[length]) << 1
             code <<= 1
-        else:
-            raise FormatError(f"Huffman data holds a bit pattern that is no code (at bit {pos})")
-    return out, pos
+        if not found:
+            return DECODE_INVALID_CODE, pos
+    return DECODE_OK, pos
