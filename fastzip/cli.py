@@ -177,16 +177,18 @@ def _cmd_jpeg(args) -> int:
 def _cmd_archive(args) -> int:
     from pathlib import Path
 
-    try:
-        from .neural import archive, images
-        from .neural.vae import overfit
-    except ImportError as exc:
-        print(f"fastzip: error: archives need torch ({exc}); pip install torch==2.13.0", file=sys.stderr)
-        return 1
+    from .neural import archive
+
     if args.action in ("create", "extract") and not args.output:
         print(f"fastzip: error: archive {args.action} needs -o/--output", file=sys.stderr)
         return 2
     if args.action == "create":
+        try:
+            from .neural import images
+            from .neural.vae import overfit
+        except ImportError as exc:
+            print(f"fastzip: error: making archives needs torch ({exc}); pip install torch==2.13.0", file=sys.stderr)
+            return 1
         if args.minutes is None and args.steps is None:
             args.minutes = 10.0
         names, sizes, pixels = images.load_dir(args.input, args.size)
@@ -201,7 +203,12 @@ def _cmd_archive(args) -> int:
               f"{result.info['train_seconds']:.0f} s of training")
         return 0
     if args.action == "extract":
-        for path in archive.extract(args.input, args.output):
+        try:
+            paths = archive.extract(args.input, args.output, engine=args.engine)
+        except ImportError as exc:
+            print(f"fastzip: error: {exc}", file=sys.stderr)
+            return 1
+        for path in paths:
             print(path)
         return 0
     data = archive.load(args.input)
@@ -288,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     jp.add_argument("--restart", type=int, default=0, help="restart interval in MCUs")
     jp.set_defaults(func=_cmd_jpeg)
 
-    arc = sub.add_parser("archive", help="overfit-VAE archive of an image set (needs torch)")
+    arc = sub.add_parser("archive", help="overfit-VAE archive of an image set (create needs torch; extract and info do not)")
     arc.add_argument("action", choices=["create", "extract", "info"])
     arc.add_argument("input", help="image directory (create) or archive file")
     arc.add_argument("-o", "--output", help="archive file (create) or output directory (extract)")
@@ -298,6 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
     arc.add_argument("--latent", type=int, default=None, help="latent size (default: the model's, 128 for yosemite)")
     arc.add_argument("--prune", type=float, default=0.5, help="fraction of decoder weights set to zero")
     arc.add_argument("--quant", choices=registry.QUANTS, default="int8")
+    arc.add_argument("--engine", choices=("auto", "numba", "torch"), default="auto",
+                     help="what runs the decoder when extracting (auto: Numba, torch-free, where it can)")
     arc.add_argument("--minutes", type=float, default=None, help="training budget (default 10)")
     arc.add_argument("--steps", type=int, default=None, help="training steps instead of a time budget")
     arc.add_argument("--target-psnr", type=float, default=None, help="end VAE training at this PSNR (dB)")

@@ -4,6 +4,10 @@ Layout (``docs/formats.md``): magic ``FZVA``, version, a JSON header (model conf
 weight precision, image names and original sizes, the preprocessing rule, training figures),
 the decoder's weights and the latents as two ``FZSW`` blobs (:mod:`.weights`), and a CRC-32
 of everything before it. Extraction needs no encoder: latents -> decoder -> PNG files.
+
+Reading and extraction need neither torch nor the encoder: the decoder runs on Numba kernels
+straight from the stored (sparse, INT8) weights (:mod:`.vae.inference`). torch runs it too
+(``engine="torch"``), and remains the only way to make an archive.
 """
 
 from __future__ import annotations
@@ -14,17 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from .._container import Format
 from ..errors import FastzipError, FormatError, OutputLimitError
 from . import weights
-from .images import to_uint8
-from .registry import QUANTS, VAEConfig
-from .vae.models import Decoder, decoder_parameters
-from .vae.quantize import fp16_decoder, int8_decoder
+from .registry import QUANTS, VAEConfig, decoder_parameters
 
-__all__ = ["Archive", "dumps", "loads", "load", "save", "decoder", "reconstruct", "extract", "QUANTS", "MAGIC", "VERSION"]
+__all__ = ["Archive", "dumps", "loads", "load", "save", "decoder", "reconstruct", "extract", "ENGINES", "QUANTS",
+           "MAGIC", "VERSION"]
+
+ENGINES = ("auto", "numba", "torch")
 
 FORMAT = Format(b"FZVA", (1,), "fastzip VAE archive")
 MAGIC, VERSION = FORMAT.magic, FORMAT.version
@@ -40,8 +43,8 @@ class Archive:
     quant: str  # "int8" | "fp16" | "none"
     names: list[str]
     sizes: list[tuple[int, int]]  # original (height, width) of each image
-    latents: torch.Tensor  # N x latent, float32
-    state: dict  # decoder tensors, as the chosen precision stores them
+    latents: np.ndarray  # N x latent, float32
+    state: dict  # decoder tensors as weights.Stored records, as the chosen precision stores them
     info: dict = field(default_factory=dict)  # preprocessing and training figures, free-form
 
 
@@ -52,7 +55,7 @@ def dumps(archive: Archive) -> bytes:
               "images": [{"name": n, "height": int(h), "width": int(w)} for n, (h, w) in zip(archive.names, archive.sizes)],
               "info": archive.info}
     meta = json.dumps(header, sort_keys=True).encode("utf-8")
-    blobs = [weights.dumps(archive.state), weights.dumps({"latents": archive.latents.detach().float().contiguous()})]
+    blobs = [weights.dumps(archive.state), weights.dumps({"latents": np.asarray(archive.latents, np.float32)})]
     return FORMAT.seal(_HEAD.pack(MAGIC, VERSION, 0, len(meta)) + meta + b"".join(struct.pack("<Q", len(b)) + b for b in blobs))
 
 
@@ -91,28 +94,33 @@ def loads(blob) -> Archive:
     if limit > weights.DEFAULT_MAX_ELEMENTS or config.image_size > _MAX_SIZE:
         raise FormatError("archive model is implausibly large")
     try:
-        state = weights.loads(blobs[0], max_elements=limit)
-        latents = weights.loads(blobs[1], max_elements=len(names) * config.latent).get("latents")
+        state = weights.loads_stored(blobs[0], max_elements=limit)
+        latents = weights.loads_stored(blobs[1], max_elements=len(names) * config.latent).get("latents")
     except OutputLimitError:
         raise FormatError("archive holds more values than its model and images need") from None
-    if latents is None or latents.dtype != torch.float32 or tuple(latents.shape) != (len(names), config.latent):
+    if latents is None or latents.kind != "float32" or tuple(latents.shape) != (len(names), config.latent):
         raise FormatError("archive latents do not match its images and model")
-    return Archive(config, quant, names, sizes, latents, state, info)
+    return Archive(config, quant, names, sizes, latents.dense(), state, info)
 
 
 def load(path) -> Archive:
     return loads(Path(path).read_bytes())
 
 
-def decoder(archive: Archive) -> torch.nn.Module:
-    """The archive's decoder, ready for inference (INT8 runs quantized; FP16 runs in float32)."""
+def decoder(archive: Archive):
+    """The archive's decoder as a torch module (INT8 runs quantized by torch.ao; FP16 runs in
+    float32): the oracle the Numba path is tested against. Needs torch."""
+    from .vae.models import Decoder
+    from .vae.quantize import fp16_decoder, int8_decoder
+
     try:
+        state = {name: weights.to_torch(record) for name, record in archive.state.items()}
         if archive.quant == "int8":
-            return int8_decoder(archive.config, archive.state)
+            return int8_decoder(archive.config, state)
         if archive.quant == "fp16":
-            return fp16_decoder(archive.config, archive.state)
+            return fp16_decoder(archive.config, state)
         model = Decoder(archive.config)
-        model.load_state_dict(archive.state)
+        model.load_state_dict(state)
         return model.eval()
     except FastzipError:
         raise
@@ -120,12 +128,42 @@ def decoder(archive: Archive) -> torch.nn.Module:
         raise FormatError(f"archive weights do not fit its model: {exc}") from None
 
 
-@torch.no_grad()
-def reconstruct(archive: Archive, *, batch_size: int = 4) -> np.ndarray:
-    """Every image of the archive, N x S x S x 3 uint8."""
+def _engine(archive: Archive, engine: str) -> str:
+    """"auto": Numba when it is installed and runs this decoder, else torch."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+    if engine != "auto":
+        return engine
+    import importlib.util
+
+    if archive.config.decoder_conv == "separable" and importlib.util.find_spec("numba"):
+        return "numba"
+    if importlib.util.find_spec("torch"):
+        return "torch"
+    raise ImportError("decoding an archive needs Numba (pip install 'fastzip[extract]') or, for the full-convolution "
+                      "models, torch")
+
+
+def reconstruct(archive: Archive, *, engine: str = "auto", batch_size: int = 4) -> np.ndarray:
+    """Every image of the archive, N x S x S x 3 uint8. ``engine``: "numba" (torch-free, one
+    image at a time), "torch" (``batch_size`` at a time), or "auto" (Numba where it can, torch
+    otherwise)."""
+    size = archive.config.image_size
+    if not len(archive.latents):
+        return np.zeros((0, size, size, 3), np.uint8)
+    if _engine(archive, engine) == "numba":
+        from .vae.inference import SparseDecoder
+
+        return SparseDecoder(archive.config, archive.quant, archive.state).pixels(archive.latents)
+    import torch
+
+    from .images import to_uint8 as tensor_to_uint8
+
     model = decoder(archive)
-    out = [to_uint8(model(archive.latents[i : i + batch_size]).float()) for i in range(0, len(archive.latents), batch_size)]
-    return np.concatenate(out) if out else np.zeros((0, archive.config.image_size, archive.config.image_size, 3), np.uint8)
+    latents = torch.from_numpy(np.ascontiguousarray(archive.latents, np.float32))
+    with torch.no_grad():
+        return np.concatenate([tensor_to_uint8(model(latents[i:i + batch_size]).float())
+                               for i in range(0, len(latents), batch_size)])
 
 
 def _safe_name(name: str, index: int) -> str:
@@ -133,7 +171,7 @@ def _safe_name(name: str, index: int) -> str:
     return f"{stem}.png"
 
 
-def extract(path, out_dir) -> list[Path]:
+def extract(path, out_dir, *, engine: str = "auto") -> list[Path]:
     """Decode every image of the archive at ``path`` into ``out_dir`` as PNG; returns the paths.
 
     Images come out at the model's size (the archive stores what it trained on, not the
@@ -145,7 +183,7 @@ def extract(path, out_dir) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for i, (name, pixels) in enumerate(zip(archive.names, reconstruct(archive))):
+    for i, (name, pixels) in enumerate(zip(archive.names, reconstruct(archive, engine=engine))):
         target = out_dir / _safe_name(name, i)
         if target in written:  # "a.jpg" and "a.png" share a stem
             target = target.with_name(f"{target.stem}_{i}.png")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-__all__ = ["CODECS", "QUANTS", "VAEConfig", "MODELS", "get_config"]
+__all__ = ["CODECS", "QUANTS", "VAEConfig", "MODELS", "get_config", "decoder_parameters"]
 
 # Learned codecs an archive can hold: "vae" is the thesis's overfit VAE (one latent vector per image).
 CODECS = ("vae",)
@@ -72,3 +72,12 @@ def get_config(name: str, **overrides) -> VAEConfig:
     if "channels" in overrides:
         overrides["channels"] = tuple(overrides["channels"])
     return dataclasses.replace(config, **overrides)
+
+
+def decoder_parameters(config: VAEConfig) -> int:
+    """Parameters of ``Decoder(config)``, computed without building it (for untrusted configs)."""
+    widths = config.channels[::-1]
+    total = (config.latent + 1) * widths[0] * config.grid**2
+    for a, b in zip(widths[:-1], widths[1:]):
+        total += (a * 9 + a) + (a * b + b) if config.decoder_conv == "separable" else a * b * 9 + b
+    return total

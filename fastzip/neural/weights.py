@@ -10,6 +10,11 @@ slowly varying high bytes together.
 
 Quantized tensors (``torch.qint8``/``quint8``, per-tensor or per-channel affine) keep their
 integer values, scales, zero points and axis. The byte layout is in ``docs/formats.md``.
+
+Torch is optional here: :func:`loads_stored` reads a file into :class:`Stored` records (numpy
+arrays, and a sparse tensor as positions + values, never densified), which torch-free inference
+runs from; :func:`loads` turns them into torch tensors. :func:`dumps` takes torch tensors, numpy
+arrays or :class:`Stored` records.
 """
 
 from __future__ import annotations
@@ -17,31 +22,33 @@ from __future__ import annotations
 import io
 import struct
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from .. import deflate, huffman
 from .._container import Format, Reader
 from ..errors import FastzipError, FormatError, OutputLimitError
 
-__all__ = ["save", "load", "dumps", "loads", "MAGIC", "VERSION", "DEFAULT_MAX_ELEMENTS"]
+__all__ = ["save", "load", "dumps", "loads", "loads_stored", "Stored", "Quantization", "to_stored", "to_torch",
+           "MAGIC", "VERSION", "DEFAULT_MAX_ELEMENTS"]
 
 FORMAT = Format(b"FZSW", (1,), "fastzip weights file")
 MAGIC, VERSION = FORMAT.magic, FORMAT.version
 DEFAULT_MAX_ELEMENTS = 1 << 28  # 256 M values: far above any model here, far below a memory bomb
 _MAX_DIMS = 8
 
-# Element types: code -> (numpy dtype, torch dtype). Quantized types store their integer values.
+# Element types: code -> (numpy dtype of the values, name). Quantized types store their integer values.
 _DTYPES = {
-    1: (np.float32, torch.float32), 2: (np.float16, torch.float16), 3: (np.float64, torch.float64),
-    4: (np.int8, torch.int8), 5: (np.uint8, torch.uint8), 6: (np.int16, torch.int16),
-    7: (np.int32, torch.int32), 8: (np.int64, torch.int64), 9: (np.int8, torch.qint8),
-    10: (np.uint8, torch.quint8), 11: (np.bool_, torch.bool),
+    1: (np.float32, "float32"), 2: (np.float16, "float16"), 3: (np.float64, "float64"),
+    4: (np.int8, "int8"), 5: (np.uint8, "uint8"), 6: (np.int16, "int16"),
+    7: (np.int32, "int32"), 8: (np.int64, "int64"), 9: (np.int8, "qint8"),
+    10: (np.uint8, "quint8"), 11: (np.bool_, "bool"),
 }
-_CODE_OF_TORCH = {t: code for code, (_, t) in _DTYPES.items()}
-_CODE_OF_NUMPY = {np.dtype(n): code for code, (n, t) in _DTYPES.items() if t not in (torch.qint8, torch.quint8)}
+_CODE_OF_KIND = {kind: code for code, (_, kind) in _DTYPES.items()}
+_QUANTIZED = ("qint8", "quint8")
+_CODE_OF_NUMPY = {np.dtype(n): code for code, (n, kind) in _DTYPES.items() if kind not in _QUANTIZED}
 # Narrower types tried, in order, for storing each type exactly.
 _NARROWER = {np.dtype(np.float32): [np.float16], np.dtype(np.float64): [np.float16, np.float32],
              np.dtype(np.int64): [np.int8, np.int16, np.int32], np.dtype(np.int32): [np.int8, np.int16],
@@ -51,6 +58,52 @@ _RAW, _HUFFMAN, _DEFLATE = 0, 1, 2
 _DENSE, _BITMAP, _ZERO_RUNS = 0, 1, 2
 _NOT_QUANTIZED, _PER_TENSOR, _PER_CHANNEL = 0, 1, 2
 _STREAM = struct.Struct("<BQQ")  # codec, decoded length, stored length
+
+
+@dataclass
+class Quantization:
+    """Affine quantization of a tensor: real = (q - zero_point) * scale, per tensor (one
+    scale) or per channel along ``axis``."""
+    per_channel: bool
+    axis: int
+    scales: np.ndarray  # float64
+    zero_points: np.ndarray  # int64
+
+
+@dataclass
+class Stored:
+    """One tensor as ``FZSW`` holds it, in numpy: ``values`` (1-D) are the non-zero values (all
+    of them when ``positions`` is None) in row-major order, ``positions`` their flat indices."""
+    kind: str  # "float32", "qint8", ... (the element type)
+    shape: tuple
+    values: np.ndarray
+    positions: np.ndarray | None = None
+    quant: Quantization | None = None
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def dense(self) -> np.ndarray:
+        """All values, zeros included, shaped (a new array when the tensor is sparse)."""
+        if self.positions is None:
+            return self.values.reshape(self.shape)
+        flat = np.zeros(self.size, self.values.dtype)
+        flat[self.positions] = self.values
+        return flat.reshape(self.shape)
+
+    def rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Compressed sparse rows of the tensor as a matrix (first dimension x the rest):
+        (row starts, column of each value, values) of its non-zero values, without densifying."""
+        rows = self.shape[0] if self.shape else 1
+        cols = max(self.size // rows if rows else 0, 1)
+        positions, values = self.positions, self.values
+        if positions is None:  # a dense record: its zeros are dropped here
+            positions = np.flatnonzero(values)
+            values = values[positions]
+        starts = np.zeros(rows + 1, np.int64)
+        np.cumsum(np.bincount(positions // cols, minlength=rows), out=starts[1:])
+        return starts, (positions % cols).astype(np.int32), values
 
 
 # ---------------------------------------------------------------- writing
@@ -107,39 +160,48 @@ def _zero_runs(nonzero: np.ndarray) -> bytes:
     return out.tobytes()
 
 
-def _tensor_parts(tensor: torch.Tensor):
-    """(element code, quantization record, integer-or-float values as numpy)."""
+def to_stored(tensor) -> Stored:
+    """A torch tensor (quantized or not), a numpy array or a :class:`Stored` as a dense record."""
+    if isinstance(tensor, Stored):
+        return tensor
+    if isinstance(tensor, np.ndarray):
+        if tensor.dtype not in _CODE_OF_NUMPY:
+            raise TypeError(f"cannot store arrays of dtype {tensor.dtype}")
+        return Stored(_DTYPES[_CODE_OF_NUMPY[tensor.dtype]][1], tuple(tensor.shape), np.ascontiguousarray(tensor).reshape(-1))
+    import torch
+
     tensor = tensor.detach().cpu()
-    code = _CODE_OF_TORCH.get(tensor.dtype)
-    if code is None:
+    kind = str(tensor.dtype).removeprefix("torch.")
+    if kind not in _CODE_OF_KIND:
         raise TypeError(f"cannot store tensors of dtype {tensor.dtype}")
     if not tensor.is_quantized:
-        return code, None, tensor.contiguous().numpy()
+        return Stored(kind, tuple(tensor.shape), tensor.contiguous().numpy().reshape(-1))
     scheme = tensor.qscheme()
     if scheme == torch.per_tensor_affine:
-        quant = (_PER_TENSOR, 0, np.array([tensor.q_scale()]), np.array([tensor.q_zero_point()]))
+        quant = Quantization(False, 0, np.array([tensor.q_scale()], np.float64), np.array([tensor.q_zero_point()], np.int64))
     elif scheme == torch.per_channel_affine:
-        quant = (_PER_CHANNEL, tensor.q_per_channel_axis(), tensor.q_per_channel_scales().numpy(),
-                 tensor.q_per_channel_zero_points().numpy())
+        quant = Quantization(True, tensor.q_per_channel_axis(), tensor.q_per_channel_scales().numpy().astype(np.float64),
+                             tensor.q_per_channel_zero_points().numpy().astype(np.int64))
     else:
         raise TypeError(f"cannot store quantization scheme {scheme}")
-    return code, quant, tensor.int_repr().contiguous().numpy()
+    return Stored(kind, tuple(tensor.shape), tensor.int_repr().contiguous().numpy().reshape(-1), quant=quant)
 
 
-def _write_tensor(out: io.BytesIO, name: str, tensor: torch.Tensor) -> None:
-    code, quant, values = _tensor_parts(tensor)
+def _write_tensor(out: io.BytesIO, name: str, tensor) -> None:
+    record = to_stored(tensor)
+    values = record.dense()
     encoded = name.encode("utf-8")
     if len(encoded) > 0xFFFF or values.ndim > _MAX_DIMS:
         raise ValueError(f"tensor {name!r}: name over 65535 bytes or more than {_MAX_DIMS} dimensions")
     out.write(struct.pack("<H", len(encoded)) + encoded)
-    out.write(struct.pack(f"<BB{values.ndim}Q", code, values.ndim, *values.shape))
+    out.write(struct.pack(f"<BB{values.ndim}Q", _CODE_OF_KIND[record.kind], values.ndim, *values.shape))
+    quant = record.quant
     if quant is None:
         out.write(bytes([_NOT_QUANTIZED]))
     else:
-        scheme, axis, scales, zero_points = quant
-        out.write(struct.pack("<BB", scheme, axis))
-        _write_array(out, scales.astype(np.float64))
-        _write_array(out, zero_points.astype(np.int64))
+        out.write(struct.pack("<BB", _PER_CHANNEL if quant.per_channel else _PER_TENSOR, quant.axis))
+        _write_array(out, quant.scales.astype(np.float64))
+        _write_array(out, quant.zero_points.astype(np.int64))
     flat = values.reshape(-1)
     nonzero = flat.view(np.uint8).reshape(flat.size, -1).any(axis=1) if flat.size else np.zeros(0, bool)
     nnz = int(nonzero.sum())
@@ -160,7 +222,8 @@ def _write_tensor(out: io.BytesIO, name: str, tensor: torch.Tensor) -> None:
 
 
 def dumps(state: dict) -> bytes:
-    """The ``FZSW`` bytes of a ``{name: tensor}`` mapping (any order; kept as given)."""
+    """The ``FZSW`` bytes of a ``{name: tensor}`` mapping (any order; kept as given); values are
+    torch tensors, numpy arrays or :class:`Stored` records."""
     out = io.BytesIO()
     out.write(MAGIC + struct.pack("<BBI", VERSION, 0, len(state)))
     for name, tensor in state.items():
@@ -208,7 +271,7 @@ class _Reader(Reader):
         return out
 
     def element(self, code: int, *, stored: bool) -> np.dtype:
-        if code not in _DTYPES or (stored and _DTYPES[code][1] in (torch.qint8, torch.quint8)):
+        if code not in _DTYPES or (stored and _DTYPES[code][1] in _QUANTIZED):
             raise FormatError(f"unknown element type {code}")
         return np.dtype(_DTYPES[code][0])
 
@@ -224,7 +287,7 @@ class _Reader(Reader):
         return wide
 
 
-def _read_tensor(r: _Reader) -> tuple[str, torch.Tensor]:
+def _read_tensor(r: _Reader) -> tuple[str, Stored]:
     (name_len,) = r.unpack("H", "a tensor record")
     try:
         name = bytes(r.take(name_len, "a tensor name")).decode("utf-8")
@@ -247,18 +310,21 @@ def _read_tensor(r: _Reader) -> tuple[str, torch.Tensor]:
         channels = 1 if scheme == _PER_TENSOR else (shape[axis] if axis < ndim else -1)
         if scales.size != channels or zero_points.size != channels or not np.all(np.isfinite(scales)) or np.any(scales <= 0):
             raise FormatError(f"tensor {name!r}: quantization parameters do not match its shape")
-        quant = (scheme, axis, scales, zero_points)
+        quant = Quantization(scheme == _PER_CHANNEL, axis, scales, zero_points)
     elif scheme != _NOT_QUANTIZED:
         raise FormatError(f"tensor {name!r}: unknown quantization scheme {scheme}")
-    if (quant is not None) != (_DTYPES[code][1] in (torch.qint8, torch.quint8)):
+    kind_name = _DTYPES[code][1]
+    if (quant is not None) != (kind_name in _QUANTIZED):
         raise FormatError(f"tensor {name!r}: quantization record and element type disagree")
     kind, nnz, stored_code = r.unpack("BQB", "a tensor record")
     stored = r.element(stored_code, stored=True)
     if nnz > numel or (kind == _DENSE) != (nnz == numel):
         raise FormatError(f"tensor {name!r}: {nnz} non-zero values in {numel}")
+    positions = None
     if kind == _BITMAP:
         nonzero = np.unpackbits(np.frombuffer(r.stream((numel + 7) // 8), np.uint8), count=numel, bitorder="little").astype(bool)
-        if int(nonzero.sum()) != nnz:
+        positions = np.flatnonzero(nonzero)
+        if positions.size != nnz:
             raise FormatError(f"tensor {name!r}: sparsity map disagrees with its count")
     elif kind == _ZERO_RUNS:
         runs = np.frombuffer(r.stream(limit=numel), np.uint8)  # each byte stands for >= 1 element
@@ -270,41 +336,42 @@ def _read_tensor(r: _Reader) -> tuple[str, torch.Tensor]:
         positions = np.cumsum(gaps + 1) - 1
         if nnz and positions[-1] >= numel:
             raise FormatError(f"tensor {name!r}: sparsity map runs past the tensor")
-        nonzero = np.zeros(numel, bool)
-        nonzero[positions] = True
     elif kind != _DENSE:
         raise FormatError(f"tensor {name!r}: unknown sparsity map {kind}")
     values = _unshuffle(r.stream(nnz * stored.itemsize), stored)
     wide = values.astype(dtype)
     if not np.array_equal(wide.astype(stored).view(np.uint8), values.view(np.uint8)):
         raise FormatError(f"tensor {name!r}: stored values do not fit its type")
-    if kind == _DENSE:
-        flat = wide
-    else:
-        if nnz and not wide.view(np.uint8).reshape(nnz, -1).any(axis=1).all():
-            raise FormatError(f"tensor {name!r}: a 'non-zero' value is zero")
-        flat = np.zeros(numel, dtype)
-        flat[nonzero] = wide
-    array = flat.reshape(shape)
-    torch_dtype = _DTYPES[code][1]
-    if quant is None:
-        return name, torch.from_numpy(array)
-    scheme, axis, scales, zero_points = quant
+    if positions is not None and nnz and not wide.view(np.uint8).reshape(nnz, -1).any(axis=1).all():
+        raise FormatError(f"tensor {name!r}: a 'non-zero' value is zero")
+    return name, Stored(kind_name, tuple(shape), wide, positions, quant)
+
+
+def to_torch(record: Stored):
+    """The torch tensor of a record (quantized tensors as torch's quantized types)."""
+    import torch
+
+    array = record.dense()
+    if not array.flags.c_contiguous:  # (np.ascontiguousarray would make a scalar 1-D)
+        array = array.copy()
+    if record.quant is None:
+        return torch.from_numpy(array)
+    quant = record.quant
     ints = torch.from_numpy(array)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch 2.13 deprecates quantized tensors; they are what INT8 layers take
-        if scheme == _PER_TENSOR:
-            tensor = torch._make_per_tensor_quantized_tensor(ints, float(scales[0]), int(zero_points[0]))
+        if not quant.per_channel:
+            tensor = torch._make_per_tensor_quantized_tensor(ints, float(quant.scales[0]), int(quant.zero_points[0]))
         else:
-            tensor = torch._make_per_channel_quantized_tensor(ints, torch.from_numpy(scales),
-                                                              torch.from_numpy(zero_points), axis)
-    if tensor.dtype != torch_dtype:
-        raise FormatError(f"tensor {name!r}: stored as {tensor.dtype}, declared {torch_dtype}")
-    return name, tensor
+            tensor = torch._make_per_channel_quantized_tensor(ints, torch.from_numpy(quant.scales),
+                                                              torch.from_numpy(quant.zero_points), quant.axis)
+    if str(tensor.dtype) != f"torch.{record.kind}":
+        raise FormatError(f"stored as {tensor.dtype}, declared {record.kind}")
+    return tensor
 
 
-def loads(blob, *, max_elements: int = DEFAULT_MAX_ELEMENTS) -> dict:
-    """The ``{name: tensor}`` mapping of ``FZSW`` bytes.
+def loads_stored(blob, *, max_elements: int = DEFAULT_MAX_ELEMENTS) -> dict[str, Stored]:
+    """The ``{name: Stored}`` records of ``FZSW`` bytes, without torch.
 
     Raises :class:`FormatError` (truncated, corrupt, foreign), :class:`ChecksumError`,
     :class:`UnsupportedError` (a newer version) or :class:`OutputLimitError` when the tensors
@@ -318,17 +385,25 @@ def loads(blob, *, max_elements: int = DEFAULT_MAX_ELEMENTS) -> dict:
     r = _Reader(FORMAT.unseal(view), max_elements)
     _version, _flags, count = r.unpack("BBI", "the header")
     state = {}
-    try:
-        for _ in range(count):
-            name, tensor = _read_tensor(r)
-            if name in state:
-                raise FormatError(f"tensor {name!r} appears twice")
-            state[name] = tensor
-    except FastzipError:
-        raise
-    except (ValueError, RuntimeError, IndexError) as exc:  # e.g. torch rejecting an axis
-        raise FormatError(f"weights file is inconsistent: {exc}") from None
+    for _ in range(count):
+        name, record = _read_tensor(r)
+        if name in state:
+            raise FormatError(f"tensor {name!r} appears twice")
+        state[name] = record
     r.expect_end()
+    return state
+
+
+def loads(blob, *, max_elements: int = DEFAULT_MAX_ELEMENTS) -> dict:
+    """The ``{name: torch tensor}`` mapping of ``FZSW`` bytes; errors as :func:`loads_stored`."""
+    state = {}
+    for name, record in loads_stored(blob, max_elements=max_elements).items():
+        try:
+            state[name] = to_torch(record)
+        except FastzipError as exc:
+            raise FormatError(f"tensor {name!r}: {exc}") from None
+        except (ValueError, RuntimeError, IndexError) as exc:  # e.g. torch rejecting an axis
+            raise FormatError(f"weights file is inconsistent: {exc}") from None
     return state
 
 

@@ -20,7 +20,7 @@ import dataclasses
 import torch
 from torch import nn
 
-from ..registry import MODELS, VAEConfig, get_config
+from ..registry import MODELS, VAEConfig, decoder_parameters, get_config
 
 __all__ = ["VAEConfig", "MODELS", "get_config", "build", "VAE", "Encoder", "Decoder", "SeparableUpBlock", "count_parameters",
            "decoder_parameters"]
@@ -125,15 +125,6 @@ def build(config: VAEConfig | str, *, seed: int = 0, **overrides) -> VAE:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return VAE(config)
-
-
-def decoder_parameters(config: VAEConfig) -> int:
-    """Parameters of ``Decoder(config)``, computed without building it (for untrusted configs)."""
-    widths = config.channels[::-1]
-    total = (config.latent + 1) * widths[0] * config.grid**2
-    for a, b in zip(widths[:-1], widths[1:]):
-        total += (a * 9 + a) + (a * b + b) if config.decoder_conv == "separable" else a * b * 9 + b
-    return total
 
 
 def count_parameters(module: nn.Module) -> int:

@@ -24,6 +24,7 @@ import torch
 
 from ...metrics import psnr
 from .. import archive as fzva
+from .. import weights
 from ..images import PREPROCESS, to_tensor
 from .models import build, count_parameters, decoder_parameters
 from .prune import make_permanent, prune_to, sparsity
@@ -89,7 +90,9 @@ def create(names, sizes, images: np.ndarray, *, model: str = "yosemite", prune: 
             "sparsity": round(reached, 6), "train_seconds": round(seconds, 1), "vae_steps": vae.steps,
             "vae_psnr": round(vae.psnr, 3), "parameters": count_parameters(net),
             "decoder_parameters": decoder_parameters(net.config)}
-    result = fzva.Archive(net.config, quant, list(names), [tuple(s) for s in sizes], latents.float(), state, info)
+    stored = {name: weights.to_stored(tensor) for name, tensor in state.items()}
+    result = fzva.Archive(net.config, quant, list(names), [tuple(s) for s in sizes],
+                          latents.detach().float().numpy(), stored, info)
     result.info["psnr"] = round(float(psnr(images, fzva.reconstruct(result))), 3)
     return result
 
