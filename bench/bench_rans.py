@@ -1,4 +1,5 @@
-"""rANS side by side with the ``constriction`` package (Rust; ANS with quantized Laplace models).
+"""rANS (native, numba, reference) side by side with the ``constriction`` package (Rust; ANS
+with quantized Laplace models).
 
     pytest bench/bench_rans.py --benchmark-only --benchmark-columns=min,median
 
@@ -41,27 +42,36 @@ def _record(benchmark, count, size):
     record_rate(benchmark, "values_per_s", count)
 
 
-@pytest.mark.parametrize("impl", ["native", "reference"])
+def _warm(impl, problem):
+    if impl == "numba":
+        pytest.importorskip("numba")
+        values, which, cdf, offset = problem
+        rans.decode(rans.encode(values[:9], which[:9], cdf, offset, impl=impl), which[:9], cdf, offset, impl=impl)
+
+
+@pytest.mark.parametrize("impl", ["native", "numba", "reference"])
 def test_fastzip_encode(benchmark, problem, impl):
     benchmark.group = "rans-encode"
     values, which, cdf, offset = problem
-    n = N if impl == "native" else 20_000
-    if impl == "native":
-        blob = benchmark(rans.encode, values, which, cdf, offset)
+    _warm(impl, problem)
+    n = 20_000 if impl == "reference" else N
+    if impl != "reference":
+        blob = benchmark(rans.encode, values, which, cdf, offset, impl=impl)
     else:
         blob = benchmark.pedantic(rans.encode, args=(values[:n], which[:n], cdf, offset), kwargs={"impl": impl},
                                   rounds=1, iterations=1)
     _record(benchmark, n, len(blob))
 
 
-@pytest.mark.parametrize("impl", ["native", "reference"])
+@pytest.mark.parametrize("impl", ["native", "numba", "reference"])
 def test_fastzip_decode(benchmark, problem, impl):
     benchmark.group = "rans-decode"
     values, which, cdf, offset = problem
-    n = N if impl == "native" else 20_000
+    _warm(impl, problem)
+    n = 20_000 if impl == "reference" else N
     blob = rans.encode(values[:n], which[:n], cdf, offset)
-    if impl == "native":
-        out = benchmark(rans.decode, blob, which, cdf, offset)
+    if impl != "reference":
+        out = benchmark(rans.decode, blob, which, cdf, offset, impl=impl)
     else:
         out = benchmark.pedantic(rans.decode, args=(blob, which[:n], cdf, offset), kwargs={"impl": impl},
                                  rounds=1, iterations=1)

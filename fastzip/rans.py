@@ -12,8 +12,8 @@ hundred (scale, mean) levels, is one table each.
 - :class:`Decoder`: any number of values at a time, for models whose next probabilities depend
   on what was decoded (auto-regressive models, wavefront by wavefront).
 
-``impl="native"`` (Cython) and ``impl="reference"`` (the readable twin in
-:mod:`fastzip.reference.rans`) write identical bytes. Decoding raises :class:`FormatError` for
+``impl="native"`` (Cython), ``impl="reference"`` (the readable twin in
+:mod:`fastzip.reference.rans`) and ``impl="numba"`` (the twin compiled) write identical bytes. Decoding raises :class:`FormatError` for
 a truncated or damaged stream (the decoder checks that it ends exactly where the encoder
 began); it never reads outside the stream.
 """
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import check_impl
+from ._jit import check_impl, compiled
 from ._native import rans as _native
 from .errors import FormatError
 from .reference import rans as _reference
@@ -30,7 +30,7 @@ from .reference import rans as _reference
 __all__ = ["PRECISION", "encode", "decode", "Decoder", "check_tables", "tables_from_probabilities"]
 
 PRECISION = _reference.PRECISION
-_IMPLS = ("native", "reference")
+_IMPLS = ("native", "numba", "reference")
 _ERRORS = {_reference.TRUNCATED: "rANS stream truncated", _reference.CORRUPT: "rANS stream corrupt"}
 
 
@@ -64,15 +64,17 @@ def encode(values, tables, cdf, offset, *, impl: str = "native") -> bytes:
         raise ValueError("values must be a 1-D array of int32 values")
     values = values.astype(np.int32)
     tables = _check_indices(tables, len(values), len(cdf))
-    if impl == "reference":
-        return _reference.encode(values.tolist(), tables.tolist(), cdf.tolist(), offset.tolist())
     # At most two bytes a step; an escaped value takes 2 * bits + 1 steps (bits of its excess).
     excess = values.astype(np.int64) - offset[tables]
     bins = cdf.shape[1] - 1
     escaped = np.where(excess < 0, -excess, excess - (bins - 2))[(excess < 0) | (excess >= bins - 1)]
     steps = len(values) + int((2 * np.floor(np.log2(np.maximum(escaped, 1))) + 2).sum())
     out = np.empty(2 * steps + 8, np.uint8)
-    start = _native.encode(values, tables, cdf, offset, out)
+    if impl == "native":
+        start = _native.encode(values, tables, cdf, offset, out)
+    else:
+        coder = _reference.encode if impl == "reference" else compiled(_reference.encode)
+        start = coder(values, tables, cdf.astype(np.int64), offset.astype(np.int64), out)
     if start < 0:
         raise RuntimeError("rANS output bound too small (a fastzip bug)")
     return out[start:].tobytes()
@@ -85,13 +87,14 @@ class Decoder:
     def __init__(self, data, cdf, offset, *, impl: str = "native"):
         check_impl(impl, _IMPLS)
         self._cdf, self._offset = check_tables(cdf, offset)
+        self._data = np.frombuffer(memoryview(data).cast("B"), np.uint8)
         self._impl = impl
         if impl == "native":
-            self._coder = _native.Decoder(np.frombuffer(memoryview(data).cast("B"), np.uint8))
-            self._rows = self._cdf
+            self._coder = _native.Decoder(self._data)
         else:
-            self._coder = _reference.Decoder(data)
-            self._rows, self._offsets = self._cdf.tolist(), self._offset.tolist()
+            self._cdf, self._offset = self._cdf.astype(np.int64), self._offset.astype(np.int64)
+            self._run = _reference.decode if impl == "reference" else compiled(_reference.decode)
+            self._state = _reference.decoder_state(self._data)
 
     def decode(self, tables) -> np.ndarray:
         tables = _check_indices(tables, len(tables), len(self._cdf))
@@ -99,13 +102,16 @@ class Decoder:
         if self._impl == "native":
             status = self._coder.decode(tables, self._cdf, self._offset, out)
         else:
-            status = self._coder.decode(tables.tolist(), self._rows, self._offsets, out)
+            status = self._run(self._data, self._state, tables, self._cdf, self._offset, out)
         if status:
             raise FormatError(_ERRORS[status])
         return out
 
     def finish(self) -> None:
-        status = self._coder.finish()
+        if self._impl == "native":
+            status = self._coder.finish()
+        else:
+            status = _reference.finish(self._data, self._state)
         if status:
             raise FormatError(_ERRORS[status] + " (it does not end where its values do)")
 

@@ -1,4 +1,4 @@
-"""rANS: native and reference write the same bytes, every stream decodes to its values under
+"""rANS: native, numba and reference write the same bytes, every stream decodes to its values under
 any tables (extreme scales, escapes far outside the table, one value, none), the size is
 within a whisker of the model's information, and damaged streams raise fastzip errors."""
 
@@ -11,7 +11,7 @@ from fastzip import FastzipError, FormatError, rans
 
 from common import assert_every_cut_fails, mutants, outcomes
 
-IMPLS = ["native", "reference"]
+IMPLS = ["native", "numba", "reference"]
 
 
 def laplace_tables(scales, half_width=12):
@@ -36,7 +36,7 @@ def test_native_and_reference_write_the_same_bytes_and_both_decode(pairs, skew):
     values = np.array([v >> (8 * skew + (16 if skew else 0)) for v, _ in pairs], np.int64).astype(np.int32)
     tables = np.array([t for _, t in pairs], np.int32)
     streams = {impl: rans.encode(values, tables, cdf, offset, impl=impl) for impl in IMPLS}
-    assert streams["native"] == streams["reference"]
+    assert streams["native"] == streams["reference"] == streams["numba"]
     for impl in IMPLS:
         assert np.array_equal(rans.decode(streams["native"], tables, cdf, offset, impl=impl), values)
 
@@ -105,7 +105,7 @@ def test_mutants_agree_between_native_and_reference():
                 results.append(rans.decode(stream, tables, cdf, offset, impl=impl).tolist())
             except FastzipError as exc:
                 results.append(str(exc))
-        assert results[0] == results[1]
+        assert results[0] == results[1] == results[2]
 
 
 def test_bad_tables_are_refused():

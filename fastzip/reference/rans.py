@@ -15,130 +15,164 @@ the escape: values outside the table's other bins code it, then their side (one 
 below, 1 above) and how far outside (``e >= 1``) as an Exp-Golomb code (k ones, a zero, then
 the k low bits of e, most significant first), each bit at probability 1/2.
 
-The native kernel (``fastzip._native.rans``) writes the same bytes.
+Written in the subset of Python that Numba compiles (arrays in, arrays out, no helpers), so
+``impl="numba"`` is this source compiled, and other compiled code (a learned codec's decoder)
+can run it in its own loop. The native kernel (``fastzip._native.rans``) writes the same bytes.
 """
 
 from __future__ import annotations
 
-__all__ = ["PRECISION", "encode", "Decoder", "OK", "TRUNCATED", "CORRUPT", "escape_steps"]
+import numpy as np
+
+__all__ = ["PRECISION", "encode", "decoder_state", "decode", "finish", "OK", "TRUNCATED", "CORRUPT"]
 
 PRECISION = 16
 TOTAL = 1 << PRECISION
-L = 1 << 23
 HALF = TOTAL >> 1
+L = 1 << 23
 MAX_EXP_BITS = 31  # an excess needs at most 31 bits (values are int32)
 OK, TRUNCATED, CORRUPT = 0, -1, -2
 
 
-def _steps(value: int, cdf_row, offset: int) -> list[tuple[int, int]]:
-    """(start, freq) of every coding step of ``value``, in decoding order."""
-    bins = len(cdf_row) - 1
-    b = value - offset
-    if 0 <= b < bins - 1:
-        return [(cdf_row[b], cdf_row[b + 1] - cdf_row[b])]
-    steps = [(cdf_row[bins - 1], cdf_row[bins] - cdf_row[bins - 1])]
-    above = b >= bins - 1
-    excess = b - (bins - 2) if above else -b
-    steps.append((HALF if above else 0, HALF))
-    k = excess.bit_length() - 1
-    steps += [(HALF, HALF)] * k + [(0, HALF)]
-    for i in range(k - 1, -1, -1):
-        steps.append((((excess >> i) & 1) * HALF, HALF))
-    return steps
-
-
-def escape_steps(excess_bits: int) -> int:
-    """Coding steps an escaped value takes when its excess has ``excess_bits`` bits: the
-    escape bin, the side, k + 1 unary bits and k value bits (k = excess_bits - 1)."""
-    return 2 * excess_bits + 1
-
-
-def encode(values, tables, cdf, offset) -> bytes:
-    """The rANS bytes of ``values``, value i coded with table ``tables[i]``."""
-    out = bytearray()  # bytes in the order they are produced; reversed at the end
+def encode(values, tables, cdf, offset, out) -> int:
+    """Write the stream of ``values`` (value i under row ``tables[i]``) at the end of ``out``;
+    returns where it starts, or -1 if ``out`` is too small (two bytes a coding step suffice)."""
+    bins = cdf.shape[1] - 1
+    starts = np.zeros(2 + 2 * 32, np.int64)  # one value's coding steps, in decoding order
+    freqs = np.zeros(2 + 2 * 32, np.int64)
+    pos = len(out)
     x = L
     for i in range(len(values) - 1, -1, -1):
         t = tables[i]
-        for start, freq in reversed(_steps(values[i], cdf[t], offset[t])):
-            limit = ((L >> PRECISION) << 8) * freq
+        b = np.int64(values[i]) - offset[t]
+        if 0 <= b < bins - 1:
+            starts[0] = cdf[t, b]
+            freqs[0] = cdf[t, b + 1] - cdf[t, b]
+            steps = 1
+        else:  # the escape bin, the side, then the excess as an Exp-Golomb code
+            starts[0] = cdf[t, bins - 1]
+            freqs[0] = cdf[t, bins] - cdf[t, bins - 1]
+            above = b >= bins - 1
+            excess = b - (bins - 2) if above else -b
+            starts[1] = HALF if above else 0
+            freqs[1] = HALF
+            steps = 2
+            k = 0
+            while excess >> (k + 1):
+                k += 1
+            for _ in range(k):  # k ones...
+                starts[steps] = HALF
+                freqs[steps] = HALF
+                steps += 1
+            starts[steps] = 0  # ...a zero...
+            freqs[steps] = HALF
+            steps += 1
+            for j in range(k - 1, -1, -1):  # ...and the k bits under the leading one
+                starts[steps] = ((excess >> j) & 1) * HALF
+                freqs[steps] = HALF
+                steps += 1
+        if pos < 2 * steps + 4:
+            return -1
+        for s in range(steps - 1, -1, -1):  # last step first: decoding runs backwards
+            limit = ((L >> PRECISION) << 8) * freqs[s]
             while x >= limit:
-                out.append(x & 0xFF)
+                pos -= 1
+                out[pos] = x & 0xFF
                 x >>= 8
-            x = (x // freq) * TOTAL + x % freq + start
-    for shift in (24, 16, 8, 0):
-        out.append((x >> shift) & 0xFF)
-    out.reverse()
-    return bytes(out)
+            x = (x // freqs[s]) * TOTAL + x % freqs[s] + starts[s]
+    for shift in (0, 8, 16, 24):  # the final state, little-endian, in front
+        pos -= 1
+        out[pos] = (x >> (24 - shift)) & 0xFF
+    return pos
 
 
-class Decoder:
-    """Reads values back in the order they were coded, any number at a time."""
+def decoder_state(data) -> np.ndarray:
+    """The decoder's state before the first value: [x, position, status]."""
+    state = np.zeros(3, np.int64)
+    if len(data) < 4:
+        state[2] = TRUNCATED
+        return state
+    for k in range(4):
+        state[0] |= np.int64(data[k]) << (8 * k)
+    state[1] = 4
+    if not L <= state[0] < 256 * L:  # no encoder ends there
+        state[2] = CORRUPT
+    return state
 
-    def __init__(self, data):
-        self.data = bytes(data)
-        self.pos = 4
-        self.x = int.from_bytes(self.data[:4].ljust(4, b"\0"), "little")
-        self.status = OK if len(self.data) >= 4 else TRUNCATED
-        if not self.status and not L <= self.x < 256 * L:  # no encoder ends there
-            self.status = CORRUPT
 
-    def _byte(self) -> int:
-        if self.pos >= len(self.data):
-            self.status = self.status or TRUNCATED
-            self.pos += 1
-            return 0
-        self.pos += 1
-        return self.data[self.pos - 1]
-
-    def _step(self, cdf_row) -> int:
-        """Decode one step: the bin of ``cdf_row`` the state's slot falls in."""
-        slot = self.x & (TOTAL - 1)
-        lo, hi = 0, len(cdf_row) - 1  # cdf_row[lo] <= slot < cdf_row[hi]
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if cdf_row[mid] <= slot:
-                lo = mid
-            else:
-                hi = mid
-        start, freq = cdf_row[lo], cdf_row[lo + 1] - cdf_row[lo]
-        self.x = freq * (self.x >> PRECISION) + slot - start
-        while self.x < L:
-            self.x = (self.x << 8) | self._byte()
-        return lo
-
-    def _bit(self) -> int:
-        return self._step((0, HALF, TOTAL))
-
-    def decode(self, tables, cdf, offset, out) -> int:
-        """Decode ``len(tables)`` values into ``out``; returns the status (OK, TRUNCATED, CORRUPT)."""
-        for i in range(len(tables)):
-            if self.status:
-                return self.status
-            t = tables[i]
-            row = cdf[t]
-            bins = len(row) - 1
-            b = self._step(row)
-            if b == bins - 1:
-                above = self._bit()
-                k = 0
-                while self._bit():
+def decode(data, state, tables, cdf, offset, out) -> int:
+    """Decode ``len(tables)`` values into ``out``, continuing from ``state`` (updated in place);
+    returns the status. Reading past the data reads zeros and sets TRUNCATED."""
+    bins = cdf.shape[1] - 1
+    x, pos, status = state[0], state[1], state[2]
+    for i in range(len(tables)):
+        if status != OK:
+            break
+        t = tables[i]
+        phase = 0  # 0: the bin; after an escape 1: the side, 2: the unary length, 3: the bits
+        value = above = k = remaining = 0
+        excess = 1
+        while True:
+            slot = x & (TOTAL - 1)
+            if phase == 0:  # binary search: cdf[t, lo] <= slot < cdf[t, lo + 1]
+                lo, hi = 0, bins
+                while hi - lo > 1:
+                    mid = (lo + hi) >> 1
+                    if cdf[t, mid] <= slot:
+                        lo = mid
+                    else:
+                        hi = mid
+                start, freq = cdf[t, lo], cdf[t, lo + 1] - cdf[t, lo]
+            else:  # a bit at probability 1/2
+                lo = 1 if slot >= HALF else 0
+                start, freq = lo * HALF, HALF
+            x = freq * (x >> PRECISION) + slot - start
+            while x < L:
+                if pos < len(data):
+                    x = (x << 8) | data[pos]
+                else:
+                    x <<= 8
+                    status = TRUNCATED
+                pos += 1
+            if phase == 0:
+                if lo < bins - 1:
+                    value = lo
+                    break
+                phase = 1
+            elif phase == 1:
+                above = lo
+                phase = 2
+            elif phase == 2:
+                if lo:
                     k += 1
                     if k > MAX_EXP_BITS:
-                        self.status = CORRUPT
-                        return self.status
-                excess = 1
-                for _ in range(k):
-                    excess = (excess << 1) | self._bit()
-                b = bins - 2 + excess if above else -excess
-            value = offset[t] + b
-            if not -(1 << 31) <= value < 1 << 31:
-                self.status = CORRUPT
-                return self.status
-            out[i] = value
-        return self.status
+                        status = CORRUPT
+                        break
+                else:
+                    remaining = k
+                    phase = 3
+                    if remaining == 0:
+                        break
+            else:
+                excess = (excess << 1) | lo
+                remaining -= 1
+                if remaining == 0:
+                    break
+        if status == CORRUPT:
+            break
+        if phase != 0:
+            value = bins - 2 + excess if above else -excess
+        value += offset[t]
+        if value < -(1 << 31) or value >= 1 << 31:
+            status = CORRUPT
+            break
+        out[i] = value
+    state[0], state[1], state[2] = x, pos, status
+    return status
 
-    def finish(self) -> int:
-        """OK when the stream ended exactly here, in the encoder's initial state."""
-        if not self.status and (self.x != L or self.pos != len(self.data)):
-            self.status = CORRUPT
-        return self.status
+
+def finish(data, state) -> int:
+    """OK when the stream ended exactly at ``state``, in the encoder's initial state."""
+    if state[2] == OK and (state[0] != L or state[1] != len(data)):
+        state[2] = CORRUPT
+    return state[2]
