@@ -174,6 +174,36 @@ def _cmd_jpeg(args) -> int:
     return 0
 
 
+def _cmd_image(args) -> int:
+    """The latent-grid codec on one picture: encode (torch), decode and info (torch-free)."""
+    import numpy as np
+
+    from .neural.grid import codec, stream
+
+    if args.action in ("encode", "decode") and not args.output:
+        print(f"fastzip: error: image {args.action} needs an output file", file=sys.stderr)
+        return 2
+    if args.action == "encode":
+        Image = _pillow()
+        with Image.open(args.input) as im:
+            pixels = np.asarray(im.convert("RGB"))
+        if args.minutes is None and args.steps is None:
+            args.minutes = 10.0
+        made = codec.encode(pixels, lam=args.lam, minutes=args.minutes, steps=args.steps, seed=args.seed)
+        _write(args.output, made.data)
+        print(f"{args.output}: {len(made.data)} bytes, {made.info['bpp']:.4f} bpp, PSNR {made.info['psnr']:.2f} dB "
+              f"after {made.info['steps']} steps ({made.info['seconds']:.0f} s)")
+        return 0
+    data = _read(args.input)
+    if args.action == "info":
+        height, width, _, steps, latents = stream.loads(data)
+        print(f"{args.input}: {width}x{height}, {len(data)} bytes, {8 * len(data) / (width * height):.4f} bpp "
+              f"({len(latents)} bytes of latents)")
+        return 0
+    _pillow().fromarray(codec.decode(data)).save(args.output)
+    return 0
+
+
 def _cmd_archive(args) -> int:
     from pathlib import Path
 
@@ -266,6 +296,12 @@ def _cmd_tour(args) -> int:
             print(f"\n{rows[0].corpus}\n{header}\n{'-' * len(header)}")
         for row in rows:
             print(f"{row.codec:<38} {row.ratio:>7.3f} {row.compress_mbps:>10.3f} {row.decompress_mbps:>10.1f}  {row.note}")
+    if args.grid_seconds > 0:
+        rows = list(tour.grid_rows(args.grid_seconds))
+        if rows:
+            print(f"\n{rows[0].corpus}\n{header}\n{'-' * len(header)}")
+        for row in rows:
+            print(f"{row.codec:<38} {row.ratio:>7.3f} {row.compress_mbps:>10.3f} {row.decompress_mbps:>10.1f}  {row.note}")
     return 0
 
 
@@ -280,6 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     tour.add_argument("--repeat", type=int, default=5, help="timed runs per measurement (best is kept)")
     tour.add_argument("--vae-seconds", type=float, default=30.0,
                       help="training time of the VAE archive row (0 skips it; needs torch)")
+    tour.add_argument("--grid-seconds", type=float, default=30.0,
+                      help="training time of the latent-grid codec row (0 skips it; needs torch and numba)")
     tour.set_defaults(func=_cmd_tour)
 
     _add_gzip_parser(sub, "compress", "gzip files (DEFLATE levels 0-12), like gzip")
@@ -294,6 +332,17 @@ def build_parser() -> argparse.ArgumentParser:
     jp.add_argument("--optimize", action="store_true", help="Huffman tables built for the image")
     jp.add_argument("--restart", type=int, default=0, help="restart interval in MCUs")
     jp.set_defaults(func=_cmd_jpeg)
+
+    img = sub.add_parser("image", help="the latent-grid codec: one picture in a few bytes (encode needs torch)")
+    img.add_argument("action", choices=["encode", "decode", "info"])
+    img.add_argument("input")
+    img.add_argument("output", nargs="?")
+    img.add_argument("--lambda", dest="lam", type=float, default=0.002,
+                     help="rate-distortion trade-off: larger spends fewer bits (default 0.002)")
+    img.add_argument("--minutes", type=float, default=None, help="encoding budget (default 10)")
+    img.add_argument("--steps", type=int, default=None, help="training steps instead of a time budget")
+    img.add_argument("--seed", type=int, default=0)
+    img.set_defaults(func=_cmd_image)
 
     arc = sub.add_parser("archive", help="overfit-VAE archive of an image set (create needs torch; extract and info do not)")
     arc.add_argument("action", choices=["create", "extract", "info"])

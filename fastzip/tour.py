@@ -225,6 +225,43 @@ def vae_rows(seconds: float = 20.0, size: int = 64) -> Iterator[Row]:
                   mb / t_enc, mb / t_dec, f"PSNR {metrics.psnr(images, decoded):.2f} dB")
 
 
+def grid_rows(seconds: float, crop: int = 256) -> Iterator[Row]:
+    """The latent-grid codec on a ``crop`` x ``crop`` piece of the sample photo, overfitted for
+    ``seconds``, beside Pillow JPEG at the largest quality that fits the same bytes. Needs
+    torch and numba; yields nothing without them. A few seconds of training is far from the
+    codec's minutes: see docs/grid_rd.md for what it reaches."""
+    try:
+        from .neural.grid import codec
+    except ImportError:
+        return
+    photo, name = sample_photo()
+    if photo is None:
+        return
+    import numpy as np
+
+    image = np.ascontiguousarray(photo[:crop, :crop])
+    corpus = data.describe(f"{name}, {image.shape[1]}x{image.shape[0]} crop", image.tobytes())
+    start = time.perf_counter()
+    made = codec.encode(image, lam=0.002, minutes=seconds / 60, progress=False)
+    t_enc = time.perf_counter() - start
+    t_dec = _best_time(lambda: codec.decode(made.data), 3)
+    mb = image.nbytes / 1e6
+    yield Row(corpus, "fastzip grid codec", image.nbytes / len(made.data), mb / t_enc, mb / t_dec,
+              f"PSNR {made.info['psnr']:.2f} dB at {made.info['bpp']:.3f} bpp after {t_enc:.0f} s")
+    fitting = pillow_jpegs_within(image[None], len(made.data), max_quality=95)
+    if fitting:
+        import io
+
+        from PIL import Image
+
+        quality, blobs = fitting
+        decoded = np.asarray(Image.open(io.BytesIO(blobs[0])))
+        t_enc = _best_time(lambda: pillow_jpegs(image[None], quality), 3)
+        t_dec = _best_time(lambda: np.asarray(Image.open(io.BytesIO(blobs[0]))), 3)
+        yield Row(corpus, f"Pillow jpeg q{quality} (same bytes or fewer)", image.nbytes / len(blobs[0]),
+                  mb / t_enc, mb / t_dec, f"PSNR {metrics.psnr(image, decoded):.2f} dB")
+
+
 def pillow_jpegs(images, quality: int) -> list[bytes]:
     """Pillow's 4:2:0 JPEG of each image (N x H x W x 3 uint8) at ``quality``."""
     import io

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 __all__ = ["CODECS", "QUANTS", "VAEConfig", "MODELS", "get_config", "decoder_parameters"]
 
-# Learned codecs an archive can hold: "vae" is the thesis's overfit VAE (one latent vector per image).
-CODECS = ("vae",)
+# Learned codecs: "vae" is the thesis's overfit VAE archive (one latent vector per image);
+# "grid" the latent-grid codec (a pyramid of latent grids per image, fastzip.neural.grid).
+CODECS = ("vae", "grid")
 # How an archive stores its decoder's weights.
 QUANTS = ("int8", "fp16", "none")
 

@@ -1,0 +1,125 @@
+"""The latent-grid codec: :func:`encode` an image (torch, minutes of overfitting) into an
+``FZGC`` stream, :func:`decode` it back without torch.
+
+Encoding: overfit (:mod:`.train`), round the latents, round the ARM's weights to its fixed
+point, and give each synthesis tensor the power-of-two step that minimises distortion plus
+lambda times its bits; then code everything with rANS, the latents under the tables the
+integer ARM selects. The reconstruction reported is the decoder's own output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ... import rans
+from . import arm, decoder, laplace, stream
+from .layout import arm_shapes
+
+__all__ = ["Encoded", "encode", "decode", "latent_stream", "synthesis_steps"]
+
+_STEP_EXPONENTS = range(4, 16)
+
+
+@dataclass
+class Encoded:
+    data: bytes
+    reconstruction: np.ndarray  # what decode(data) returns
+    info: dict
+
+
+def latent_stream(grids: list[np.ndarray], arm_ints: list[np.ndarray]) -> bytes:
+    """The rANS stream of integer latent grids (finest first), coarsest level first, each latent
+    under the table the integer ARM picks from its decoded neighbours."""
+    values, tables = [], []
+    for grid in reversed(grids):
+        grid = np.ascontiguousarray(grid, dtype=np.int64)
+        which = np.empty(grid.size, np.int32)
+        bases = np.empty(grid.size, np.int64)
+        arm.level_tables(grid, arm.CONTEXT_OFFSETS, *arm_ints, which, bases)
+        values.append(grid.reshape(-1) - bases)
+        tables.append(which)
+    cdf, offset = laplace.tables()
+    return rans.encode(np.concatenate(values), np.concatenate(tables), cdf, offset)
+
+
+def _bits_estimate(ints: np.ndarray) -> float:
+    """Bits of integers under a zero-mean Laplace fitted to them (what the stream will spend)."""
+    b = max(float(np.abs(ints).mean()), 0.05)
+    return ints.size * (np.log2(2 * np.e * b) if b > 0.5 else 1.0 + np.log2(1 + b))
+
+
+def synthesis_steps(model, latents, target, lam: float) -> dict:
+    """For each synthesis tensor, the step 2**-e (e in 4..15) minimising MSE + lam * bits per
+    pixel, tensor by tensor (the others as already chosen, or still float)."""
+    import torch
+
+    pixels = target.shape[0]
+    steps = {}
+    with torch.no_grad():
+        for name, tensor in model.synthesis.named_parameters():
+            original = tensor.detach().clone()
+            best = None
+            for e in _STEP_EXPONENTS:
+                ints = torch.round(original * 2.0 ** e)
+                tensor.copy_(ints * 2.0 ** -e)
+                mse = float(torch.mean((model.image(latents) - target) ** 2))
+                cost = mse + lam * _bits_estimate(ints.numpy()) / pixels
+                if best is None or cost < best[0]:
+                    best = (cost, e)
+            steps[f"synthesis.{_layer_name(name)}"] = best[1]
+            tensor.copy_(torch.round(original * 2.0 ** best[1]) * 2.0 ** -best[1])
+    return steps
+
+
+def _layer_name(torch_name: str) -> str:
+    """"2.weight" in the Sequential -> "1.weight" among its Linear layers."""
+    index, kind = torch_name.split(".")
+    return f"{int(index) // 2}.{kind}"
+
+
+def encode(image, lam: float = 0.01, *, steps: int | None = None, minutes: float | None = None, seed: int = 0,
+           progress: bool = True, **training) -> Encoded:
+    """Overfit the codec to ``image`` (H x W x 3 uint8) and code it. ``lam`` trades bits for
+    distortion (larger: fewer bits); give ``steps`` or ``minutes``; ``training`` goes to
+    :func:`.train.fit` (lr, noise_share, evaluate_every)."""
+    import torch
+
+    from .train import GridModel, fit
+
+    image = np.asarray(image)
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"image must be H x W x 3 uint8, not {image.dtype} {image.shape}")
+    height, width = image.shape[:2]
+    if not (1 <= height <= 65535 and 1 <= width <= 65535) or height * width > stream.MAX_PIXELS:
+        raise ValueError(f"image size {width}x{height} is out of range")
+    model = GridModel(height, width, seed=seed)
+    record = fit(model, image, lam, steps=steps, minutes=minutes, progress=progress, **training)
+
+    target = torch.from_numpy(np.ascontiguousarray(image)).reshape(-1, 3).float() / 255
+    rounded = model.quantized("round")
+    grids = [np.rint(y.detach().numpy()).astype(np.int64) for y in model.latents]
+    arm_layers = [(m.weight.detach().numpy(), m.bias.detach().numpy()) for m in model.arm if hasattr(m, "weight")]
+    arm_ints = arm.quantize_weights(arm_layers)
+    step_of = synthesis_steps(model, [y.detach() for y in rounded], target, lam)
+    params = {}
+    for name, tensor in model.synthesis.named_parameters():
+        key = f"synthesis.{_layer_name(name)}"
+        params[key] = np.rint(tensor.detach().double().numpy() * 2.0 ** step_of[key]).astype(np.int64)
+    for i in range(len(arm_shapes())):
+        params[f"arm.{i}.weight"], params[f"arm.{i}.bias"] = arm_ints[2 * i], arm_ints[2 * i + 1]
+
+    coded = stream.Coded(height, width, params, step_of, grids)
+    data = stream.dumps(coded, latent_stream(grids, arm_ints))
+    reconstruction = decoder.synthesize(height, width, grids, params, step_of)
+    mse = float(np.mean((reconstruction.astype(np.float64) - image) ** 2))
+    info = {"bytes": len(data), "bpp": 8 * len(data) / (height * width),
+            "psnr": 10 * np.log10(255 ** 2 / max(mse, 1e-12)), "steps": record.steps,
+            "seconds": record.seconds, "lambda": lam, "history": record.history}
+    return Encoded(data, reconstruction, info)
+
+
+def decode(data, *, max_pixels: int = stream.MAX_PIXELS) -> np.ndarray:
+    """The H x W x 3 uint8 picture of a stream (torch-free)."""
+    return decoder.decode(data, max_pixels=max_pixels)

@@ -1,0 +1,114 @@
+"""The ``FZGC`` container of the latent-grid codec (layout in ``docs/formats.md``).
+
+Everything is integers: the synthesis weights as multiples of a power-of-two step per tensor,
+the ARM weights in units of 2**-ARM_SHIFT, the latents; each group rANS-coded with one table
+of :mod:`.laplace` per tensor (latents: a table per latent, chosen by the integer ARM). The
+header holds the image size, each tensor's step and table, and the three streams' lengths.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+from ... import rans
+from ..._container import Format
+from ...errors import FormatError, OutputLimitError
+from . import laplace
+from .layout import arm_shapes, synthesis_shapes
+
+__all__ = ["FORMAT", "Coded", "dumps", "loads", "MAX_PIXELS", "param_shapes"]
+
+FORMAT = Format(b"FZGC", (1,), "fastzip grid-codec stream")
+MAX_PIXELS = 1 << 26  # 64 megapixels, checked before anything is allocated
+_HEAD = struct.Struct("<4sBBII")  # magic, version, flags, height, width
+_LENGTHS = struct.Struct("<III")  # synthesis, ARM and latent stream lengths
+
+
+def param_shapes() -> list[tuple[str, tuple]]:
+    """(name, shape) of every network tensor, in stream order: synthesis, then ARM."""
+    shapes = []
+    for group, layers in (("synthesis", synthesis_shapes()), ("arm", arm_shapes())):
+        for i, (a, b) in enumerate(layers):
+            shapes += [(f"{group}.{i}.weight", (b, a)), (f"{group}.{i}.bias", (b,))]
+    return shapes
+
+
+@dataclass
+class Coded:
+    """One image as integers: what the stream holds."""
+    height: int
+    width: int
+    params: dict  # name -> int64 array (synthesis: multiples of 2**-step; ARM: of 2**-ARM_SHIFT)
+    steps: dict  # synthesis tensor name -> exponent e (the step is 2**-e)
+    latents: list  # int64 grids, finest first
+
+
+def _params_stream(ints: list[np.ndarray]) -> tuple[bytes, bytes]:
+    """(per-tensor table bytes, the rANS stream): each tensor under the zero-centred table whose
+    scale fits its mean magnitude."""
+    cdf, offset = laplace.tables()
+    scale_bins = []
+    for values in ints:
+        mean_abs = float(np.abs(values).mean()) if values.size else 0.0
+        j = int(np.clip(np.rint(np.log2(max(mean_abs, 1e-9) / laplace.B0) * 4), 0, laplace.SCALES - 1))
+        scale_bins.append(j)
+    tables = np.concatenate([np.full(v.size, j * laplace.FRACTIONS, np.int32) for v, j in zip(ints, scale_bins)])
+    values = np.concatenate([v.ravel() for v in ints]) if ints else np.zeros(0, np.int64)
+    return bytes(scale_bins), rans.encode(values, tables, cdf, offset)
+
+
+def dumps(coded: Coded, latent_stream: bytes) -> bytes:
+    """The stream of ``coded``; ``latent_stream`` is its latents' rANS stream (made with the
+    integer ARM, :mod:`.codec`)."""
+    names = [name for name, _ in param_shapes()]
+    synthesis = [n for n in names if n.startswith("synthesis")]
+    arm = [n for n in names if n.startswith("arm")]
+    steps = bytes(coded.steps[n] for n in synthesis)
+    synth_tables, synth_stream = _params_stream([coded.params[n] for n in synthesis])
+    arm_tables, arm_stream = _params_stream([coded.params[n] for n in arm])
+    body = (_HEAD.pack(FORMAT.magic, FORMAT.version, 0, coded.height, coded.width) + steps + synth_tables + arm_tables
+            + _LENGTHS.pack(len(synth_stream), len(arm_stream), len(latent_stream))
+            + synth_stream + arm_stream + latent_stream)
+    return FORMAT.seal(body)
+
+
+def loads(blob, *, max_pixels: int = MAX_PIXELS):
+    """(height, width, params, steps, latent stream) of a stream; the latents need the ARM to
+    decode (:mod:`.decoder`). FormatError / ChecksumError / UnsupportedError / OutputLimitError."""
+    view = memoryview(blob).cast("B")
+    FORMAT.check_magic(view)
+    r = FORMAT.reader(view)
+    _, version, flags, height, width = r.unpack(_HEAD, "the header")
+    FORMAT.check_version(version)
+    r = FORMAT.reader(FORMAT.unseal(view), _HEAD.size)
+    if flags:
+        raise FormatError(f"{FORMAT.name}: unknown flags {flags:#x}")
+    if not (1 <= height <= 65535 and 1 <= width <= 65535):
+        raise FormatError(f"{FORMAT.name}: image size {width}x{height}")
+    if height * width > max_pixels:
+        raise OutputLimitError(f"{FORMAT.name}: {width}x{height} is more than max_pixels={max_pixels}")
+    shapes = param_shapes()
+    synthesis = [(n, s) for n, s in shapes if n.startswith("synthesis")]
+    arm = [(n, s) for n, s in shapes if n.startswith("arm")]
+    steps = dict(zip((n for n, _ in synthesis), r.take(len(synthesis), "the synthesis steps")))
+    if any(e > 30 for e in steps.values()):
+        raise FormatError(f"{FORMAT.name}: a synthesis step below 2**-30")
+    synth_tables = bytes(r.take(len(synthesis), "the synthesis tables"))
+    arm_tables = bytes(r.take(len(arm), "the ARM tables"))
+    lengths = r.unpack(_LENGTHS, "the stream lengths")
+    streams = [bytes(r.take(n, "a stream")) for n in lengths]
+    r.expect_end()
+    params = {}
+    for group, tables, stream in ((synthesis, synth_tables, streams[0]), (arm, arm_tables, streams[1])):
+        if any(j >= laplace.SCALES for j in tables):
+            raise FormatError(f"{FORMAT.name}: a tensor names scale bin beyond {laplace.SCALES - 1}")
+        sizes = [int(np.prod(shape)) for _, shape in group]
+        which = np.concatenate([np.full(n, j * laplace.FRACTIONS, np.int32) for n, j in zip(sizes, tables)])
+        cdf, offset = laplace.tables()
+        values = rans.decode(stream, which, cdf, offset).astype(np.int64)
+        for (name, shape), start, size in zip(group, np.cumsum([0] + sizes[:-1]), sizes):
+            params[name] = values[start:start + size].reshape(shape)
+    return height, width, params, steps, streams[2]

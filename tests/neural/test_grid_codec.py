@@ -1,0 +1,147 @@
+"""The latent-grid codec: its integer entropy model gives the decoder the encoder's tables, a
+stream decodes (in a fresh process, without torch) to exactly the encoder's reconstruction,
+training lowers the loss, damaged streams raise fastzip errors, and the first version's
+golden stream keeps decoding."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fastzip import FastzipError, FormatError, OutputLimitError
+from fastzip.metrics import psnr
+
+pytest.importorskip("numba")
+from fastzip.neural.grid import arm, codec, laplace, stream  # noqa: E402
+from fastzip.neural.grid.layout import CONTEXT, arm_shapes, level_shapes  # noqa: E402
+
+from common import mutants, outcomes  # noqa: E402
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+
+
+def test_every_context_position_is_decoded_before_its_latent():
+    assert all(dy < 0 or (dy == 0 and dx < 0) for dy, dx in CONTEXT)
+    assert level_shapes(5, 9) == [(5, 9), (3, 5), (2, 3), (1, 2), (1, 1), (1, 1), (1, 1)]
+
+
+def test_the_shipped_tables_are_the_computed_ones():
+    cdf, offset = laplace.tables()
+    assert np.array_equal(cdf, laplace.compute())
+    assert cdf.shape == (laplace.SCALES * laplace.FRACTIONS, 2 * laplace.RADIUS + 3)
+
+
+def _random_arm(seed):
+    rng = np.random.default_rng(seed)
+    layers = [(rng.normal(0, 0.5, (b, a)), rng.normal(0, 0.3, b)) for a, b in arm_shapes()]
+    return arm.quantize_weights(layers)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_decoder_predicts_the_encoders_tables(seed):
+    """Latents coded under the integer ARM's tables decode to themselves, latent by latent."""
+    from fastzip.neural.grid.decoder import decode_latents
+
+    rng = np.random.default_rng(seed)
+    weights = _random_arm(seed)
+    grids = [np.rint(rng.laplace(0, 3, shape)).astype(np.int64) for shape in level_shapes(23, 37)]
+    grids[0][0, :5] = [900, -900, 70000, 0, 5]  # escapes
+    params = {f"arm.{i}.{kind}": weights[2 * i + j] for i in range(3) for j, kind in enumerate(("weight", "bias"))}
+    data = codec.latent_stream(grids, weights)
+    back = decode_latents(23, 37, params, data)
+    assert all(np.array_equal(a, b) for a, b in zip(back, grids))
+    with pytest.raises(FormatError):
+        decode_latents(23, 37, params, data[:-3])
+
+
+@pytest.fixture(scope="module")
+def encoded():
+    pytest.importorskip("torch")
+    skimage_data = pytest.importorskip("skimage.data")
+    image = skimage_data.astronaut()[100:148, 200:264]  # 48 x 64: not square, not a power of two
+    return image, codec.encode(image, lam=0.005, steps=150, progress=False)
+
+
+def test_training_lowers_the_loss(encoded):
+    from fastzip.neural.grid.train import GridModel, fit
+
+    image, made = encoded
+    record = fit(GridModel(48, 64), image, 0.005, steps=120, progress=False, evaluate_every=20)
+    psnrs = [h[2] for h in record.history]
+    assert psnrs[-1] > psnrs[0] + 3 and record.steps == 120
+    assert made.info["psnr"] > 15 and abs(made.info["psnr"] - psnr(image, made.reconstruction)) < 1e-9
+
+
+def test_a_fresh_process_without_torch_decodes_exactly_the_reconstruction(encoded, tmp_path):
+    _, made = encoded
+    (tmp_path / "image.fzg").write_bytes(made.data)
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "import numpy as np\n"
+            "from fastzip.neural.grid import codec\n"
+            f"np.save({str(tmp_path / 'out.npy')!r}, codec.decode(open({str(tmp_path / 'image.fzg')!r}, 'rb').read()))\n")
+    subprocess.run([sys.executable, "-c", code], check=True, env={"NUMBA_NUM_THREADS": "1", "PATH": ""})
+    assert np.array_equal(np.load(tmp_path / "out.npy"), made.reconstruction)
+
+
+def test_damaged_streams_raise_fastzip_errors(encoded):
+    _, made = encoded
+    data = made.data
+    for cut in range(0, len(data), max(1, len(data) // 60)):
+        with pytest.raises(FastzipError):
+            codec.decode(data[:cut])
+    rng = np.random.default_rng(7)
+    counts = outcomes(codec.decode, mutants(data, rng, 150, how="xor"))
+    assert counts["error"] == 150  # the CRC catches every change
+    with pytest.raises(OutputLimitError):
+        codec.decode(data, max_pixels=100)
+
+
+def test_resealed_mutants_raise_only_fastzip_errors(encoded):
+    """Past the CRC (recomputed): hostile headers and streams are still only fastzip errors."""
+    import struct
+    import zlib
+
+    _, made = encoded
+    body = made.data[:-4]
+    rng = np.random.default_rng(8)
+    for mutant in mutants(body, rng, 200, how="set", first=4):
+        try:
+            out = codec.decode(mutant + struct.pack("<I", zlib.crc32(mutant)), max_pixels=1 << 16)
+            assert out.dtype == np.uint8
+        except FastzipError:
+            pass
+
+
+def test_golden_stream_of_version_1_still_decodes():
+    data = (GOLDEN / "grid_v1.fzg").read_bytes()
+    expected = np.load(GOLDEN / "grid_v1.npy")
+    assert np.abs(codec.decode(data).astype(int) - expected).max() <= 1
+
+
+def test_cli_image_encode_info_decode(tmp_path, capsys):
+    pytest.importorskip("torch")
+    Image = pytest.importorskip("PIL.Image")
+    skimage_data = pytest.importorskip("skimage.data")
+    from fastzip.cli import main
+
+    Image.fromarray(skimage_data.coffee()[:40, :56]).save(tmp_path / "in.png")
+    assert main(["image", "encode", str(tmp_path / "in.png"), str(tmp_path / "x.fzg"), "--steps", "30"]) == 0
+    assert "bpp" in capsys.readouterr().out
+    assert main(["image", "info", str(tmp_path / "x.fzg")]) == 0
+    assert "56x40" in capsys.readouterr().out
+    assert main(["image", "decode", str(tmp_path / "x.fzg"), str(tmp_path / "out.png")]) == 0
+    assert np.asarray(Image.open(tmp_path / "out.png")).shape == (40, 56, 3)
+    (tmp_path / "bad.fzg").write_bytes(b"FZGC" + bytes(60))
+    assert main(["image", "decode", str(tmp_path / "bad.fzg"), str(tmp_path / "o.png")]) == 1
+
+
+def test_tour_row_is_measured():
+    pytest.importorskip("torch")
+    pytest.importorskip("skimage")
+    from fastzip import tour
+
+    rows = list(tour.grid_rows(2, crop=48))
+    assert rows[0].codec == "fastzip grid codec" and rows[0].ratio > 1 and rows[0].decompress_mbps > 0
+    assert "dB" in rows[0].note
