@@ -75,7 +75,7 @@ def run(photos: list[str], lambdas: list[float], minutes: float) -> list[dict]:
     return rows
 
 
-def write(rows: list[dict], minutes: float) -> None:
+def write(rows: list[dict], minutes: float, out_dir: Path = DOCS) -> None:
     lines = ["# Latent-grid codec: rate-distortion beside JPEG and WebP at equal bytes", "",
              f"Each encode: {minutes:g} minutes of overfitting on 2 cores (`python -m bench.grid_rate_distortion`). "
              "JPEG is Pillow's (libjpeg-turbo), 4:2:0 with optimized Huffman tables; WebP is Pillow's (method 6); each "
@@ -88,7 +88,7 @@ def write(rows: list[dict], minutes: float) -> None:
         delta = f"{r['psnr'] - r['JPEG']:+.2f}" if r["JPEG"] is not None else "-"
         lines.append(f"| {r['photo']} | {r['size']} | {r['lambda']:g} | {r['bpp']:.3f} | {r['psnr']:.2f} | {jpeg} | "
                      f"{webp} | {delta} | {r['steps']} | {r['encode_s']:.0f} | {r['decode_s']:.2f} |")
-    (DOCS / "grid_rd.md").write_text("\n".join(lines) + "\n")
+    (out_dir / "grid_rd.md").write_text("\n".join(lines) + "\n")
 
     import matplotlib
 
@@ -109,7 +109,7 @@ def write(rows: list[dict], minutes: float) -> None:
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
-    fig.savefig(DOCS / "grid_rd.png", dpi=110)
+    fig.savefig(out_dir / "grid_rd.png", dpi=110)
 
 
 def main() -> None:

@@ -189,7 +189,10 @@ def _cmd_image(args) -> int:
             pixels = np.asarray(im.convert("RGB"))
         if args.minutes is None and args.steps is None:
             args.minutes = 10.0
-        made = codec.encode(pixels, lam=args.lam, minutes=args.minutes, steps=args.steps, seed=args.seed)
+        if args.bpp is not None:
+            made = codec.encode_at_bpp(pixels, args.bpp, minutes=args.minutes, steps=args.steps, seed=args.seed)
+        else:
+            made = codec.encode(pixels, lam=args.lam, minutes=args.minutes, steps=args.steps, seed=args.seed)
         _write(args.output, made.data)
         print(f"{args.output}: {len(made.data)} bytes, {made.info['bpp']:.4f} bpp, PSNR {made.info['psnr']:.2f} dB "
               f"after {made.info['steps']} steps ({made.info['seconds']:.0f} s)")
@@ -339,6 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
     img.add_argument("output", nargs="?")
     img.add_argument("--lambda", dest="lam", type=float, default=0.002,
                      help="rate-distortion trade-off: larger spends fewer bits (default 0.002)")
+    img.add_argument("--bpp", type=float, default=None,
+                     help="target bits per pixel instead of --lambda (a short search for lambda first)")
     img.add_argument("--minutes", type=float, default=None, help="encoding budget (default 10)")
     img.add_argument("--steps", type=int, default=None, help="training steps instead of a time budget")
     img.add_argument("--seed", type=int, default=0)

@@ -145,3 +145,30 @@ def test_tour_row_is_measured():
     rows = list(tour.grid_rows(2, crop=48))
     assert rows[0].codec == "fastzip grid codec" and rows[0].ratio > 1 and rows[0].decompress_mbps > 0
     assert "dB" in rows[0].note
+
+
+def test_rate_distortion_script_runs_end_to_end(tmp_path):
+    """bench/grid_rate_distortion.py on one photo with a tiny budget: the table and plot appear."""
+    import importlib.util
+
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("torch")
+    pytest.importorskip("sklearn")
+    script = Path(__file__).resolve().parents[2] / "bench" / "grid_rate_distortion.py"
+    spec = importlib.util.spec_from_file_location("grid_rate_distortion", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows = module.run(["chelsea"], [0.01], minutes=0.03)
+    module.write(rows, 0.03, out_dir=tmp_path)
+    assert rows[0]["bpp"] > 0 and "| chelsea | 451x300 |" in (tmp_path / "grid_rd.md").read_text()
+    assert (tmp_path / "grid_rd.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_rate_control_moves_toward_the_target():
+    pytest.importorskip("torch")
+    skimage_data = pytest.importorskip("skimage.data")
+    image = skimage_data.coffee()[:48, :64]
+    low = codec.encode_at_bpp(image, 0.5, steps=100, probes=2, progress=False)
+    high = codec.encode_at_bpp(image, 3.0, steps=100, probes=2, progress=False)
+    assert len(low.info["probes"]) == 2 and low.info["bpp"] < high.info["bpp"]
+    assert codec._next_lambda([(0.01, 1.0)], 0.25) > 0.01 > codec._next_lambda([(0.01, 1.0)], 4.0)

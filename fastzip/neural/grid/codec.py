@@ -17,7 +17,7 @@ from ... import rans
 from . import arm, decoder, laplace, stream
 from .layout import arm_shapes
 
-__all__ = ["Encoded", "encode", "decode", "latent_stream", "synthesis_steps"]
+__all__ = ["Encoded", "encode", "encode_at_bpp", "decode", "latent_stream", "synthesis_steps"]
 
 _STEP_EXPONENTS = range(4, 16)
 
@@ -118,6 +118,42 @@ def encode(image, lam: float = 0.01, *, steps: int | None = None, minutes: float
             "psnr": 10 * np.log10(255 ** 2 / max(mse, 1e-12)), "steps": record.steps,
             "seconds": record.seconds, "lambda": lam, "history": record.history}
     return Encoded(data, reconstruction, info)
+
+
+def encode_at_bpp(image, bpp: float, *, steps: int | None = None, minutes: float | None = None, probes: int = 3,
+                  probe_share: float = 0.3, progress: bool = True, **training) -> Encoded:
+    """:func:`encode` with lambda found for a target rate: ``probes`` short encodes (together
+    ``probe_share`` of the budget) walk lambda along the log-log line through the last two
+    (bits per pixel against lambda: nearly straight), then the rest of the budget encodes at the
+    lambda the line gives. Short runs spend more bits than long ones at the same lambda, so the
+    result lands near the target, not on it; ``info["probes"]`` lists what each probe gave."""
+    if (steps is None) == (minutes is None):
+        raise ValueError("give exactly one of steps and minutes")
+    if bpp <= 0:
+        raise ValueError("bpp must be positive")
+    share = (lambda part: {"steps": max(1, int(steps * part))}) if steps is not None else \
+        (lambda part: {"minutes": minutes * part})
+    lam, seen = 0.002, []
+    for _ in range(probes):
+        made = encode(image, lam, progress=False, **share(probe_share / probes), **training)
+        seen.append((lam, made.info["bpp"]))
+        lam = _next_lambda(seen, bpp)
+    final = encode(image, lam, progress=progress, **share(1 - probe_share), **training)
+    final.info["probes"] = seen
+    return final
+
+
+def _next_lambda(seen: list[tuple[float, float]], target: float) -> float:
+    """Lambda for ``target`` bpp on the log-log line through the last two (lambda, bpp) points
+    (one point: the usual slope, bpp ~ lambda**-0.5); kept within 1e-6..1."""
+    (l1, b1) = seen[-1]
+    slope = -0.5
+    if len(seen) > 1:
+        l0, b0 = seen[-2]
+        if l0 != l1 and b0 > 0 and b1 > 0 and b0 != b1:
+            slope = min(-0.1, (np.log(b1) - np.log(b0)) / (np.log(l1) - np.log(l0)))
+    lam = float(np.exp(np.log(l1) + (np.log(target) - np.log(max(b1, 1e-6))) / slope))
+    return min(max(lam, 1e-6), 1.0)
 
 
 def decode(data, *, max_pixels: int = stream.MAX_PIXELS) -> np.ndarray:
