@@ -3,6 +3,9 @@ equal bytes, on photos that ship with scikit-image and scikit-learn, at their ow
 
     python -m bench.grid_rate_distortion --minutes 4 --lambdas 0.008 0.002 0.0005 --photos astronaut coffee
 
+``--keep`` keeps the rows of other photos from the last run (``docs/grid_rd.json``), so photos
+can be measured one at a time on an otherwise idle machine.
+
 For every photo and lambda: one encode with the time budget, then the largest JPEG and WebP
 quality whose file is no larger than the grid stream, and their PSNR. Writes
 ``docs/grid_rd.md`` (the table, with the settings) and ``docs/grid_rd.png`` (PSNR against bpp
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import time
 from pathlib import Path
 
@@ -76,6 +80,7 @@ def run(photos: list[str], lambdas: list[float], minutes: float) -> list[dict]:
 
 
 def write(rows: list[dict], minutes: float, out_dir: Path = DOCS) -> None:
+    (out_dir / "grid_rd.json").write_text(json.dumps(rows, indent=1) + "\n")
     lines = ["# Latent-grid codec: rate-distortion beside JPEG and WebP at equal bytes", "",
              f"Each encode: {minutes:g} minutes of overfitting on 2 cores (`python -m bench.grid_rate_distortion`). "
              "JPEG is Pillow's (libjpeg-turbo), 4:2:0 with optimized Huffman tables; WebP is Pillow's (method 6); each "
@@ -100,9 +105,9 @@ def write(rows: list[dict], minutes: float, out_dir: Path = DOCS) -> None:
     for ax, name in zip(axes[0], photos):
         mine = sorted((r for r in rows if r["photo"] == name), key=lambda r: r["bpp"])
         ax.plot([r["bpp"] for r in mine], [r["psnr"] for r in mine], "o-", label="fastzip grid")
-        for fmt, style in (("JPEG", "s--"), ("WEBP", "^--")):
+        for fmt, label, style in (("JPEG", "Pillow JPEG", "s--"), ("WEBP", "Pillow WebP", "^--")):
             points = sorted((r[fmt + "_bpp"], r[fmt]) for r in mine if r[fmt] is not None)
-            ax.plot([p[0] for p in points], [p[1] for p in points], style, label=fmt.title() + " (equal bytes)")
+            ax.plot([p[0] for p in points], [p[1] for p in points], style, label=f"{label} (equal bytes or fewer)")
         ax.set_title(f"{name} ({mine[0]['size']})")
         ax.set_xlabel("bits per pixel")
         ax.set_ylabel("PSNR (dB)")
@@ -117,8 +122,12 @@ def main() -> None:
     parser.add_argument("--photos", nargs="+", default=["astronaut", "coffee"])
     parser.add_argument("--lambdas", nargs="+", type=float, default=[0.008, 0.002, 0.0005])
     parser.add_argument("--minutes", type=float, default=4.0)
+    parser.add_argument("--keep", action="store_true", help="keep other photos' rows from docs/grid_rd.json")
     args = parser.parse_args()
-    write(run(args.photos, args.lambdas, args.minutes), args.minutes)
+    rows = run(args.photos, args.lambdas, args.minutes)
+    if args.keep and (DOCS / "grid_rd.json").exists():
+        rows = [r for r in json.loads((DOCS / "grid_rd.json").read_text()) if r["photo"] not in args.photos] + rows
+    write(rows, args.minutes)
 
 
 if __name__ == "__main__":

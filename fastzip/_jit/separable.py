@@ -19,7 +19,7 @@ activations less their zero point, int8 weights with per-channel scales, integer
 requantization ``round_half_even((acc + bias / (s_in * s_w)) * (s_in * s_w / s_out)) + zp``
 in float32, clamped to 0..255 (from the zero point up with ReLU). The integer sums are carried
 in float32, which holds every integer below 2**24 exactly: a pointwise sum is at most
-channels x 255 x 128, so the kernel is exact for up to 513 input channels (the caller checks),
+channels x 255 x 128, so the kernel is exact for up to 514 input channels (the caller checks),
 and the order of exact additions does not matter. The caller folds scales and biases into the
 per-channel ``bias_over`` and ``multiplier`` arrays (:func:`requant_factors`).
 """
