@@ -110,7 +110,7 @@ def encode(image, lam: float = 0.01, *, steps: int | None = None, minutes: float
     for i in range(len(arm_shapes())):
         params[f"arm.{i}.weight"], params[f"arm.{i}.bias"] = arm_ints[2 * i], arm_ints[2 * i + 1]
 
-    coded = stream.Coded(height, width, params, step_of, grids)
+    coded = stream.Coded(height, width, params, step_of)
     data = stream.dumps(coded, latent_stream(grids, arm_ints))
     reconstruction = decoder.synthesize(height, width, grids, params, step_of)
     mse = float(np.mean((reconstruction.astype(np.float64) - image) ** 2))

@@ -15,12 +15,11 @@ what :func:`compute` gives here. A new table is a new format version.
 from __future__ import annotations
 
 import functools
-import math
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["SCALES", "FRACTIONS", "RADIUS", "B0", "scale_of", "tables", "compute", "table_index"]
+__all__ = ["SCALES", "FRACTIONS", "RADIUS", "B0", "scale_of", "tables", "compute"]
 
 SCALES = 40  # scale bins: B0 * 2**(j / 4), 0.04 ... 34
 FRACTIONS = 8  # mean bins: the fractional part of the mean, in eighths
@@ -62,14 +61,6 @@ def tables() -> tuple[np.ndarray, np.ndarray]:
     offset = np.full(len(cdf), -RADIUS, np.int64)
     offset.flags.writeable = False
     return cdf, offset
-
-
-def table_index(log_scale: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """Float (encoder-side estimate) table index for a log scale and a mean; the codec itself
-    uses the integer ARM's bins (:mod:`.arm`)."""
-    j = np.clip(np.rint((log_scale - math.log(B0)) * 4 / math.log(2)), 0, SCALES - 1).astype(np.int64)
-    f = np.floor((mean - np.floor(mean)) * FRACTIONS).astype(np.int64)
-    return j * FRACTIONS + f
 
 
 def _write() -> None:  # pragma: no cover  (run once, when the table changes with the version)

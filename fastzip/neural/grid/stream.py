@@ -38,12 +38,11 @@ def param_shapes() -> list[tuple[str, tuple]]:
 
 @dataclass
 class Coded:
-    """One image as integers: what the stream holds."""
+    """One image's networks as integers (its latents travel as their rANS stream)."""
     height: int
     width: int
     params: dict  # name -> int64 array (synthesis: multiples of 2**-step; ARM: of 2**-ARM_SHIFT)
     steps: dict  # synthesis tensor name -> exponent e (the step is 2**-e)
-    latents: list  # int64 grids, finest first
 
 
 def _params_stream(ints: list[np.ndarray]) -> tuple[bytes, bytes]:
