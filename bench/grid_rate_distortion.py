@@ -25,8 +25,9 @@ import numpy as np
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
-def _pillow_at_most(image: np.ndarray, nbytes: int, fmt: str):
-    """(bytes, PSNR) of the largest-quality Pillow file of ``fmt`` not larger than ``nbytes``."""
+def pillow_at_most(image: np.ndarray, nbytes: int, fmt: str):
+    """(bytes, PSNR, decoded picture) of the largest-quality Pillow file of ``fmt`` not larger
+    than ``nbytes``; None when even quality 1 is larger."""
     from PIL import Image
 
     from fastzip.metrics import psnr
@@ -40,7 +41,7 @@ def _pillow_at_most(image: np.ndarray, nbytes: int, fmt: str):
         Image.fromarray(image).save(buf, fmt, **options)
         if len(buf.getvalue()) <= nbytes:
             decoded = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
-            best = (len(buf.getvalue()), psnr(image, decoded))
+            best = (len(buf.getvalue()), psnr(image, decoded), decoded)
             lo = q + 1
         else:
             hi = q - 1
@@ -70,7 +71,7 @@ def run(photos: list[str], lambdas: list[float], minutes: float) -> list[dict]:
                        "bpp": 8 * len(made.data) / pixels, "psnr": made.info["psnr"], "steps": made.info["steps"],
                        "encode_s": seconds, "decode_s": decode_seconds}
                 for fmt in ("JPEG", "WEBP"):
-                    found = _pillow_at_most(image, len(made.data), fmt)
+                    found = pillow_at_most(image, len(made.data), fmt)
                     row[fmt] = None if found is None else found[1]
                     row[fmt + "_bpp"] = None if found is None else 8 * found[0] / pixels
                 rows.append(row)

@@ -172,3 +172,22 @@ def test_rate_control_moves_toward_the_target():
     high = codec.encode_at_bpp(image, 2.0, steps=150, probes=2, progress=False)
     assert len(low.info["probes"]) == 2 and low.info["bpp"] < high.info["bpp"]
     assert codec._next_lambda([(0.01, 1.0)], 0.25) > 0.01 > codec._next_lambda([(0.01, 1.0)], 4.0)
+
+
+def test_time_quality_script_runs_end_to_end(tmp_path):
+    """bench/grid_time_quality.py with tiny budgets: the table and both pictures appear."""
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("torch")
+    pytest.importorskip("sklearn")
+    import importlib
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    try:
+        module = importlib.import_module("bench.grid_time_quality")
+    finally:
+        sys.path.pop(0)
+    image, rows, last = module.run("chelsea", 0.01, [0.01, 0.02])
+    module.write("chelsea", 0.01, image, rows, last, out_dir=tmp_path)
+    assert (tmp_path / "grid_time_quality.md").read_text().count("\n| 0.0") == 2
+    for png in ("grid_time_quality.png", "grid_reconstructions.png"):
+        assert (tmp_path / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
