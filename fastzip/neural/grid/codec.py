@@ -79,7 +79,7 @@ def _layer_name(torch_name: str) -> str:
     return f"{int(index) // 2}.{kind}"
 
 
-def encode(image, lam: float = 0.01, *, steps: int | None = None, minutes: float | None = None, seed: int = 0,
+def encode(image, lam: float = 0.002, *, steps: int | None = None, minutes: float | None = None, seed: int = 0,
            progress: bool = True, **training) -> Encoded:
     """Overfit the codec to ``image`` (H x W x 3 uint8) and code it. ``lam`` trades bits for
     distortion (larger: fewer bits); give ``steps`` or ``minutes``; ``training`` goes to
