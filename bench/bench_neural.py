@@ -26,7 +26,6 @@ import sys
 import warnings
 import zlib
 
-import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")

@@ -293,14 +293,8 @@ def _cmd_tour(args) -> int:
         print(f"\n{name}\n{header}\n{'-' * len(header)}")
         for row in tour.jpeg_rows(photo, name, repeat=args.repeat):
             print(f"{row.codec:<38} {row.ratio:>7.3f} {row.compress_mbps:>10.1f} {row.decompress_mbps:>10.1f}  {row.note}")
-    if args.vae_seconds > 0:
-        rows = list(tour.vae_rows(args.vae_seconds))
-        if rows:
-            print(f"\n{rows[0].corpus}\n{header}\n{'-' * len(header)}")
-        for row in rows:
-            print(f"{row.codec:<38} {row.ratio:>7.3f} {row.compress_mbps:>10.3f} {row.decompress_mbps:>10.1f}  {row.note}")
-    if args.grid_seconds > 0:
-        rows = list(tour.grid_rows(args.grid_seconds))
+    for seconds, learned_rows in ((args.vae_seconds, tour.vae_rows), (args.grid_seconds, tour.grid_rows)):
+        rows = list(learned_rows(seconds)) if seconds > 0 else []
         if rows:
             print(f"\n{rows[0].corpus}\n{header}\n{'-' * len(header)}")
         for row in rows:

@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from fastzip import FastzipError, FormatError, OutputLimitError, UnsupportedError, dct, jpeg
+from fastzip import FormatError, OutputLimitError, UnsupportedError, dct, jpeg
 
 PIL = pytest.importorskip("PIL.Image")
 from common import mutants, outcomes

@@ -14,7 +14,7 @@ from fastzip import FastzipError, FormatError, OutputLimitError
 from fastzip.metrics import psnr
 
 pytest.importorskip("numba")
-from fastzip.neural.grid import arm, codec, laplace, stream  # noqa: E402
+from fastzip.neural.grid import arm, codec, laplace  # noqa: E402
 from fastzip.neural.grid.layout import CONTEXT, arm_shapes, level_shapes  # noqa: E402
 
 from common import mutants, outcomes  # noqa: E402

@@ -6,7 +6,6 @@ import zlib
 
 import numpy as np
 import pytest
-import torch
 
 from fastzip import ChecksumError, FastzipError, FormatError, UnsupportedError
 from fastzip.cli import main

@@ -101,12 +101,12 @@ def loads(blob, *, max_pixels: int = MAX_PIXELS):
     streams = [bytes(r.take(n, "a stream")) for n in lengths]
     r.expect_end()
     params = {}
+    cdf, offset = laplace.tables()
     for group, tables, stream in ((synthesis, synth_tables, streams[0]), (arm, arm_tables, streams[1])):
         if any(j >= laplace.SCALES for j in tables):
             raise FormatError(f"{FORMAT.name}: a tensor names scale bin beyond {laplace.SCALES - 1}")
         sizes = [int(np.prod(shape)) for _, shape in group]
         which = np.concatenate([np.full(n, j * laplace.FRACTIONS, np.int32) for n, j in zip(sizes, tables)])
-        cdf, offset = laplace.tables()
         values = rans.decode(stream, which, cdf, offset).astype(np.int64)
         for (name, shape), start, size in zip(group, np.cumsum([0] + sizes[:-1]), sizes):
             params[name] = values[start:start + size].reshape(shape)
