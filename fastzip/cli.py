@@ -208,53 +208,100 @@ def _cmd_image(args) -> int:
 
 
 def _cmd_archive(args) -> int:
-    from pathlib import Path
-
-    from .neural import archive
-
+    """An image set in one file: the overfit-VAE archive (``--codec vae``, the thesis) or the
+    latent-grid archive (``--codec grid``). extract and info tell them apart by their magic."""
     if args.action in ("create", "extract") and not args.output:
         print(f"fastzip: error: archive {args.action} needs -o/--output", file=sys.stderr)
         return 2
     if args.action == "create":
+        if args.minutes is None and args.steps is None:
+            args.minutes = 10.0
         try:
-            from .neural import images
-            from .neural.vae import overfit
+            return (_create_grid_archive if args.codec == "grid" else _create_vae_archive)(args)
         except ImportError as exc:
             print(f"fastzip: error: making archives needs torch ({exc}); pip install torch==2.13.0", file=sys.stderr)
             return 1
-        if args.minutes is None and args.steps is None:
-            args.minutes = 10.0
-        names, sizes, pixels = images.load_dir(args.input, args.size)
-        overrides = {"latent": args.latent} if args.latent else {}
-        result = overfit.create(names, sizes, pixels, model=args.model, prune=args.prune, quant=args.quant,
-                                minutes=args.minutes, steps=args.steps, target_psnr=args.target_psnr, seed=args.seed,
-                                **overrides)
-        written = archive.save(result, args.output)
-        raw = pixels.nbytes
-        print(f"{args.output}: {len(names)} images, {written} bytes, ratio {raw / written:.2f} "
-              f"(raw {raw} bytes at {args.size}x{args.size}), PSNR {result.info['psnr']:.2f} dB, "
-              f"{result.info['train_seconds']:.0f} s of training")
-        return 0
+    from .neural import archive
+    from .neural.grid import archive as grid_archive
+
+    with open(args.input, "rb") as f:
+        is_grid = f.read(4) == grid_archive.FORMAT.magic
     if args.action == "extract":
         try:
-            paths = archive.extract(args.input, args.output, engine=args.engine)
+            paths = (grid_archive.extract(args.input, args.output) if is_grid else
+                     archive.extract(args.input, args.output, engine=args.engine))
         except ImportError as exc:
             print(f"fastzip: error: {exc}", file=sys.stderr)
             return 1
         for path in paths:
             print(path)
         return 0
-    data = archive.load(args.input)
-    size = Path(args.input).stat().st_size
+    return (_grid_archive_info if is_grid else _vae_archive_info)(args.input)
+
+
+def _create_vae_archive(args) -> int:
+    from .neural import archive, images
+    from .neural.vae import overfit
+
+    names, sizes, pixels = images.load_dir(args.input, args.size)
+    overrides = {"latent": args.latent} if args.latent else {}
+    result = overfit.create(names, sizes, pixels, model=args.model, prune=args.prune, quant=args.quant,
+                            minutes=args.minutes, steps=args.steps, target_psnr=args.target_psnr, seed=args.seed,
+                            **overrides)
+    written = archive.save(result, args.output)
+    raw = pixels.nbytes
+    print(f"{args.output}: {len(names)} images, {written} bytes, ratio {raw / written:.2f} "
+          f"(raw {raw} bytes at {args.size}x{args.size}), PSNR {result.info['psnr']:.2f} dB, "
+          f"{result.info['train_seconds']:.0f} s of training")
+    return 0
+
+
+def _create_grid_archive(args) -> int:
+    from .neural import images
+    from .neural.grid import archive
+
+    names, pixels = images.load_originals(args.input)
+    made, infos = archive.create(names, pixels, lam=args.lam, bpp=args.bpp, minutes=args.minutes, steps=args.steps,
+                                 seed=args.seed)
+    written = archive.save(made, args.output)
+    raw = sum(p.nbytes for p in pixels)
+    for name, info in zip(names, infos):
+        print(f"  {name}: {info['bytes']} bytes, {info['bpp']:.4f} bpp, PSNR {info['psnr']:.2f} dB")
+    print(f"{args.output}: {len(names)} images, {written} bytes, ratio {raw / written:.2f} (raw {raw} bytes)")
+    return 0
+
+
+def _vae_archive_info(path) -> int:
+    from pathlib import Path
+
+    from .neural import archive
+
+    data = archive.load(path)
+    size = Path(path).stat().st_size
     side = data.config.image_size
     raw = len(data.names) * side * side * 3
-    print(f"{args.input}: {size} bytes, {len(data.names)} images at {side}x{side}, ratio {raw / size:.2f} "
+    print(f"{path}: VAE archive, {size} bytes, {len(data.names)} images at {side}x{side}, ratio {raw / size:.2f} "
           f"(raw {raw} bytes)")
     print(f"  model {data.config}, weights {data.quant}")
     for key in sorted(data.info):
         print(f"  {key}: {data.info[key]}")
     for name, (h, w) in zip(data.names, data.sizes):
         print(f"  {name} (originally {w}x{h})")
+    return 0
+
+
+def _grid_archive_info(path) -> int:
+    from pathlib import Path
+
+    from .neural.grid import archive
+
+    data = archive.load(path)
+    size = Path(path).stat().st_size
+    sizes = data.sizes()
+    raw = sum(3 * h * w for h, w in sizes)
+    print(f"{path}: grid archive, {size} bytes, {len(data.names)} images, ratio {raw / size:.2f} (raw {raw} bytes)")
+    for name, (h, w), blob in zip(data.names, sizes, data.streams):
+        print(f"  {name}: {w}x{h}, {len(blob)} bytes, {8 * len(blob) / (h * w):.4f} bpp")
     return 0
 
 
@@ -343,10 +390,16 @@ def build_parser() -> argparse.ArgumentParser:
     img.add_argument("--seed", type=int, default=0)
     img.set_defaults(func=_cmd_image)
 
-    arc = sub.add_parser("archive", help="overfit-VAE archive of an image set (create needs torch; extract and info do not)")
+    arc = sub.add_parser("archive", help="an image set in one file: latent-grid or overfit-VAE archive "
+                         "(create needs torch; extract and info do not)")
     arc.add_argument("action", choices=["create", "extract", "info"])
     arc.add_argument("input", help="image directory (create) or archive file")
     arc.add_argument("-o", "--output", help="archive file (create) or output directory (extract)")
+    arc.add_argument("--codec", choices=("vae", "grid"), default="vae",
+                     help="grid: one latent-grid stream per image at its own size; vae: the thesis's archive "
+                          "(one decoder, images fitted to --size)")
+    arc.add_argument("--lambda", dest="lam", type=float, default=0.002, help="grid: rate-distortion trade-off")
+    arc.add_argument("--bpp", type=float, default=None, help="grid: target bits per pixel instead of --lambda")
     arc.add_argument("--model", default="yosemite", choices=sorted(registry.MODELS),
                      help="the thesis's VAE family (yosemite = optimized)")
     arc.add_argument("--size", type=int, default=512, help="image side the model trains on")
@@ -355,8 +408,9 @@ def build_parser() -> argparse.ArgumentParser:
     arc.add_argument("--quant", choices=registry.QUANTS, default="int8")
     arc.add_argument("--engine", choices=("auto", "numba", "torch"), default="auto",
                      help="what runs the decoder when extracting (auto: Numba, torch-free, where it can)")
-    arc.add_argument("--minutes", type=float, default=None, help="training budget (default 10)")
-    arc.add_argument("--steps", type=int, default=None, help="training steps instead of a time budget")
+    arc.add_argument("--minutes", type=float, default=None,
+                     help="training budget of the whole set (default 10; grid: shared in proportion to pixels)")
+    arc.add_argument("--steps", type=int, default=None, help="training steps instead of a time budget (grid: per image)")
     arc.add_argument("--target-psnr", type=float, default=None, help="end VAE training at this PSNR (dB)")
     arc.add_argument("--seed", type=int, default=0)
     arc.set_defaults(func=_cmd_archive)

@@ -166,11 +166,6 @@ def reconstruct(archive: Archive, *, engine: str = "auto", batch_size: int = 4) 
                                for i in range(0, len(latents), batch_size)])
 
 
-def _safe_name(name: str, index: int) -> str:
-    stem = Path(name).stem.replace("/", "_").replace("\\", "_").strip(". ") or f"image{index}"
-    return f"{stem}.png"
-
-
 def extract(path, out_dir, *, engine: str = "auto") -> list[Path]:
     """Decode every image of the archive at ``path`` into ``out_dir`` as PNG; returns the paths.
 
@@ -179,14 +174,12 @@ def extract(path, out_dir, *, engine: str = "auto") -> list[Path]:
     """
     from PIL import Image
 
+    from .images import png_names
+
     archive = load(path)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for i, (name, pixels) in enumerate(zip(archive.names, reconstruct(archive, engine=engine))):
-        target = out_dir / _safe_name(name, i)
-        if target in written:  # "a.jpg" and "a.png" share a stem
-            target = target.with_name(f"{target.stem}_{i}.png")
+    written = png_names(archive.names, out_dir)
+    for target, pixels in zip(written, reconstruct(archive, engine=engine)):
         Image.fromarray(pixels).save(target)
-        written.append(target)
     return written

@@ -1,6 +1,7 @@
-"""Image sets for the VAE: how any photo becomes a ``size x size`` RGB training image.
+"""Image files in and out of the archives: reading a directory of photos (at their own sizes for
+the grid codec, or fitted to the VAE's square) and naming the PNG files extraction writes.
 
-The rule, recorded in every archive: convert to RGB (grayscale is repeated, alpha dropped),
+The VAE's rule, recorded in every VAE archive: convert to RGB (grayscale is repeated, alpha dropped),
 resize so that the *shorter* side equals ``size`` (Pillow's Lanczos filter; photos smaller than
 ``size`` are upscaled), then crop the centre square. Aspect ratio is kept, the longer side loses
 its margins.
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["PREPROCESS", "fit_square", "load_dir", "to_tensor", "to_uint8"]
+__all__ = ["PREPROCESS", "fit_square", "load_dir", "load_originals", "png_names", "to_tensor", "to_uint8"]
 
 PREPROCESS = "rgb; resize shorter side to size (Lanczos); centre crop"
 _SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm", ".pgm"}
@@ -36,15 +37,19 @@ def fit_square(image: np.ndarray, size: int) -> np.ndarray:
     return np.ascontiguousarray(resized[top : top + size, left : left + size])
 
 
+def _image_files(path) -> list[Path]:
+    files = sorted(p for p in Path(path).iterdir() if p.is_file() and p.suffix.lower() in _SUFFIXES)
+    if not files:
+        raise ValueError(f"no image files ({', '.join(sorted(_SUFFIXES))}) in {path}")
+    return files
+
+
 def load_dir(path, size: int) -> tuple[list[str], list[tuple[int, int]], np.ndarray]:
     """Every image file directly in ``path``, sorted by name: (names, original (h, w), N x size x size x 3)."""
     from PIL import Image
 
-    files = sorted(p for p in Path(path).iterdir() if p.is_file() and p.suffix.lower() in _SUFFIXES)
-    if not files:
-        raise ValueError(f"no image files ({', '.join(sorted(_SUFFIXES))}) in {path}")
     names, sizes, images = [], [], []
-    for f in files:
+    for f in _image_files(path):
         with Image.open(f) as im:
             im = im.convert("RGB")
             array = np.asarray(im)
@@ -52,6 +57,32 @@ def load_dir(path, size: int) -> tuple[list[str], list[tuple[int, int]], np.ndar
         sizes.append(array.shape[:2])
         images.append(fit_square(array, size))
     return names, sizes, np.stack(images)
+
+
+def load_originals(path) -> tuple[list[str], list[np.ndarray]]:
+    """Every image file directly in ``path``, sorted by name: (names, H x W x 3 uint8 at its own size)."""
+    from PIL import Image
+
+    names, images = [], []
+    for f in _image_files(path):
+        with Image.open(f) as im:
+            images.append(np.asarray(im.convert("RGB")))
+        names.append(f.name)
+    return names, images
+
+
+def png_names(names, out_dir) -> list[Path]:
+    """One PNG path in ``out_dir`` per image name: the name's stem, so that no name (``../x``,
+    ``/etc/y``) escapes ``out_dir``; a repeated stem ("a.jpg", "a.png") gets its index."""
+    out_dir = Path(out_dir)
+    paths = []
+    for i, name in enumerate(names):
+        stem = Path(name).stem.replace("/", "_").replace("\\", "_").strip(". ") or f"image{i}"
+        target = out_dir / f"{stem}.png"
+        if target in paths:
+            target = out_dir / f"{stem}_{i}.png"
+        paths.append(target)
+    return paths
 
 
 def to_tensor(images: np.ndarray):

@@ -97,7 +97,7 @@ def encode(image, lam: float = 0.002, *, steps: int | None = None, minutes: floa
     model = GridModel(height, width, seed=seed)
     record = fit(model, image, lam, steps=steps, minutes=minutes, progress=progress, **training)
 
-    target = torch.from_numpy(np.ascontiguousarray(image)).reshape(-1, 3).float() / 255
+    target = torch.from_numpy(np.array(image, np.float32)).reshape(-1, 3) / 255  # a copy: Pillow arrays are read-only
     rounded = model.quantized("round")
     grids = [np.rint(y.detach().numpy()).astype(np.int64) for y in model.latents]
     arm_layers = [(m.weight.detach().numpy(), m.bias.detach().numpy()) for m in model.arm if hasattr(m, "weight")]

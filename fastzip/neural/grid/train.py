@@ -101,7 +101,7 @@ def fit(model: GridModel, image: np.ndarray, lam: float, *, steps: int | None = 
         raise ValueError("give exactly one of steps and minutes")
     keep_freed_memory()
     use_all_cores()
-    target = torch.from_numpy(np.ascontiguousarray(image)).reshape(-1, 3).float() / 255
+    target = torch.from_numpy(np.array(image, np.float32)).reshape(-1, 3) / 255  # a copy: Pillow arrays are read-only
     pixels = target.shape[0]
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     record = Fit()

@@ -1,0 +1,119 @@
+"""The grid archive (``FZGS``): streams and names round-trip, extraction writes each image at its
+own size as the codec decodes it, names never escape the output directory, damaged and hostile
+archives raise fastzip errors, and the CLI creates, describes and extracts one."""
+
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fastzip import ChecksumError, FastzipError, FormatError, OutputLimitError, UnsupportedError
+
+pytest.importorskip("numba")
+Image = pytest.importorskip("PIL.Image")
+from fastzip.neural.grid import archive, codec  # noqa: E402
+
+from common import assert_every_cut_fails, mutants, outcomes  # noqa: E402
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+
+
+@pytest.fixture(scope="module")
+def golden_stream():
+    return (GOLDEN / "grid_v1.fzg").read_bytes()
+
+
+def _reseal(body: bytes) -> bytes:
+    return body + struct.pack("<I", zlib.crc32(body))
+
+
+def test_round_trip_keeps_names_and_streams(golden_stream):
+    made = archive.Archive(["é.png", "../../etc/passwd", "b"], [golden_stream, golden_stream[:], golden_stream])
+    back = archive.loads(archive.dumps(made))
+    assert back.names == made.names and back.streams == made.streams
+    assert back.sizes() == [codec.decode(golden_stream).shape[:2]] * 3
+    empty = archive.loads(archive.dumps(archive.Archive([], [])))
+    assert empty.names == [] and empty.streams == []
+
+
+def test_extract_writes_each_image_at_its_size_inside_the_directory(golden_stream, tmp_path):
+    path = tmp_path / "set.fzg"
+    archive.save(archive.Archive(["../up.jpg", "/abs/a.png", "a.jpg"], [golden_stream] * 3), path)
+    out = tmp_path / "out"
+    written = archive.extract(path, out)
+    assert [p.name for p in written] == ["up.png", "a.png", "a_2.png"]
+    assert all(p.parent == out for p in written)
+    expected = codec.decode(golden_stream)
+    for p in written:
+        assert np.array_equal(np.asarray(Image.open(p)), expected)
+
+
+def test_damaged_archives_raise_fastzip_errors(golden_stream):
+    blob = archive.dumps(archive.Archive(["x", "y"], [golden_stream, golden_stream]))
+    assert_every_cut_fails(blob, archive.loads, step=7, error=FastzipError)
+    counts = outcomes(archive.loads, mutants(blob, np.random.default_rng(3), 100, how="xor"))
+    assert counts["error"] == 100  # the CRC catches every change
+    with pytest.raises(ChecksumError):
+        archive.loads(blob[:-1] + bytes([blob[-1] ^ 1]))
+    with pytest.raises(FormatError, match="magic"):
+        archive.loads(b"FZGC" + blob[4:])
+
+
+def test_hostile_headers_are_refused_before_allocation(golden_stream):
+    body = archive.dumps(archive.Archive(["x"], [golden_stream]))[:-4]
+    newer = bytearray(body)
+    newer[4] = 2
+    with pytest.raises(UnsupportedError):
+        archive.loads(_reseal(bytes(newer)))
+    huge = bytearray(body)
+    huge[6:10] = struct.pack("<I", 0xFFFFFFFF)
+    with pytest.raises(OutputLimitError):
+        archive.loads(_reseal(bytes(huge)))
+    long_stream = bytearray(body)
+    long_stream[12:16] = struct.pack("<I", 0xFFFFFFF0)  # a stream length past the end
+    with pytest.raises(FormatError, match="truncated"):
+        archive.loads(_reseal(bytes(long_stream)))
+    bad_name = bytearray(body)
+    bad_name[16] = 0xFF
+    with pytest.raises(FormatError, match="UTF-8"):
+        archive.loads(_reseal(bytes(bad_name)))
+    flags = bytearray(body)
+    flags[5] = 1
+    with pytest.raises(FormatError, match="flags"):
+        archive.loads(_reseal(bytes(flags)))
+    # Resealed mutants of the streams: the codec's checks answer, with fastzip errors only.
+    rng = np.random.default_rng(5)
+    for mutant in mutants(body, rng, 60, how="set", first=17):
+        try:
+            archive.decode_all(archive.loads(_reseal(mutant)), max_pixels=1 << 16)
+        except FastzipError:
+            pass
+
+
+def test_cli_create_info_extract(tmp_path, capsys):
+    pytest.importorskip("torch")
+    skimage_data = pytest.importorskip("skimage.data")
+    from fastzip.cli import main
+
+    src = tmp_path / "photos"
+    src.mkdir()
+    shapes = {"coffee": (40, 56), "chelsea": (33, 47)}  # any size: nothing is resized
+    Image.fromarray(skimage_data.coffee()[:40, :56]).save(src / "coffee.png")
+    Image.fromarray(skimage_data.chelsea()[:33, :47]).save(src / "chelsea.png")
+    (src / "notes.txt").write_text("not an image")
+    out = tmp_path / "set.fzg"
+    assert main(["archive", "create", str(src), "-o", str(out), "--codec", "grid", "--steps", "20"]) == 0
+    assert "ratio" in capsys.readouterr().out
+    assert main(["archive", "info", str(out)]) == 0
+    info = capsys.readouterr().out
+    assert "grid archive" in info and "coffee.png: 56x40" in info and "chelsea.png: 47x33" in info
+    assert main(["archive", "extract", str(out), "-o", str(tmp_path / "x")]) == 0
+    made = archive.load(out)
+    for name, data in zip(made.names, made.streams):
+        pixels = np.asarray(Image.open(tmp_path / "x" / name))
+        assert pixels.shape[:2] == shapes[Path(name).stem] and np.array_equal(pixels, codec.decode(data))
+    (tmp_path / "bad.fzg").write_bytes(b"FZGS" + bytes(40))
+    assert main(["archive", "info", str(tmp_path / "bad.fzg")]) == 1
+    assert "fastzip: error" in capsys.readouterr().err
