@@ -3,6 +3,9 @@
 - :func:`stdlib_text` — Python's own standard library sources (``*.py`` only), a text corpus.
 - :func:`shared_library_code` — the ``.text`` section (machine code) of a compiled extension.
 - :func:`sample_photos` — the RGB photos scikit-image and scikit-learn ship, at their own sizes.
+- :func:`sensor_field` — generated float32 measurements (smooth waves plus noise at a fixed
+  resolution), any size, the same values for the same block on every machine: array-store data.
+- :func:`photo_mosaic` — a large uint8 RGB picture tiled from the shipped photos.
 - :func:`describe` — a corpus's name, size and sha256, so figures can be compared across runs.
 
 Both corpora depend on the Python and numpy installed, so always report them with :func:`describe`.
@@ -16,7 +19,8 @@ import struct
 import sysconfig
 from pathlib import Path
 
-__all__ = ["stdlib_text", "shared_library_code", "elf_section", "sample_photos", "describe"]
+__all__ = ["stdlib_text", "shared_library_code", "elf_section", "sample_photos", "sensor_field", "photo_mosaic",
+           "describe"]
 
 # Directories of the stdlib tree that are not "the standard library sources".
 _SKIP_DIRS = {"__pycache__", "site-packages", "dist-packages", "lib-dynload"}
@@ -138,6 +142,37 @@ def sample_photos() -> dict:
     china, flower = load_sample_images().images
     photos.update(china=china, flower=flower)
     return photos
+
+
+def sensor_field(rows: int, cols: int, *, top: int = 0, left: int = 0):
+    """rows x cols float32 of a field that covers the plane: 100 cos(y / 300) sin(x / 200) plus unit
+    Gaussian noise, rounded to multiples of 1/64 (an instrument's resolution), for the block whose
+    first element is at (``top``, ``left``). The noise is seeded by the block's position, so a
+    block is the same every time it is made (and can be made again to check what was stored)."""
+    import numpy as np
+
+    y = (np.arange(rows, dtype=np.float32) + np.float32(top)) / np.float32(300)
+    x = (np.arange(cols, dtype=np.float32) + np.float32(left)) / np.float32(200)
+    values = np.float32(100) * np.cos(y)[:, None] * np.sin(x)[None, :]
+    values += np.random.default_rng([top, left]).standard_normal((rows, cols), dtype=np.float32)
+    return np.round(values * np.float32(64)) / np.float32(64)
+
+
+def photo_mosaic(height: int, width: int):
+    """height x width x 3 uint8 tiled from :func:`sample_photos` (each tile a 512x512 crop from the
+    photo's centre, mirrored on alternate tiles so that no two neighbours repeat exactly)."""
+    import numpy as np
+
+    photos = [p for _, p in sorted(sample_photos().items()) if min(p.shape[:2]) >= 512]
+    tiles = []
+    for p in photos:
+        top, left = (p.shape[0] - 512) // 2, (p.shape[1] - 512) // 2
+        tiles.append(p[top:top + 512, left:left + 512])
+    out = np.empty((height, width, 3), np.uint8)
+    for n, (i, j) in enumerate((i, j) for i in range(0, height, 512) for j in range(0, width, 512)):
+        tile = tiles[n % len(tiles)][:, ::-1] if (n // len(tiles)) % 2 else tiles[n % len(tiles)]
+        out[i:i + 512, j:j + 512] = tile[:height - i, :width - j]
+    return out
 
 
 def describe(name: str, data: bytes) -> str:

@@ -194,6 +194,17 @@ def test_thousands_of_mutated_streams(sample):
     assert counts["error"] > 1000 and counts["ok"] > 0  # raw DEFLATE has no checksum: some pass
 
 
+def test_decompress_into_survives_cuts_and_mutants(sample):
+    """The same hostile inputs into a fixed buffer: fastzip errors, and never a write past it."""
+    base = deflate.compress(sample * 4, 6, format="zlib")
+    out = np.zeros(len(sample) * 4 + 16, np.uint8)
+    assert_every_cut_fails(base, lambda b: deflate.decompress_into(b, out[:-16]), step=13, error=FastzipError)
+    rng = np.random.default_rng(11)
+    counts = outcomes(lambda s: deflate.decompress_into(s, out[:-16], format="raw"),
+                      mutants(base[2:-4], rng, 1000, how="flip"))
+    assert counts["error"] > 100 and (out[-16:] == 0).all()
+
+
 def test_fuzz_regressions_only_raise_fastzip_errors():
     files = sorted(REGRESSIONS.glob("*.bin"))
     assert files, "the regression corpus is missing"

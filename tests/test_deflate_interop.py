@@ -159,3 +159,21 @@ def test_bad_arguments():
         deflate.compress(b"x", format="zip")
     with pytest.raises(ValueError, match="max_output_size"):
         deflate.decompress(zlib.compress(b"x"), max_output_size=-1)
+
+
+@pytest.mark.parametrize("format", ["zlib", "gzip", "raw"])
+def test_decompress_into_the_callers_buffer(corpora, format):
+    """Peers' streams decode straight into a numpy array; one byte too small is OutputLimitError."""
+    from fastzip import OutputLimitError
+
+    data = corpora["stdlib_text"] + corpora["machine_code"][:5000]
+    peer = {"zlib": zlib.compress(data, 9), "gzip": gzip.compress(data[:7000]) + gzip.compress(data[7000:]),
+            "raw": zlib.compress(data)[2:-4]}[format]
+    out = np.full(len(data) + 3, 7, np.uint8)
+    assert deflate.decompress_into(peer, out, format=format) == len(data)
+    assert out[:len(data)].tobytes() == data and (out[len(data):] == 7).all()
+    with pytest.raises(OutputLimitError):
+        deflate.decompress_into(peer, bytearray(len(data) - 1), format=format)
+    assert deflate.decompress_into(deflate.compress(b"", format=format), bytearray(0), format=format) == 0
+    with pytest.raises(ValueError, match="writable"):
+        deflate.decompress_into(peer, bytes(len(data)), format=format)

@@ -1,7 +1,8 @@
 """DEFLATE (RFC 1951) inside zlib (RFC 1950) or gzip (RFC 1952) framing, interoperable with
 Python's :mod:`zlib` and :mod:`gzip`.
 
-- :func:`compress` / :func:`decompress` work on whole buffers;
+- :func:`compress` / :func:`decompress` work on whole buffers; :func:`decompress_into` decodes
+  into the caller's buffer (no copy: what array stores want for a chunk of known size);
 - :class:`Compressor` / :class:`Decompressor` take a stream piece by piece in bounded memory;
 - :func:`open` reads and writes gzip files the way :func:`gzip.open` does.
 
@@ -22,14 +23,14 @@ else is an error.
 
 from __future__ import annotations
 
-from .._native.inflate import STATUS_DONE, STATUS_NEED_OUTPUT, Inflater
-from ..errors import OutputLimitError
+from .._native.inflate import STATUS_DONE, STATUS_NEED_INPUT, STATUS_NEED_OUTPUT, Inflater
+from ..errors import FormatError, OutputLimitError
 from .engine import LEVELS, bound_exceeded, compressed_bound, inflate_error, new_deflater, output_limit
 from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_start, header,
                       read_header, sniff_format, trailer, update_checksum)
 from .stream import Compressor, Decompressor, open
 
-__all__ = ["compress", "decompress", "Compressor", "Decompressor", "open", "LEVELS", "FORMATS"]
+__all__ = ["compress", "decompress", "decompress_into", "Compressor", "Decompressor", "open", "LEVELS", "FORMATS"]
 
 
 def compress(data, level: int = 6, *, format: str = "zlib", mtime: float | None = None,
@@ -77,3 +78,33 @@ def decompress(data, *, format: str = "auto", max_output_size: int | None = None
         if not another_member(src, format):
             break
     return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def decompress_into(data, out, *, format: str = "auto") -> int:
+    """Decompress a whole stream straight into ``out`` (a writable C-contiguous buffer) and
+    return the number of bytes written; ``out``'s size is the output limit
+    (:class:`OutputLimitError` when the stream holds more). Errors as :func:`decompress`; after
+    an error ``out`` holds whatever was decoded before it."""
+    check_format(format, FORMATS + ("auto",))
+    target = memoryview(out).cast("B")
+    if target.readonly:
+        raise ValueError("out must be writable")
+    src = Input(data)
+    if format == "auto":
+        format = sniff_format(src.peek(2))
+    total = 0
+    while True:
+        read_header(src, format)
+        member = target[total:]
+        status, used, written = Inflater().inflate(src.available(), True, member, 0)
+        src.consume(used)
+        if status == STATUS_NEED_OUTPUT:
+            raise OutputLimitError(f"decompressed data exceeds the output buffer ({len(target)} bytes)")
+        if status == STATUS_NEED_INPUT:  # final_input makes this E_TRUNCATED; a guard all the same
+            raise FormatError("invalid DEFLATE data: truncated")
+        if status != STATUS_DONE:
+            raise inflate_error(status)
+        check_trailer(src, format, update_checksum(format, member[:written], checksum_start(format)), written)
+        total += written
+        if not another_member(src, format):
+            return total
