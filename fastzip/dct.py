@@ -20,7 +20,7 @@ import numpy as np
 
 from ._native import dct as _native
 from ._jit import check_impl, compiled
-from ._parallel import split_rows
+from ._parallel import resolve, split_rows
 from .reference import dct as _reference
 
 __all__ = ["forward", "inverse", "inverse_int", "quality_table", "quantize", "dequantize",
@@ -31,7 +31,7 @@ __all__ = ["forward", "inverse", "inverse_int", "quality_table", "quantize", "de
 _AAN = np.array([1.0] + [math.sqrt(2) * math.cos(k * math.pi / 16) for k in range(1, 8)])
 FORWARD_SCALE = 1.0 / (8.0 * np.outer(_AAN, _AAN)).ravel()
 INVERSE_SCALE = (np.outer(_AAN, _AAN) / 8.0).ravel()
-_PARALLEL_BLOCKS = 8192  # below this, a second thread costs more than it saves
+_BLOCKS_PER_THREAD = 4096  # each thread at least this many blocks: a hand-off costs more than fewer save
 
 # JPEG Annex K.1: luminance and chrominance quantization tables (row-major, natural order).
 LUMINANCE = np.array([
@@ -60,33 +60,49 @@ def _float_blocks(blocks) -> tuple[np.ndarray, tuple]:
     return np.array(arr, dtype=dtype, order="C").reshape(-1, 8, 8), arr.shape
 
 
-def _run(kernel, work: np.ndarray, scale: np.ndarray) -> None:
-    scale = scale.astype(work.dtype)
-    # views of the blocks: the kernels release the GIL and run side by side
-    split_rows(lambda first, end: kernel(work[first:end], scale), work.shape[0],
-               parallel=work.shape[0] >= _PARALLEL_BLOCKS)
+def _run(kernel, blocks, scale: np.ndarray, threads: int | None) -> tuple[np.ndarray, tuple]:
+    """The transformed copy of ``blocks`` (and their shape): each worker copies its own range and
+    transforms it in place, so the copy is split between the threads too (numpy's copy and the
+    kernels release the GIL)."""
+    arr = np.asarray(blocks)
+    if arr.ndim < 2 or arr.shape[-2:] != (8, 8):
+        raise ValueError(f"blocks must have shape (..., 8, 8), not {arr.shape}")
+    dtype = arr.dtype if arr.dtype in (np.float32, np.float64) else np.float64
+    source = arr.reshape(-1, 8, 8)
+    work = np.empty(source.shape, dtype)
+    scale = scale.astype(dtype)
+
+    def piece(first, end):
+        work[first:end] = source[first:end]
+        kernel(work[first:end], scale)
+
+    split_rows(piece, work.shape[0], resolve(threads, cap=work.shape[0] // _BLOCKS_PER_THREAD))
+    return work, arr.shape
 
 
-def forward(blocks, *, impl: str = "native") -> np.ndarray:
+def forward(blocks, *, impl: str = "native", threads: int | None = None) -> np.ndarray:
     """Orthonormal 2-D DCT-II of every 8x8 block of ``blocks`` (a new array, same shape).
 
     ``impl``: "native" (AAN in Cython, float32 or float64 as given), "numba" (the literal
     formula compiled) or "reference" (the formula interpreted); the formula runs in float64.
+    ``threads``: how many threads the native kernel may use (``fastzip.get_threads()`` when
+    None; one per 4,096 blocks at most).
     """
-    return _transform(blocks, impl, _native.forward, FORWARD_SCALE, _reference.forward)
+    return _transform(blocks, impl, _native.forward, FORWARD_SCALE, _reference.forward, threads)
 
 
-def inverse(coeffs, *, impl: str = "native") -> np.ndarray:
-    """Orthonormal 2-D DCT-III (the inverse of :func:`forward`) of every 8x8 block."""
-    return _transform(coeffs, impl, _native.inverse, INVERSE_SCALE, _reference.inverse)
+def inverse(coeffs, *, impl: str = "native", threads: int | None = None) -> np.ndarray:
+    """Orthonormal 2-D DCT-III (the inverse of :func:`forward`) of every 8x8 block; ``impl`` and
+    ``threads`` as for :func:`forward`."""
+    return _transform(coeffs, impl, _native.inverse, INVERSE_SCALE, _reference.inverse, threads)
 
 
-def _transform(blocks, impl: str, kernel, scale, formula) -> np.ndarray:
+def _transform(blocks, impl: str, kernel, scale, formula, threads) -> np.ndarray:
     check_impl(impl)
-    work, shape = _float_blocks(blocks)
     if impl == "native":
-        _run(kernel, work, scale)
+        work, shape = _run(kernel, blocks, scale, threads)
         return work.reshape(shape)
+    work, shape = _float_blocks(blocks)
     wide = work.astype(np.float64)
     out = np.empty_like(wide)
     (formula if impl == "reference" else compiled(formula))(wide, out)

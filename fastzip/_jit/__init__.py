@@ -12,9 +12,10 @@ machine and not once per process.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
-__all__ = ["IMPLS", "check_impl", "numba", "compiled"]
+__all__ = ["IMPLS", "check_impl", "numba", "compiled", "thread_scope"]
 
 IMPLS = ("native", "numba", "reference")
 MISSING = "impl='numba' needs Numba: pip install 'fastzip[numba]'"
@@ -38,3 +39,19 @@ def numba():
 def compiled(func, parallel: bool = False):
     """``func`` compiled in nopython mode, cached on disk, once per process."""
     return numba().njit(cache=True, nogil=True, parallel=parallel)(func)
+
+
+@contextlib.contextmanager
+def thread_scope(threads: int | None):
+    """Numba's parallel kernels (``prange``) called inside use ``threads`` threads (fastzip's
+    policy when None: ``fastzip.get_threads()``), never more than Numba's pool has. Numba keeps
+    the setting per calling thread, so concurrent callers do not disturb each other."""
+    from .._parallel import resolve
+
+    nb = numba()
+    before = nb.get_num_threads()
+    nb.set_num_threads(min(resolve(threads), nb.config.NUMBA_NUM_THREADS))
+    try:
+        yield
+    finally:
+        nb.set_num_threads(before)

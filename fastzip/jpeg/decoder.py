@@ -27,7 +27,7 @@ from .._native import jpeg_color as _color
 from .._native import jpeg_entropy as _entropy
 from .._native import jpeg_inverse as _inverse
 from .._native import jpeg_pipeline as _pipeline
-from .._parallel import alongside, split_rows
+from .._parallel import resolve, split_rows, with_helpers
 from ..errors import FormatError, OutputLimitError, UnsupportedError
 
 __all__ = ["Header", "read_header", "decode", "MAX_IMAGE_PIXELS"]
@@ -168,12 +168,16 @@ def read_header(data, *, max_pixels: int | None = MAX_IMAGE_PIXELS) -> Header:
     return _decode(data, max_pixels, header_only=True)
 
 
-def decode(data, *, max_pixels: int | None = MAX_IMAGE_PIXELS) -> np.ndarray:
-    """Decode a baseline JPEG into HxWx3 RGB (3 components) or HxW grayscale uint8."""
-    return _decode(data, max_pixels, header_only=False)
+def decode(data, *, max_pixels: int | None = MAX_IMAGE_PIXELS, threads: int | None = None) -> np.ndarray:
+    """Decode a baseline JPEG into HxWx3 RGB (3 components) or HxW grayscale uint8.
+
+    ``threads``: how many threads may make pixels while the scan is decoded
+    (``fastzip.get_threads()`` when None, one per 32,768 pixels at most); the pixels are the same
+    for any number."""
+    return _decode(data, max_pixels, header_only=False, threads=threads)
 
 
-def _decode(data, max_pixels, header_only):
+def _decode(data, max_pixels, header_only, threads=None):
     p = _Parser(data)
     if p.need(2, "the SOI marker") != b"\xff\xd8":
         raise FormatError("not a JPEG file (no SOI marker)")
@@ -196,7 +200,8 @@ def _decode(data, max_pixels, header_only):
                 break
             coeffs = coeffs if coeffs is not None else _allocate(header)
             header.adobe_transform = adobe
-            _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs, seen_scan)
+            workers = _workers(header, threads)
+            _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs, seen_scan, workers)
             continue
         payload = p.segment(f"marker 0x{marker:02X}")
         if marker == 0xDB:
@@ -226,7 +231,7 @@ def _decode(data, max_pixels, header_only):
         raise FormatError("a component has no scan (the image data is incomplete)")
     if "image" in coeffs:  # made while the scan was read
         return coeffs["image"]
-    return _reconstruct(header, quant, coeffs)
+    return _reconstruct(header, quant, coeffs, _workers(header, threads))
 
 
 def _grid(header: Header):
@@ -262,7 +267,7 @@ def _packed_tables(tables: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return bits, vals, count
 
 
-def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs, seen):
+def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs, seen, workers):
     payload = p.segment("SOS")
     if not payload or len(payload) != 1 + 2 * payload[0] + 3:
         raise FormatError("malformed SOS segment")
@@ -305,7 +310,7 @@ def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs,
                                     ac_bits, ac_vals, ac_count, coeffs["buffer"], progress)
 
     whole = not seen and ns == len(header.components)
-    pixels = _pixel_pipeline(header, quant, coeffs, vs, sy) if whole else None
+    pixels = _pixel_pipeline(header, quant, coeffs, vs, sy, workers) if whole else None
     if pixels is None:
         status, end = scan()
     else:
@@ -323,7 +328,7 @@ def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs,
                 job.work()
             return result
 
-        status, end = alongside(job.work, decode_then_help)
+        status, end = with_helpers(job.work, decode_then_help, workers)
         if not status:
             coeffs["image"] = image
     if status:
@@ -332,7 +337,15 @@ def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs,
     seen.update(m[0].id for m in members)
 
 
-_PARALLEL_PIXELS = 1 << 16  # below this a second thread costs more than it saves
+_PIXELS_PER_THREAD = 1 << 15  # by default each thread gets at least this many pixels: a hand-off costs more
+
+
+def _workers(header: Header, threads: int | None) -> int:
+    """Threads for this image's pixels: as asked, or the default capped by its size; never more
+    than its MCU rows."""
+    _, _, _, mcus_y = _grid(header)
+    return min(resolve(threads, cap=header.width * header.height // _PIXELS_PER_THREAD), mcus_y)
+
 
 
 def _targets(header: Header, quant: dict, coeffs: dict) -> list[tuple]:
@@ -361,10 +374,12 @@ def _one_pass_chroma(header: Header) -> tuple[int, int] | None:
     return None
 
 
-def _pixel_pipeline(header: Header, quant: dict, coeffs: dict, rows_per_mcu: list[int], mcu_rows: int):
-    """For a scan of every component of a big enough image in a common layout: a job that makes
-    the pixels while the scan is decoded (``_native.jpeg_pipeline``), and the image it fills."""
-    if not _pipeline.PIPELINE or header.width * header.height < _PARALLEL_PIXELS:
+def _pixel_pipeline(header: Header, quant: dict, coeffs: dict, rows_per_mcu: list[int], mcu_rows: int,
+                    workers: int):
+    """For a scan of every component of an image in a common layout, with more than one worker:
+    a job that makes the pixels while the scan is decoded (``_native.jpeg_pipeline``), and the
+    image it fills."""
+    if not _pipeline.PIPELINE or workers < 2:
         return None
     chroma = _one_pass_chroma(header)
     if len(header.components) == 3 and chroma is None:
@@ -378,32 +393,32 @@ def _pixel_pipeline(header: Header, quant: dict, coeffs: dict, rows_per_mcu: lis
     return job, image
 
 
-def _reconstruct(header: Header, quant: dict, coeffs: dict) -> np.ndarray:
+def _reconstruct(header: Header, quant: dict, coeffs: dict, workers: int) -> np.ndarray:
     """Pixels from coefficients: per component a fused dequantize + IDCT + clamp into its plane,
-    then fancy upsampling and colour conversion; each step split between two threads."""
+    then fancy upsampling and colour conversion; each step split between ``workers`` threads."""
     hmax, vmax, mcus_x, mcus_y = _grid(header)
-    parallel = header.width * header.height >= _PARALLEL_PIXELS
     targets = _targets(header, quant, coeffs)
     planes = [plane for _, _, _, plane in targets]
 
-    def inverse(first, end):  # halves: 0..1 is the top half of every component, 1..2 the bottom
+    def inverse(first, end):  # MCU rows first..end of every component
         for blocks, cols, multiplier, plane in targets:
             block_rows = -(-plane.shape[0] // 8)
-            _inverse.idct_to_plane(blocks, cols, multiplier, block_rows * first // 2, block_rows * end // 2, plane)
+            _inverse.idct_to_plane(blocks, cols, multiplier, block_rows * first // mcus_y, block_rows * end // mcus_y,
+                                   plane)
 
-    split_rows(inverse, 2, parallel=parallel)
+    split_rows(inverse, mcus_y, workers)
     chroma = _one_pass_chroma(header)
     if chroma is not None:
         out = np.empty((header.height, header.width, 3), np.uint8)
         split_rows(lambda first, end: _color.upsampled_ycbcr_to_rgb(*planes, *chroma, out, first, end),
-                   header.height, parallel=parallel)
+                   header.height, workers)
         return out
     factors = [(hmax // c.h, vmax // c.v) for c in header.components]
     for k, (fx, fy) in enumerate(factors):
         if (fx, fy) != (1, 1):
             src = planes[k]
             full = np.empty((src.shape[0] * fy, src.shape[1] * fx), np.uint8)
-            split_rows(lambda first, end: _color.upsample(src, fx, fy, full, first, end), src.shape[0], parallel=parallel)
+            split_rows(lambda first, end: _color.upsample(src, fx, fy, full, first, end), src.shape[0], workers)
             planes[k] = full
     if len(planes) == 1:
         return np.ascontiguousarray(planes[0][:header.height, :header.width])
@@ -411,5 +426,5 @@ def _reconstruct(header: Header, quant: dict, coeffs: dict) -> np.ndarray:
         return np.stack([p[:header.height, :header.width] for p in planes], axis=-1)
     out = np.empty((header.height, header.width, 3), np.uint8)
     split_rows(lambda first, end: _color.ycbcr_to_rgb(*(p[first:end] for p in planes), out[first:end]),
-               header.height, parallel=parallel)
+               header.height, workers)
     return out

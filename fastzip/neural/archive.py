@@ -144,17 +144,21 @@ def _engine(archive: Archive, engine: str) -> str:
                       "models, torch")
 
 
-def reconstruct(archive: Archive, *, engine: str = "auto", batch_size: int = 4) -> np.ndarray:
+def reconstruct(archive: Archive, *, engine: str = "auto", batch_size: int = 4,
+                threads: int | None = None) -> np.ndarray:
     """Every image of the archive, N x S x S x 3 uint8. ``engine``: "numba" (torch-free, one
-    image at a time), "torch" (``batch_size`` at a time), or "auto" (Numba where it can, torch
-    otherwise)."""
+    image at a time, its kernels on ``threads`` threads: ``fastzip.get_threads()`` when None),
+    "torch" (``batch_size`` at a time, on torch's own threads), or "auto" (Numba where it can,
+    torch otherwise)."""
     size = archive.config.image_size
     if not len(archive.latents):
         return np.zeros((0, size, size, 3), np.uint8)
     if _engine(archive, engine) == "numba":
+        from .._jit import thread_scope
         from .vae.inference import SparseDecoder
 
-        return SparseDecoder(archive.config, archive.quant, archive.state).pixels(archive.latents)
+        with thread_scope(threads):
+            return SparseDecoder(archive.config, archive.quant, archive.state).pixels(archive.latents)
     import torch
 
     from .images import to_uint8 as tensor_to_uint8
@@ -166,7 +170,7 @@ def reconstruct(archive: Archive, *, engine: str = "auto", batch_size: int = 4) 
                                for i in range(0, len(latents), batch_size)])
 
 
-def extract(path, out_dir, *, engine: str = "auto") -> list[Path]:
+def extract(path, out_dir, *, engine: str = "auto", threads: int | None = None) -> list[Path]:
     """Decode every image of the archive at ``path`` into ``out_dir`` as PNG; returns the paths.
 
     Images come out at the model's size (the archive stores what it trained on, not the
@@ -180,6 +184,6 @@ def extract(path, out_dir, *, engine: str = "auto") -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = png_names(archive.names, out_dir)
-    for target, pixels in zip(written, reconstruct(archive, engine=engine)):
+    for target, pixels in zip(written, reconstruct(archive, engine=engine, threads=threads)):
         Image.fromarray(pixels).save(target)
     return written

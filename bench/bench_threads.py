@@ -1,0 +1,89 @@
+"""Every parallel path against its thread count, so the scaling curve can be read off one run
+(and extended on a bigger machine).
+
+    pytest bench/bench_threads.py --benchmark-only --benchmark-columns=min,median,ops
+
+Groups ``threads-jpeg-encode``, ``threads-jpeg-decode`` (a 2048 x 2048 mosaic of the shipped
+photos, 4:2:0, quality 75), ``threads-dct-forward`` (65,536 float32 blocks) and
+``threads-vae-decode`` (the golden INT8 archive's Numba decoder), each with ``threads`` = 1, 2,
+3, 4 (more than this machine's cores shows what over-subscription costs). The small-input
+threshold: ``threads-threshold-jpeg-encode/decode[side]`` time 1 against 2 threads on squares of
+64 to 512 pixels; the side where 2 threads start to win is the threshold. extra_info has the
+workers actually started.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fastzip import _parallel, data, dct, jpeg
+
+from .helpers import record_rate
+
+THREADS = [1, 2, 3, 4]
+SIDES = [64, 96, 128, 192, 256, 384, 512]
+
+
+@pytest.fixture(scope="module")
+def mosaic():
+    pytest.importorskip("skimage")
+    pytest.importorskip("sklearn")
+    return data.photo_mosaic(2048, 2048)
+
+
+def _workers(benchmark):
+    benchmark.extra_info["workers"] = _parallel.last_workers()
+
+
+@pytest.mark.parametrize("threads", THREADS)
+def test_jpeg_encode(benchmark, mosaic, threads):
+    benchmark.group = "threads-jpeg-encode"
+    benchmark(jpeg.encode, mosaic, threads=threads)
+    _workers(benchmark)
+    record_rate(benchmark, "megapixels_per_s", mosaic.shape[0] * mosaic.shape[1], 1e-6)
+
+
+@pytest.mark.parametrize("threads", THREADS)
+def test_jpeg_decode(benchmark, mosaic, threads):
+    benchmark.group = "threads-jpeg-decode"
+    encoded = jpeg.encode(mosaic)
+    benchmark(jpeg.decode, encoded, threads=threads)
+    _workers(benchmark)
+    record_rate(benchmark, "megapixels_per_s", mosaic.shape[0] * mosaic.shape[1], 1e-6)
+
+
+@pytest.mark.parametrize("threads", THREADS)
+def test_dct_forward(benchmark, threads):
+    benchmark.group = "threads-dct-forward"
+    blocks = np.random.default_rng(0).normal(0, 50, (65536, 8, 8)).astype(np.float32)
+    benchmark(dct.forward, blocks, threads=threads)
+    _workers(benchmark)
+    record_rate(benchmark, "blocks_per_s", len(blocks))
+
+
+@pytest.mark.parametrize("threads", THREADS)
+def test_vae_decode(benchmark, threads):
+    pytest.importorskip("numba")
+    from fastzip.neural import archive
+
+    golden = archive.load(Path(__file__).resolve().parents[1] / "tests" / "golden" / "archive_v1_int8.fzv")
+    benchmark.group = "threads-vae-decode"
+    archive.reconstruct(golden, engine="numba", threads=threads)  # compiled before timing
+    benchmark(archive.reconstruct, golden, engine="numba", threads=threads)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("side", SIDES)
+def test_threshold_jpeg_encode(benchmark, mosaic, side, threads):
+    benchmark.group = f"threads-threshold-jpeg-encode[{side}]"
+    image = np.ascontiguousarray(mosaic[:side, :side])
+    benchmark(jpeg.encode, image, threads=threads)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("side", SIDES)
+def test_threshold_jpeg_decode(benchmark, mosaic, side, threads):
+    benchmark.group = f"threads-threshold-jpeg-decode[{side}]"
+    encoded = jpeg.encode(np.ascontiguousarray(mosaic[:side, :side]))
+    benchmark(jpeg.decode, encoded, threads=threads)
