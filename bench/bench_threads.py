@@ -4,9 +4,10 @@
     pytest bench/bench_threads.py --benchmark-only --benchmark-columns=min,median,ops
 
 Groups ``threads-jpeg-encode``, ``threads-jpeg-decode`` (a 2048 x 2048 mosaic of the shipped
-photos, 4:2:0, quality 75), ``threads-dct-forward`` (65,536 float32 blocks) and
-``threads-vae-decode`` (the golden INT8 archive's Numba decoder), each with ``threads`` = 1, 2,
-3, 4 (more than this machine's cores shows what over-subscription costs). The small-input
+photos, 4:2:0, quality 75), ``threads-dct-forward`` (65,536 float32 blocks),
+``threads-deflate-compress-L{1,6,9}`` (16 MiB of stdlib text and machine code, in 1 MiB pieces
+when split) and ``threads-vae-decode`` (the golden INT8 archive's Numba decoder), each with
+``threads`` = 1, 2, 3, 4 (more than this machine's cores shows what over-subscription costs). The small-input
 threshold: ``threads-threshold-jpeg-encode/decode[side]`` time 1 against 2 threads on squares of
 64 to 512 pixels; the side where 2 threads start to win is the threshold. extra_info has the
 workers actually started.
@@ -17,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fastzip import _parallel, data, dct, jpeg
+from fastzip import _parallel, data, deflate, dct, jpeg
 
 from .helpers import record_rate
 
@@ -60,6 +61,21 @@ def test_dct_forward(benchmark, threads):
     benchmark(dct.forward, blocks, threads=threads)
     _workers(benchmark)
     record_rate(benchmark, "blocks_per_s", len(blocks))
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return data.stdlib_text(8 << 20) + data.shared_library_code(8 << 20)
+
+
+@pytest.mark.parametrize("threads", THREADS)
+@pytest.mark.parametrize("level", [1, 6, 9])
+def test_deflate_compress(benchmark, corpus, level, threads):
+    benchmark.group = f"threads-deflate-compress-L{level}"
+    packed = benchmark.pedantic(deflate.compress, (corpus, level), {"threads": threads}, rounds=3, iterations=1)
+    _workers(benchmark)
+    benchmark.extra_info["ratio"] = round(len(corpus) / len(packed), 4)
+    record_rate(benchmark, "MB/s", len(corpus) / 1e6)
 
 
 @pytest.mark.parametrize("threads", THREADS)

@@ -11,7 +11,10 @@ The policy, for every function that takes ``threads=``:
    in parallel gets no extra threads unless it asks: no detection of pools, just this rule.
 
 A default (rules 2-4) is then capped by the work's size (below a threshold, one thread: a
-hand-off costs more than it saves); a per-call ``threads=N`` is taken as asked. Work is split in pieces that up to N workers claim dynamically, the caller
+hand-off costs more than it saves); a per-call ``threads=N`` is taken as asked. DEFLATE
+compression, whose stream differs when split, uses more than one thread only when asked
+(rules 1-3), so that its bytes never depend on the machine; every other path gives the same
+bytes and pixels for any thread count. Work is split in pieces that up to N workers claim dynamically, the caller
 being one of them, from one pool that lives as long as the process (threads are made when first
 needed and reused). A worker that never gets to run (the pool busy with other callers) costs
 only speed: every job can be finished by the caller alone.
@@ -86,11 +89,15 @@ def threads(n: int):
         _scoped.reset(token)
 
 
-def resolve(n: int | None, *, cap: int | None = None) -> int:
+def resolve(n: int | None, *, cap: int | None = None, asked_only: bool = False) -> int:
     """The threads a call uses: ``n`` when the caller gives it (the caller's choice, even for
-    small work), else :func:`get_threads` capped by ``cap`` (what the work's size is worth)."""
+    small work), else :func:`get_threads` capped by ``cap`` (what the work's size is worth).
+    ``asked_only``: the automatic default (rule 4) is one thread, for paths whose output
+    changes when split (DEFLATE compression), so that bytes never depend on the machine."""
     if n is not None:
         return _check(n, "threads")
+    if asked_only and _scoped.get() is None and _process_wide is None:
+        return 1
     count = get_threads()
     return max(1, min(count, cap)) if cap is not None else count
 

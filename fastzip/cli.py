@@ -77,7 +77,7 @@ def _cmd_gzip(args) -> int:
 
 def _gzip_one(deflate, name, args) -> None:
     if name == "-":
-        with deflate.open(sys.stdout.buffer, "wb", level=args.level, mtime=0) as out:
+        with deflate.open(sys.stdout.buffer, "wb", level=args.level, mtime=0, threads=args.threads) as out:
             _copy(sys.stdin.buffer, out)
         return
     if name.endswith(".gz"):
@@ -89,7 +89,8 @@ def _gzip_one(deflate, name, args) -> None:
         mtime = os.stat(src.fileno()).st_mtime
         raw = sys.stdout.buffer if args.stdout else open(target, "wb")
         try:
-            with deflate.open(raw, "wb", level=args.level, mtime=mtime, filename=os.path.basename(name)) as out:
+            with deflate.open(raw, "wb", level=args.level, mtime=mtime, filename=os.path.basename(name),
+                              threads=args.threads) as out:
                 _copy(src, out)
         except BaseException:
             if not args.stdout:
@@ -318,6 +319,8 @@ def _add_gzip_parser(sub, name, help_text):
                            {0: "store only", 1: "fastest (-1..-9 as gzip)", 9: "smallest of zlib's levels",
                             12: "near-optimal parsing (-10..-12), slow"}[level])
         p.set_defaults(level=6)
+        p.add_argument("-p", "--processes", "--threads", dest="threads", type=int, default=None, metavar="N",
+                       help="compress on N threads, in 1 MiB pieces joined into one gzip stream (as pigz -p)")
     else:
         p.add_argument("-t", "--test", action="store_true", help="test integrity, write nothing")
         p.add_argument("--max-output-size", type=int, default=None, help="refuse to produce more than N bytes")

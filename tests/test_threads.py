@@ -155,3 +155,63 @@ def test_numba_kernels_follow_the_setting():
     for n in (2, 3, 8):
         assert np.array_equal(archive.reconstruct(golden, engine="numba", threads=n), one)
         assert numba.get_num_threads() == before  # restored after the call
+
+
+@pytest.fixture(scope="module")
+def big_corpus():
+    from fastzip import data
+
+    return data.stdlib_text(3 << 20) + data.shared_library_code(2 << 20) + b"tail" * 1000
+
+
+@pytest.mark.parametrize("format", ["zlib", "gzip", "raw"])
+def test_deflate_on_several_threads_is_one_ordinary_stream(big_corpus, format):
+    import gzip
+    import zlib
+
+    from fastzip import deflate
+
+    peer = {"zlib": zlib.decompress, "gzip": gzip.decompress, "raw": lambda b: zlib.decompress(b, wbits=-15)}[format]
+    single = deflate.compress(big_corpus, 6, format=format, mtime=0, threads=1)
+    split = deflate.compress(big_corpus, 6, format=format, mtime=0, threads=2)
+    assert peer(split) == big_corpus and deflate.decompress(split, format=format) == big_corpus
+    assert len(split) <= len(single) * 1.005  # pieces primed with the 32 KiB before them
+    pieces = -(-len(big_corpus) // deflate.PIECE)
+    for n in COUNTS[2:]:
+        assert deflate.compress(big_corpus, 6, format=format, mtime=0, threads=n) == split  # any count above one
+        assert _parallel.last_workers() == min(n, pieces)
+    assert deflate.compress(big_corpus, 6, format=format, mtime=0) == single  # the automatic default never splits
+    with fastzip.threads(2):
+        assert deflate.compress(big_corpus, 6, format=format, mtime=0) == split  # asked for: splits
+        assert deflate.compress(big_corpus[:100_000], 6, format=format, mtime=0) == \
+            deflate.compress(big_corpus[:100_000], 6, format=format, mtime=0, threads=1)  # too small to split
+
+
+@pytest.mark.parametrize("level", [0, 1, 9, 12])
+def test_deflate_pieces_at_every_kind_of_level(big_corpus, level):
+    import zlib
+
+    from fastzip import deflate
+
+    data = big_corpus[: 3 * deflate.PIECE + 12345]
+    assert zlib.decompress(deflate.compress(data, level, threads=3)) == data
+
+
+def test_streaming_compression_on_several_threads(big_corpus, tmp_path):
+    import gzip
+
+    from fastzip import deflate
+    from fastzip.cli import main
+
+    path = tmp_path / "a.gz"
+    with path.open("wb") as raw, deflate.open(raw, "wb", threads=2, mtime=0) as f:
+        for i in range(0, len(big_corpus), 700_001):
+            f.write(big_corpus[i:i + 700_001])
+    assert gzip.decompress(path.read_bytes()) == big_corpus
+    assert path.read_bytes() == deflate.compress(big_corpus, format="gzip", threads=2, mtime=0)  # same pieces
+    exact = big_corpus[: 4 * deflate.PIECE]  # a multiple of the batch: flush() ends with an empty final block
+    c = deflate.Compressor(9, format="zlib", threads=2)
+    assert deflate.decompress(c.compress(exact) + c.flush()) == exact
+    (tmp_path / "b").write_bytes(big_corpus)
+    assert main(["compress", "-p", "2", "-k", str(tmp_path / "b")]) == 0
+    assert gzip.decompress((tmp_path / "b.gz").read_bytes()) == big_corpus

@@ -51,6 +51,9 @@ cdef enum:
 OUTPUT_FULL = -1  # what compress() returns when ``out`` was too small
 
 
+cdef uint8_t EMPTY = 0  # what an empty stored block "copies" (never NULL to memcpy)
+
+
 cdef class Deflater:
     """One DEFLATE stream being written, segment by segment (see the module docstring)."""
     cdef int strategy, good, lazy, nice, chain, passes
@@ -103,12 +106,14 @@ cdef class Deflater:
         w.cap = cap
         w.overflow = False
 
-    def compress(self, const uint8_t[::1] data, Py_ssize_t start, bint final, uint8_t[::1] out):
+    def compress(self, const uint8_t[::1] data, Py_ssize_t start, bint final, uint8_t[::1] out, bint sync=False):
         """Compress ``data[start:]`` (``data[:start]`` is history) into ``out``.
 
         Returns the number of whole bytes written, or OUTPUT_FULL if ``out`` was too small (the
         stream is then unusable). With ``final`` the last block is marked final and the
-        stream is padded to a byte boundary.
+        stream is padded to a byte boundary. With ``sync`` (not final) an empty stored block
+        follows, so the output ends on a byte boundary with no bits pending (zlib's
+        Z_SYNC_FLUSH): pieces compressed on their own can then be joined into one stream.
         """
         cdef BitWriter w
         cdef Py_ssize_t n = data.shape[0]
@@ -121,6 +126,8 @@ cdef class Deflater:
             self._segment(&data[0] if n else NULL, n, start, final, &w)
             if final:
                 align_to_byte(&w)
+            elif sync:
+                write_stored(&EMPTY, 0, False, &w)
             else:
                 flush_whole_bytes(&w)
         self.pending_buf = w.buf

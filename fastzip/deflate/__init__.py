@@ -24,24 +24,39 @@ else is an error.
 from __future__ import annotations
 
 from .._native.inflate import STATUS_DONE, STATUS_NEED_INPUT, STATUS_NEED_OUTPUT, Inflater
+from .._parallel import resolve
 from ..errors import FormatError, OutputLimitError
-from .engine import LEVELS, bound_exceeded, compressed_bound, inflate_error, new_deflater, output_limit
-from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_start, header,
-                      read_header, sniff_format, trailer, update_checksum)
+from .engine import (LEVELS, PIECE, bound_exceeded, compressed_bound, deflate_pieces, inflate_error, new_deflater,
+                     output_limit)
+from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_start,
+                      combine_checksums, header, read_header, sniff_format, trailer, update_checksum)
 from .stream import Compressor, Decompressor, open
 
 __all__ = ["compress", "decompress", "decompress_into", "Compressor", "Decompressor", "open", "LEVELS", "FORMATS"]
 
 
+_PIECES_PER_THREAD = 2  # by default a thread per two pieces at most: below that, one thread
+
+
 def compress(data, level: int = 6, *, format: str = "zlib", mtime: float | None = None,
-             filename: str | bytes | None = None) -> bytes:
+             filename: str | bytes | None = None, threads: int | None = None) -> bytes:
     """Compress a bytes-like object; ``zlib.decompress`` (zlib), ``gzip.decompress`` (gzip) or
     ``zlib.decompress(..., wbits=-15)`` (raw) reads the result.
 
     ``mtime`` and ``filename`` go into the gzip header (MTIME, FNAME); MTIME defaults to now.
+    ``threads``: with more than one, the input is cut into 1 MiB pieces compressed side by side,
+    each with the 32 KiB before it as history and ending in an empty stored block, and the
+    pieces are joined into one ordinary stream (pigz's method). That stream differs from one
+    thread's (by a few bytes per MiB; it is the same for any number of threads above one), so
+    without ``threads`` only an explicit ``fastzip.threads(n)`` / ``set_threads(n)`` /
+    FASTZIP_NUM_THREADS splits, never the automatic default; a default is capped at a thread
+    per 2 MiB.
     """
     check_format(format)
     view = memoryview(data).cast("B")
+    workers = resolve(threads, cap=len(view) // (_PIECES_PER_THREAD * PIECE), asked_only=True)
+    if workers > 1 and len(view) > PIECE:
+        return _compress_pieces(view, level, format, mtime, filename, workers)
     deflater = new_deflater(level)
     checksum = update_checksum(format, view, checksum_start(format))
     out = deflater.compress_framed(view, header(format, level, mtime, filename), trailer(format, checksum, len(view)),
@@ -49,6 +64,16 @@ def compress(data, level: int = 6, *, format: str = "zlib", mtime: float | None 
     if out is None:
         raise bound_exceeded()
     return out
+
+
+def _compress_pieces(view, level: int, format: str, mtime, filename, workers: int) -> bytes:
+    """One stream made of pieces compressed on ``workers`` threads (see :func:`compress`)."""
+    outputs, sums = deflate_pieces(view, 0, level, True, workers,
+                                   lambda piece: update_checksum(format, piece, checksum_start(format)))
+    checksum = sums[0]
+    for i in range(1, len(sums)):
+        checksum = combine_checksums(format, checksum, sums[i], min(PIECE, len(view) - i * PIECE))
+    return b"".join([header(format, level, mtime, filename), *outputs, trailer(format, checksum, len(view))])
 
 
 def decompress(data, *, format: str = "auto", max_output_size: int | None = None) -> bytes:

@@ -1,15 +1,21 @@
 """The native DEFLATE engines as both the whole-buffer functions and the streaming classes use
-them: the level table, the output bound, the caller's output limit, and inflate's error words."""
+them: the level table, the output bound, the caller's output limit, inflate's error words, and
+compression in pieces on several threads."""
 
 from __future__ import annotations
 
 import sys
 
-from .._native.deflate import Deflater
+from .._native.deflate import OUTPUT_FULL, Deflater
 from .._native.inflate import ERRORS
+from .._parallel import split_rows
 from ..errors import FormatError
 
-__all__ = ["LEVELS", "new_deflater", "compressed_bound", "output_limit", "inflate_error"]
+__all__ = ["LEVELS", "new_deflater", "compressed_bound", "output_limit", "inflate_error", "deflate_pieces",
+           "WINDOW", "PIECE"]
+
+WINDOW = 32768  # how far back DEFLATE's matches reach
+PIECE = 1 << 20  # input per piece when compressing on several threads
 
 # level: (strategy, good, lazy or max_insert_length, nice, chain, passes). Levels 0-9 are
 # zlib's configuration_table; 10-12 parse near-optimally (cost-model passes over all matches
@@ -61,3 +67,31 @@ def inflate_error(status: int) -> FormatError:
 
 def bound_exceeded() -> RuntimeError:
     return RuntimeError("compressed_bound was too small for the deflater's output (a fastzip bug)")
+
+
+def deflate_pieces(view, start: int, level: int, final: bool, workers: int, checksum=None) -> tuple[list, list]:
+    """Raw DEFLATE of ``view[start:]`` in PIECE-sized pieces compressed on ``workers`` threads,
+    each by its own deflater with the 32 KiB before it (``view[:start]`` included) as history and
+    ending on a byte boundary (an empty stored block, zlib's sync flush; the last piece instead
+    ends the stream when ``final``), so that joined they make one stream (pigz's method).
+    Returns the pieces' outputs and, given ``checksum(piece)``, each piece's checksum."""
+    new_deflater(level)  # checks the level before any thread starts
+    starts = list(range(start, len(view), PIECE)) or [start]
+    outputs, sums = [None] * len(starts), [None] * len(starts)
+
+    def compress(first, end):
+        for i in range(first, end):
+            begin, stop = starts[i], min(starts[i] + PIECE, len(view))
+            history = max(0, begin - WINDOW)
+            out = bytearray(compressed_bound(stop - begin) + 8)
+            last = final and i == len(starts) - 1
+            written = new_deflater(level).compress(view[history:stop], begin - history, last, out, sync=not last)
+            if written == OUTPUT_FULL:
+                raise bound_exceeded()
+            del out[written:]
+            outputs[i] = out
+            if checksum is not None:
+                sums[i] = checksum(view[begin:stop])
+
+    split_rows(compress, len(starts), workers, pieces_per_worker=len(starts))
+    return outputs, sums

@@ -18,7 +18,7 @@ from .._native.checksums import adler32
 from ..errors import ChecksumError, FormatError, UnsupportedError
 
 __all__ = ["FORMATS", "Input", "check_format", "header", "trailer", "checksum_start", "update_checksum",
-           "read_header", "check_trailer", "another_member", "zlib_header", "gzip_header", "read_zlib_header",
+           "combine_checksums", "read_header", "check_trailer", "another_member", "zlib_header", "gzip_header", "read_zlib_header",
            "read_gzip_header", "sniff_format"]
 
 FORMATS = ("zlib", "gzip", "raw")
@@ -195,6 +195,59 @@ def update_checksum(format: str, data, value: int) -> int:
     if format == "gzip":
         return zlib.crc32(data, value)
     return 0
+
+
+def combine_checksums(format: str, first: int, second: int, second_size: int) -> int:
+    """The checksum of A + B from A's (``first``), B's on its own (``second``, from
+    :func:`checksum_start`) and B's length: what lets pieces be summed on separate threads."""
+    if format == "zlib":
+        return _adler32_combine(first, second, second_size)
+    if format == "gzip":
+        return _multiply_mod_p(_x_power_8n(second_size), first) ^ second
+    return 0
+
+
+_ADLER_BASE = 65521
+_CRC_POLY = 0xEDB88320  # CRC-32's polynomial, bit-reflected as zlib stores it
+
+
+def _adler32_combine(first: int, second: int, second_size: int) -> int:
+    # Adler-32 = (sum2 << 16) | sum1; shifting B behind A adds len(B) * sum1(A) to sum2.
+    rem = second_size % _ADLER_BASE
+    sum1 = ((first & 0xFFFF) + (second & 0xFFFF) + _ADLER_BASE - 1) % _ADLER_BASE
+    sum2 = (rem * (first & 0xFFFF) + (first >> 16) + (second >> 16) + _ADLER_BASE - rem) % _ADLER_BASE
+    return sum1 | (sum2 << 16)
+
+
+def _multiply_mod_p(a: int, b: int) -> int:
+    """a * b modulo CRC-32's polynomial, both bit-reflected (x^0 is bit 31)."""
+    product = 0
+    for bit in range(31, -1, -1):
+        if a & (1 << bit):
+            product ^= b
+        b = (b >> 1) ^ _CRC_POLY if b & 1 else b >> 1
+    return product
+
+
+def _x_power_table() -> list[int]:
+    table = [1 << 30]  # x^1
+    for _ in range(31):
+        table.append(_multiply_mod_p(table[-1], table[-1]))  # x^(2^k)
+    return table
+
+
+_X_POWERS = _x_power_table()
+
+
+def _x_power_8n(n: int) -> int:
+    """x^(8n) modulo the polynomial: appending n zero bytes to a message multiplies its CRC by it."""
+    p, k = 1 << 31, 3  # x^0; 8n = n << 3
+    while n:
+        if n & 1:
+            p = _multiply_mod_p(_X_POWERS[k & 31], p)
+        n >>= 1
+        k += 1
+    return p
 
 
 def trailer(format: str, checksum: int, size: int) -> bytes:

@@ -14,13 +14,13 @@ import os
 from .._native.deflate import OUTPUT_FULL
 from .._native.inflate import STATUS_DONE, STATUS_NEED_INPUT, Inflater
 from ..errors import OutputLimitError
-from .engine import bound_exceeded, compressed_bound, inflate_error, new_deflater, output_limit
+from .._parallel import resolve
+from .engine import WINDOW, bound_exceeded, compressed_bound, deflate_pieces, inflate_error, new_deflater, output_limit
 from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_start, header,
                       read_header, sniff_format, trailer, update_checksum)
 
 __all__ = ["Compressor", "Decompressor", "open"]
 
-WINDOW = 32768
 SEGMENT = 1 << 20        # new input per native call when compressing
 OUTPUT_CHUNK = 1 << 18   # output produced per native call when decompressing
 
@@ -29,9 +29,13 @@ class Compressor:
     """Compress a stream piece by piece, like ``zlib.compressobj``: :meth:`compress` returns
     what is ready, :meth:`flush` the rest with the trailer."""
 
-    def __init__(self, level: int = 6, *, format: str = "zlib", mtime=None, filename=None):
+    def __init__(self, level: int = 6, *, format: str = "zlib", mtime=None, filename=None, threads: int | None = None):
         check_format(format)
         self._deflater = new_deflater(level)
+        self._level = level
+        # Several threads: SEGMENT-sized pieces side by side, each ending on a byte boundary
+        # (engine.deflate_pieces); one: one deflater carrying its bits from segment to segment.
+        self._workers = resolve(threads, asked_only=True)  # split streams differ: only when asked
         self._format = format
         self._header = header(format, level, mtime, filename)
         self._history = b""
@@ -41,6 +45,8 @@ class Compressor:
         self._done = False
 
     def _run(self, new: bytes, final: bool) -> bytes:
+        if self._workers > 1:
+            return self._run_pieces(new, final)
         segment = self._history + new
         out = bytearray(compressed_bound(len(new)))
         written = self._deflater.compress(segment, len(self._history), final, out)
@@ -51,6 +57,13 @@ class Compressor:
         prefix, self._header = self._header, b""
         return prefix + bytes(out)
 
+    def _run_pieces(self, new: bytes, final: bool) -> bytes:
+        segment = self._history + new
+        outputs, _ = deflate_pieces(memoryview(segment), len(self._history), self._level, final, self._workers)
+        self._history = segment[-WINDOW:]
+        prefix, self._header = self._header, b""
+        return b"".join([prefix, *outputs])
+
     def compress(self, data) -> bytes:
         if self._done:
             raise ValueError("compress() after flush()")
@@ -59,9 +72,10 @@ class Compressor:
         self._size += len(view)
         self._pending += view
         parts = []
-        while len(self._pending) >= SEGMENT:
-            new = bytes(self._pending[:SEGMENT])
-            del self._pending[:SEGMENT]
+        batch = SEGMENT * self._workers  # a segment per thread at a time
+        while len(self._pending) >= batch:
+            new = bytes(self._pending[:batch])
+            del self._pending[:batch]
             parts.append(self._run(new, False))
         return b"".join(parts)
 
@@ -153,7 +167,7 @@ class DeflateFile(io.BufferedIOBase):
     """A gzip (or zlib/raw) file opened by :func:`open`: read or write, never both."""
 
     def __init__(self, fileobj, mode: str, *, owns: bool, level=6, format="gzip", max_output_size=None,
-                 mtime=None, filename=None):
+                 mtime=None, filename=None, threads=None):
         self._file = fileobj
         self._owns = owns
         self.mode = mode
@@ -162,7 +176,7 @@ class DeflateFile(io.BufferedIOBase):
             self._compressor = None
         else:
             self._reader = None
-            self._compressor = Compressor(level, format=format, mtime=mtime, filename=filename)
+            self._compressor = Compressor(level, format=format, mtime=mtime, filename=filename, threads=threads)
 
     def readable(self):
         return self._reader is not None
@@ -220,14 +234,15 @@ class DeflateFile(io.BufferedIOBase):
 
 
 def open(file, mode: str = "rb", level: int = 6, *, format: str = "gzip", max_output_size: int | None = None,
-         encoding=None, errors=None, newline=None, mtime=None, filename=None):
+         encoding=None, errors=None, newline=None, mtime=None, filename=None, threads: int | None = None):
     """Open a gzip file (or zlib/raw with ``format``) like :func:`gzip.open`.
 
     ``file`` is a path or a binary file object. Modes: ``rb``/``r``, ``wb``/``w``, ``ab``/``a``
     (appends a member), ``xb``/``x``; add ``t`` for text (``encoding``, ``errors``, ``newline``
     as for :func:`io.TextIOWrapper`). Reading raises the errors :func:`decompress` raises.
     Writing puts ``filename`` (default: a path's name without ``.gz``) and ``mtime``
-    (default: now) in the gzip header.
+    (default: now) in the gzip header, and compresses on ``threads`` threads as
+    :func:`~fastzip.deflate.compress` does.
     """
     text = "t" in mode
     kind = mode.replace("t", "").replace("b", "")
@@ -246,7 +261,7 @@ def open(file, mode: str = "rb", level: int = 6, *, format: str = "gzip", max_ou
     else:
         raise TypeError("file must be a path or a file object")
     binary = DeflateFile(fileobj, "rb" if kind == "r" else "wb", owns=owns, level=level, format=format,
-                         max_output_size=max_output_size, mtime=mtime, filename=filename)
+                         max_output_size=max_output_size, mtime=mtime, filename=filename, threads=threads)
     if text:
         return io.TextIOWrapper(binary, encoding=encoding, errors=errors, newline=newline)
     return binary
