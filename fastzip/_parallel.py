@@ -14,10 +14,12 @@ A default (rules 2-4) is then capped by the work's size (below a threshold, one 
 hand-off costs more than it saves); a per-call ``threads=N`` is taken as asked. DEFLATE
 compression, whose stream differs when split, uses more than one thread only when asked
 (rules 1-3), so that its bytes never depend on the machine; every other path gives the same
-bytes and pixels for any thread count. Work is split in pieces that up to N workers claim dynamically, the caller
-being one of them, from one pool that lives as long as the process (threads are made when first
-needed and reused). A worker that never gets to run (the pool busy with other callers) costs
-only speed: every job can be finished by the caller alone.
+bytes and pixels for any thread count.
+
+Work is split in pieces that up to N workers claim dynamically, the caller being one of them,
+from one pool that lives as long as the process (threads are made when first needed and
+reused). A worker that never gets to run (the pool busy with other callers) costs only speed:
+every job can be finished by the caller alone.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from .._native.checksums import adler32
 from ..errors import ChecksumError, FormatError, UnsupportedError
 
 __all__ = ["FORMATS", "Input", "check_format", "header", "trailer", "checksum_start", "update_checksum",
-           "combine_checksums", "read_header", "check_trailer", "another_member", "zlib_header", "gzip_header", "read_zlib_header",
-           "read_gzip_header", "sniff_format"]
+           "combine_checksums", "read_header", "check_trailer", "another_member", "zlib_header", "gzip_header",
+           "read_zlib_header", "read_gzip_header", "sniff_format"]
 
 FORMATS = ("zlib", "gzip", "raw")
 
