@@ -99,6 +99,34 @@ def test_unsupported_kinds_say_why(images):
         jpeg.decode(bytes(data))
 
 
+def without_dht(data: bytes) -> bytes:
+    """``data`` with every DHT segment cut out, as Motion-JPEG frames come."""
+    out, pos = bytearray(data[:2]), 2
+    while data[pos + 1] != 0xDA:
+        length = struct.unpack(">H", data[pos + 2:pos + 4])[0]
+        if data[pos + 1] != 0xC4:
+            out += data[pos:pos + 2 + length]
+        pos += 2 + length
+    return bytes(out + data[pos:])
+
+
+@pytest.mark.parametrize("subsampling", ["4:2:0", "4:4:4"])
+def test_files_without_huffman_tables_use_annex_k_like_libjpeg(images, subsampling):
+    img = images["chelsea"]
+    data = pillow_jpeg(img, quality=85, subsampling=PIL_SUBSAMPLING[subsampling])  # standard tables
+    bare = without_dht(data)
+    assert b"\xff\xc4" not in bare[:bare.index(b"\xff\xda")]
+    assert np.array_equal(jpeg.decode(bare), jpeg.decode(data))
+    assert np.array_equal(pillow_open(bare), pillow_open(data))  # libjpeg does the same
+    gray = without_dht(pillow_jpeg(img[..., 0].copy(), quality=85))
+    assert_close_to_pillow(gray)
+    optimized = without_dht(pillow_jpeg(img, quality=85, optimize=True))  # its own tables gone: garbage or error
+    try:
+        jpeg.decode(optimized)
+    except FormatError:
+        pass
+
+
 def segments(data: bytes):
     """Offsets where each marker segment starts (up to and including SOS)."""
     out, pos = [], 2
@@ -133,9 +161,11 @@ def test_hostile_headers(images):
     with pytest.raises(OutputLimitError):
         jpeg.decode(bytes(huge))
     dht = good.index(b"\xff\xc4")
-    no_tables = good[:dht] + good[good.index(b"\xff\xda"):]
+    sos = good.index(b"\xff\xda")
+    table_two = bytearray(good)
+    table_two[sos + 6] = 0x22  # the first component's scan tables: DC2/AC2, which no file defines here
     with pytest.raises(FormatError, match="never defined"):
-        jpeg.decode(no_tables)
+        jpeg.decode(bytes(table_two))
     oversub = bytearray(good)
     oversub[dht + 5:dht + 7] = b"\x05\x05"  # five 1-bit and five 2-bit DC codes
     with pytest.raises(FormatError):
@@ -245,7 +275,7 @@ def test_pipelined_decode_of_corrupt_big_scans_raises(images):
 
 
 def test_decodes_side_by_side_in_many_threads(images):
-    """Callers on several threads share the one helper thread; each gets its own image."""
+    """Callers on several threads share the one pool; each gets its own image."""
     from concurrent.futures import ThreadPoolExecutor
 
     files = [jpeg.encode(img, quality=70) for img in images.values()] * 4
@@ -253,3 +283,16 @@ def test_decodes_side_by_side_in_many_threads(images):
     with ThreadPoolExecutor(4) as pool:
         got = list(pool.map(jpeg.decode, files))
     assert all(np.array_equal(a, b) for a, b in zip(got, expected))
+
+
+@pytest.mark.parametrize("subsampling", ["4:2:0", "4:2:2", "4:4:4"])
+def test_images_smaller_than_a_block_or_an_mcu_decode_like_libjpeg(images, subsampling):
+    """Every size from 1x1 to 17x17, Pillow's files and fastzip's, decoded as libjpeg does."""
+    img = images["astronaut"]
+    for h in range(1, 18):
+        for w in range(1, 18):
+            crop = np.ascontiguousarray(img[200:200 + h, 200:200 + w])
+            for data in (pillow_jpeg(crop, quality=90, subsampling=PIL_SUBSAMPLING[subsampling]),
+                         jpeg.encode(crop, quality=90, subsampling=subsampling)):
+                ours, theirs = jpeg.decode(data), pillow_open(data)
+                assert ours.shape == theirs.shape and np.abs(ours.astype(int) - theirs).max() <= 3, (h, w)

@@ -29,6 +29,7 @@ from .._native import jpeg_inverse as _inverse
 from .._native import jpeg_pipeline as _pipeline
 from .._parallel import resolve, split_rows, with_helpers
 from ..errors import FormatError, OutputLimitError, UnsupportedError
+from .tables import STD_AC_CHROMINANCE, STD_AC_LUMINANCE, STD_DC_CHROMINANCE, STD_DC_LUMINANCE
 
 __all__ = ["Header", "read_header", "decode", "MAX_IMAGE_PIXELS"]
 
@@ -110,6 +111,16 @@ def _read_dqt(payload: bytes, tables: dict) -> None:
             raise FormatError("quantization table with a zero entry")
         tables[tq] = dct.unzigzag(raw)
         pos += 1 + size
+
+
+def _as_bytes(table) -> tuple[bytes, bytes]:
+    return bytes(table[0]), bytes(table[1])
+
+
+# Annex K.3's tables, what libjpeg uses for tables 0 (luminance) and 1 (chrominance) that a file
+# never defines.
+_STANDARD_DC = {0: _as_bytes(STD_DC_LUMINANCE), 1: _as_bytes(STD_DC_CHROMINANCE)}
+_STANDARD_AC = {0: _as_bytes(STD_AC_LUMINANCE), 1: _as_bytes(STD_AC_CHROMINANCE)}
 
 
 def _read_dht(payload: bytes, dc: dict, ac: dict) -> None:
@@ -279,7 +290,10 @@ def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs,
         if cid not in by_id:
             raise FormatError(f"scan names component {cid}, which the frame does not have")
         td, ta = tables >> 4, tables & 15
-        if td not in dc_tables or ta not in ac_tables:
+        # Motion-JPEG frames carry no DHT: like libjpeg, tables 0 and 1 default to Annex K.3's.
+        dc_tables.setdefault(td, _STANDARD_DC.get(td))
+        ac_tables.setdefault(ta, _STANDARD_AC.get(ta))
+        if dc_tables[td] is None or ac_tables[ta] is None:
             raise FormatError(f"scan uses Huffman table DC{td}/AC{ta}, which was never defined")
         if by_id[cid].quant not in quant:
             raise FormatError(f"component {cid} uses quantization table {by_id[cid].quant}, never defined")
