@@ -3,7 +3,8 @@
     pytest bench/bench_jpeg.py --benchmark-only --benchmark-columns=min,median,ops
 
 Groups ``jpeg-encode[4:2:0|4:4:4]`` (standard tables, and ``optimize`` beside Pillow's
-``optimize``) and ``jpeg-decode[4:2:0|4:4:4]``; extra_info holds megapixels per second, bits per
+``optimize``), ``jpeg-decode[4:2:0|4:4:4]`` and ``jpeg-decode-batch[threads]`` (64 files of 256x256:
+``decode_many`` beside Pillow in a thread pool); extra_info holds megapixels per second, bits per
 pixel and PSNR. The decode rows decode the same Pillow file.
 """
 
@@ -61,3 +62,25 @@ def test_decode(benchmark, photo, subsampling, codec):
     out = benchmark(jpeg.decode if codec == "fastzip" else _pillow_decode, data)
     assert out.shape == photo.shape
     _record(benchmark, photo, data)
+
+
+@pytest.fixture(scope="module")
+def batch(photo):
+    """64 files of 256x256 crops (quality 85, 4:2:0): a data loader's batch."""
+    crops = [np.ascontiguousarray(np.roll(photo, 7 * k, axis=1)[:256, :256]) for k in range(64)]
+    return [_pillow_encode(c, "4:2:0") for c in crops]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("codec", ["fastzip", "pillow"])
+def test_decode_batch(benchmark, batch, codec, threads):
+    """``jpeg.decode_many`` beside Pillow's decode mapped over a thread pool of the same size."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    benchmark.group = f"jpeg-decode-batch[{threads} threads]"
+    if codec == "fastzip":
+        benchmark(jpeg.decode_many, batch, threads=threads)
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            benchmark(lambda: list(pool.map(_pillow_decode, batch)))
+    record_rate(benchmark, "images_per_s", len(batch))

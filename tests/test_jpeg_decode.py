@@ -296,3 +296,30 @@ def test_images_smaller_than_a_block_or_an_mcu_decode_like_libjpeg(images, subsa
                          jpeg.encode(crop, quality=90, subsampling=subsampling)):
                 ours, theirs = jpeg.decode(data), pillow_open(data)
                 assert ours.shape == theirs.shape and np.abs(ours.astype(int) - theirs).max() <= 3, (h, w)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_decode_into_the_callers_array(images, threads):
+    img = images["astronaut"]
+    for data in (jpeg.encode(img[:301, :333], subsampling="4:2:0"), jpeg.encode(img, subsampling="4:4:4"),
+                 jpeg.encode(img[..., 1].copy()), jpeg.encode(img[:99, :77], interleave=False),
+                 pillow_jpeg(img[:64, :48], subsampling=1)):
+        expected = jpeg.decode(data, threads=threads)
+        out = np.full(expected.shape, 7, np.uint8)
+        assert jpeg.decode(data, out=out, threads=threads) is out and np.array_equal(out, expected)
+    with pytest.raises(ValueError, match="shape"):
+        jpeg.decode(data, out=np.empty((64, 48), np.uint8))
+    for bad in (np.empty((48, 64, 3), np.uint8).transpose(1, 0, 2), np.empty((64, 48, 3), np.int16), bytearray(9)):
+        with pytest.raises(ValueError):
+            jpeg.decode(data, out=bad)
+
+
+def test_decode_many_decodes_a_batch_on_several_threads(images):
+    files = [jpeg.encode(img[:200, :150], quality=q) for q in (50, 90) for img in images.values()]
+    expected = [jpeg.decode(f) for f in files]
+    for threads in (1, 2, 3):
+        got = jpeg.decode_many(files, threads=threads)
+        assert all(np.array_equal(a, b) for a, b in zip(got, expected))
+    assert jpeg.decode_many([]) == []
+    with pytest.raises(FormatError, match="file 3"):
+        jpeg.decode_many(files[:3] + [files[3][:100]] + files[4:], threads=2)

@@ -2,14 +2,15 @@
 decoder of baseline files within a rounding of Pillow's pixels.
 
 - :func:`encode` (:mod:`.encoder`): HxWx3 RGB or HxW grayscale uint8 -> JFIF bytes;
-- :func:`decode` (:mod:`.decoder`): JPEG bytes -> pixels; :func:`read_header` reads the
-  markers up to the first scan only;
+- :func:`decode` (:mod:`.decoder`): JPEG bytes -> pixels (``out=`` a buffer of yours);
+  :func:`decode_many` a batch on several threads; :func:`read_header` reads the markers up to
+  the first scan only;
 - :mod:`.tables`: the standard Huffman tables of Annex K.
 
 Quantization tables, zigzag order and the DCT come from :mod:`fastzip.dct`.
 """
 
-from .decoder import MAX_IMAGE_PIXELS, Header, decode, read_header
+from .decoder import MAX_IMAGE_PIXELS, Header, decode, decode_many, read_header
 from .encoder import SUBSAMPLING, encode
 
-__all__ = ["encode", "decode", "read_header", "Header", "SUBSAMPLING", "MAX_IMAGE_PIXELS"]
+__all__ = ["encode", "decode", "decode_many", "read_header", "Header", "SUBSAMPLING", "MAX_IMAGE_PIXELS"]

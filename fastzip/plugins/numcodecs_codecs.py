@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from numcodecs.abc import Codec
-from numcodecs.compat import ensure_contiguous_ndarray, ndarray_copy
+from numcodecs.compat import ensure_contiguous_ndarray
 
 from .. import deflate, huffman, jpeg
 from ..deflate import FORMATS, LEVELS
@@ -115,8 +115,9 @@ class JPEG(Codec):
             return jpeg.decode(buf, max_pixels=self.max_pixels)
         target = _writable_bytes(out)
         header = jpeg.read_header(buf, max_pixels=self.max_pixels)
-        size = header.height * header.width * len(header.components)
-        if size != target.size:
+        shape = (header.height, header.width) + ((3,) if len(header.components) == 3 else ())
+        if int(np.prod(shape)) != target.size:
             raise FormatError(f"the chunk is a {header.width}x{header.height}x{len(header.components)} picture; "
                               f"out holds {target.size} bytes")
-        return ndarray_copy(jpeg.decode(buf, max_pixels=self.max_pixels), out)
+        jpeg.decode(buf, max_pixels=self.max_pixels, out=target.reshape(shape))  # straight into out
+        return out
