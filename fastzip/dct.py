@@ -52,11 +52,15 @@ ZIGZAG = np.array(sorted(range(64), key=lambda k: (k // 8 + k % 8,
                                                    k // 8 if (k // 8 + k % 8) % 2 else k % 8)), dtype=np.intp)
 
 
-def _float_blocks(blocks) -> tuple[np.ndarray, tuple]:
+def _blocks_and_dtype(blocks) -> tuple[np.ndarray, np.dtype]:
     arr = np.asarray(blocks)
     if arr.ndim < 2 or arr.shape[-2:] != (8, 8):
         raise ValueError(f"blocks must have shape (..., 8, 8), not {arr.shape}")
-    dtype = arr.dtype if arr.dtype in (np.float32, np.float64) else np.float64
+    return arr, (arr.dtype if arr.dtype in (np.float32, np.float64) else np.dtype(np.float64))
+
+
+def _float_blocks(blocks) -> tuple[np.ndarray, tuple]:
+    arr, dtype = _blocks_and_dtype(blocks)
     return np.array(arr, dtype=dtype, order="C").reshape(-1, 8, 8), arr.shape
 
 
@@ -64,10 +68,7 @@ def _run(kernel, blocks, scale: np.ndarray, threads: int | None) -> tuple[np.nda
     """The transformed copy of ``blocks`` (and their shape): each worker copies its own range and
     transforms it in place, so the copy is split between the threads too (numpy's copy and the
     kernels release the GIL)."""
-    arr = np.asarray(blocks)
-    if arr.ndim < 2 or arr.shape[-2:] != (8, 8):
-        raise ValueError(f"blocks must have shape (..., 8, 8), not {arr.shape}")
-    dtype = arr.dtype if arr.dtype in (np.float32, np.float64) else np.float64
+    arr, dtype = _blocks_and_dtype(blocks)
     source = arr.reshape(-1, 8, 8)
     work = np.empty(source.shape, dtype)
     scale = scale.astype(dtype)

@@ -405,7 +405,6 @@ def _workers(header: Header, threads: int | None) -> int:
     return min(resolve(threads, cap=header.width * header.height // _PIXELS_PER_THREAD), mcus_y)
 
 
-
 def _targets(header: Header, quant: dict, coeffs: dict) -> list[tuple]:
     """Per component: its blocks, its grid's width in blocks, its dequantizing IDCT multiplier,
     and the plane (its own size, cropped) its pixels go to."""

@@ -77,7 +77,7 @@ def component_blocks(img, hmax, vmax, padded_h, padded_w, tables) -> list[np.nda
     return blocks
 
 
-_BLOCKS_PER_THREAD = 768  # by default each thread gets at least this many blocks (measured: 2 threads win from 256x256)
+_BLOCKS_PER_THREAD = 768  # a default gives each thread this many blocks at least (2 win from 256x256)
 
 
 class FusedScan:
@@ -169,7 +169,7 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
     ``restart_interval`` (0-65535 MCUs) inserts RSTn markers; ``interleave=False`` writes
     one scan per component (baseline allows it; the file is the same size or so). ``threads``:
     how many threads may transform rows while the scan is coded (``fastzip.get_threads()`` when
-    None, one per 1,024 blocks at most); the bytes are the same for any number.
+    None, one per 768 blocks at most); the bytes are the same for any number.
     """
     img = _validate(image, subsampling, restart_interval)
     height, width = img.shape[:2]
