@@ -111,6 +111,18 @@ def test_format_2_arrays_reopen_identical_in_a_fresh_process(tmp_path, field, co
     assert np.array_equal(_read_in_fresh_process(path), field)
 
 
+def test_format_2_in_a_memory_store(field, photo):
+    store = zarr.storage.MemoryStore()
+    array = zarr.create_array(store, shape=field.shape, chunks=(64, 512), dtype="float32", zarr_format=2,
+                              compressors=numcodecs.get_codec({"id": "fastzip.deflate", "level": 12}))
+    array[:] = field
+    assert np.array_equal(zarr.open_array(store, mode="r")[:], field)
+    photos = zarr.create_array(zarr.storage.MemoryStore(), shape=(2,) + photo.shape, chunks=(1,) + photo.shape,
+                               dtype="uint8", zarr_format=2, compressors=numcodecs_codecs.JPEG(quality=80))
+    photos[:] = np.stack([photo, photo[::-1]])
+    assert np.array_equal(photos[1], jpeg.decode(jpeg.encode(photo[::-1].copy(), quality=80, optimize=True)))
+
+
 def test_format_2_chunks_interchange_with_numcodecs_zlib(tmp_path, field):
     """The same store read with the other codec named in .zarray: fastzip's zlib chunks by
     numcodecs' Zlib, and numcodecs' by fastzip's."""
