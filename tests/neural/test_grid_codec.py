@@ -172,6 +172,13 @@ def test_rate_control_moves_toward_the_target():
     high = codec.encode_at_bpp(image, 2.0, steps=150, probes=2, progress=False)
     assert len(low.info["probes"]) == 2 and low.info["bpp"] < high.info["bpp"]
     assert codec._next_lambda([(0.01, 1.0)], 0.25) > 0.01 > codec._next_lambda([(0.01, 1.0)], 4.0)
+    # Noisy short probes (more lambda, more bits: the wrong sign) must not throw lambda far away:
+    # the Table 1 run once went from 0.0007 to 0.02 (0.21 bpp for a 0.96 target) this way.
+    noisy = [(0.002, 0.513), (0.00057, 1.072), (0.00069, 1.341)]
+    assert 0.00057 / 4 <= codec._next_lambda(noisy, 0.96) <= 0.00057 * 4
+    flat = [(0.002, 0.271), (0.00016, 0.518)]
+    assert codec._next_lambda(flat, 0.96) >= 0.00016 / 4  # at most 4x per step
+    assert abs(codec._next_lambda([(0.01, 1.0), (0.0025, 2.0)], 1.0) - 0.01) < 1e-9
 
 
 def test_time_quality_script_runs_end_to_end(tmp_path):

@@ -26,3 +26,26 @@ def test_table_and_plots_are_written(tmp_path):
     assert "JPEG at" in table and "16.43" in table
     for png in ("table1_rd.png", "table1_grid.png"):
         assert (tmp_path / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_grid_section_is_written_and_replaced(tmp_path, monkeypatch):
+    """bench/grid_table1.py on two small crops with a few steps: its section goes between the
+    markers of table1.md, and a second run replaces it rather than adding another."""
+    pytest.importorskip("skimage")
+    import numpy as np
+    from skimage import data
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    try:
+        from bench import grid_table1
+    finally:
+        sys.path.pop(0)
+    crops = np.stack([data.astronaut()[:48, :64], data.coffee()[:48, :64]])
+    monkeypatch.setattr(grid_table1, "photo_set", lambda size: (["astronaut", "coffee"], [(48, 64)] * 2, crops))
+    (tmp_path / "table1.md").write_text("# Table 1\n\nthe VAE rows\n")
+    for _ in range(2):
+        assert grid_table1.main(["--lambda", "0.01", "--steps", "5", "--work", str(tmp_path / "work"),
+                                 "--out", str(tmp_path)]) == 0
+    table = (tmp_path / "table1.md").read_text()
+    assert table.startswith("# Table 1\n\nthe VAE rows\n") and table.count(grid_table1.BEGIN) == 1
+    assert "| fastzip grid codec, one stream per photo |" in table and "coffee" in table

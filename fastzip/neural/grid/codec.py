@@ -123,10 +123,11 @@ def encode(image, lam: float = 0.002, *, steps: int | None = None, minutes: floa
 def encode_at_bpp(image, bpp: float, *, steps: int | None = None, minutes: float | None = None, probes: int = 3,
                   probe_share: float = 0.3, progress: bool = True, **training) -> Encoded:
     """:func:`encode` with lambda found for a target rate: ``probes`` short encodes (together
-    ``probe_share`` of the budget) walk lambda along the log-log line through the last two
-    (bits per pixel against lambda: nearly straight), then the rest of the budget encodes at the
-    lambda the line gives. Short runs spend more bits than long ones at the same lambda, so the
-    result lands near the target, not on it; ``info["probes"]`` lists what each probe gave."""
+    ``probe_share`` of the budget) walk lambda along a log-log line fitted to them (bits per
+    pixel against lambda: nearly straight), then the rest of the budget encodes at the lambda
+    the fit gives (see :func:`_next_lambda`). Short runs spend more bits than long ones at
+    the same lambda, so the result lands near the target, not on it; ``info["probes"]`` lists
+    what each probe gave."""
     if (steps is None) == (minutes is None):
         raise ValueError("give exactly one of steps and minutes")
     if bpp <= 0:
@@ -144,16 +145,20 @@ def encode_at_bpp(image, bpp: float, *, steps: int | None = None, minutes: float
 
 
 def _next_lambda(seen: list[tuple[float, float]], target: float) -> float:
-    """Lambda for ``target`` bpp on the log-log line through the last two (lambda, bpp) points
-    (one point: the usual slope, bpp ~ lambda**-0.5); kept within 1e-6..1."""
-    (l1, b1) = seen[-1]
+    """Lambda for ``target`` bpp from the (lambda, bpp) probes so far: from the probe nearest the
+    target, along the log-log slope fitted to all probes (bpp ~ lambda**slope; the usual -0.5
+    when the fit has the wrong sign or too few points: short probes are noisy), moving at most
+    4x; kept within 1e-6..1."""
+    lams = np.log([lam for lam, _ in seen])
+    bpps = np.log([max(b, 1e-6) for _, b in seen])
     slope = -0.5
-    if len(seen) > 1:
-        l0, b0 = seen[-2]
-        if l0 != l1 and b0 > 0 and b1 > 0 and b0 != b1:
-            slope = min(-0.1, (np.log(b1) - np.log(b0)) / (np.log(l1) - np.log(l0)))
-    lam = float(np.exp(np.log(l1) + (np.log(target) - np.log(max(b1, 1e-6))) / slope))
-    return min(max(lam, 1e-6), 1.0)
+    if len(set(lams.tolist())) > 1:
+        fitted = float(np.polyfit(lams, bpps, 1)[0])
+        if fitted < -0.1:
+            slope = min(max(fitted, -1.5), -0.2)
+    nearest = int(np.argmin(np.abs(bpps - np.log(target))))
+    step = float(np.clip((np.log(target) - bpps[nearest]) / slope, -np.log(4), np.log(4)))
+    return min(max(float(np.exp(lams[nearest] + step)), 1e-6), 1.0)
 
 
 def decode(data, *, max_pixels: int = stream.MAX_PIXELS) -> np.ndarray:
