@@ -122,27 +122,36 @@ def test_fused_pixel_pass_matches_the_step_by_step_path(images, subsampling, sha
 
 
 @pytest.mark.parametrize("subsampling", ["4:2:0", "4:2:2", "4:4:4", "gray"])
-def test_coding_while_transforming_writes_the_same_bytes(images, subsampling, monkeypatch):
-    """The encoding pipeline (rows coded while later rows are transformed, on both threads)
-    writes the file the one-step-after-another path writes, byte for byte: odd sizes, restart
-    markers, and noise at quality 100, which overflows the first output bound and is coded again."""
+def test_scans_coded_in_pieces_join_into_the_one_coders_bytes(images, subsampling, monkeypatch):
+    """The encoding pipeline codes pieces of the scan apart (each from bit 0, on any thread) and
+    joins them shifted into place: the file must be the one a single coder writes over blocks
+    made first (PIPELINE off), byte for byte, for 1 to 8 threads (up to 32 pieces, so joins
+    at every bit offset), odd sizes, tables made for the image, one scan per component, and
+    noise at quality 100, which overflows the first output bound and is coded again."""
     from fastzip._native import jpeg_pipeline
 
     noise = np.random.default_rng(3).integers(0, 256, (400, 360, 3), dtype=np.uint8)
-    cases = [(images["astronaut"][:, :301], 75, 0), (images["coffee"], 90, 7), (noise, 100, 0)]
+    cases = [(images["astronaut"][:, :301], 75, {}), (images["coffee"], 90, {"optimize": True}),
+             (images["chelsea"], 60, {"interleave": False}), (noise, 100, {})]
     jobs = []
     real = jpeg_pipeline.Encoding
-    monkeypatch.setattr(jpeg_pipeline, "Encoding", lambda *a: jobs.append(1) or real(*a))
-    for img, quality, restart in cases:
+    monkeypatch.setattr(jpeg_pipeline, "Encoding",
+                        lambda *a: jobs.append("pixels" if a[0] is not None else "blocks") or real(*a))
+    for img, quality, extra in cases:
         if subsampling == "gray":
             img = np.ascontiguousarray(img[..., 0])
-        options = dict(quality=quality, subsampling="4:2:0" if subsampling == "gray" else subsampling,
-                       restart_interval=restart)
-        pipelined = jpeg.encode(img, **options)
+        options = dict(quality=quality, subsampling="4:2:0" if subsampling == "gray" else subsampling, **extra)
         with monkeypatch.context() as m:
             m.setattr(jpeg_pipeline, "PIPELINE", False)
-            assert pipelined == jpeg.encode(img, **options)
-    assert len(jobs) == len(cases)
+            expected = jpeg.encode(img, **options)
+        assert not jobs
+        for threads in (1, 2, 3, 8):
+            assert jpeg.encode(img, threads=threads, **options) == expected, threads
+        # blocks made as they are coded, unless tables need them counted first (or the scans
+        # are made by the step-by-step path: one per component, but gray's one is the fused)
+        made_as_coded = not extra or (subsampling == "gray" and "interleave" in extra)
+        assert set(jobs) == {"pixels" if made_as_coded else "blocks"}
+        jobs.clear()
 
 
 def test_encodes_side_by_side_in_many_threads(images):

@@ -85,12 +85,15 @@ def test_the_environment_variable_is_read_at_import(value, expected):
 
 
 @pytest.mark.parametrize("name", ["astronaut", "odd", "gray", "tall"])
-@pytest.mark.parametrize("subsampling, optimize", [("4:2:0", False), ("4:4:4", False), ("4:2:0", True)])
-def test_encode_gives_the_same_bytes_for_any_thread_count(photos, name, subsampling, optimize):
+@pytest.mark.parametrize("subsampling, optimize, interleave",
+                         [("4:2:0", False, True), ("4:4:4", False, True), ("4:2:0", True, True),
+                          ("4:2:0", False, False)])
+def test_encode_gives_the_same_bytes_for_any_thread_count(photos, name, subsampling, optimize, interleave):
     image = photos[name]
-    expected = jpeg.encode(image, subsampling=subsampling, optimize=optimize, threads=1)
+    options = dict(subsampling=subsampling, optimize=optimize, interleave=interleave)
+    expected = jpeg.encode(image, threads=1, **options)
     for n in COUNTS[1:]:
-        assert jpeg.encode(image, subsampling=subsampling, optimize=optimize, threads=n) == expected, n
+        assert jpeg.encode(image, threads=n, **options) == expected, n
         rows = -(-image.shape[0] // (16 if subsampling == "4:2:0" and image.ndim == 3 else 8))
         assert _parallel.last_workers() == min(n, rows)
 

@@ -1,7 +1,8 @@
 # cython: language_level=3
-# The resumable scan coder (ScanCoder) as a C struct: jpeg_pipeline.pyx codes MCU rows as
-# soon as they are transformed, and the one-shot encode_scan is the same coder run to the end.
-from libc.stdint cimport int16_t, int32_t, uint8_t, uint16_t, uint64_t
+# The resumable scan coder (ScanCoder) as a C struct: jpeg_pipeline.pyx codes pieces of a scan
+# on several threads and joins them (coder_start_at, coder_pause, coder_append); the one-shot
+# encode_scan is the same coder run from start to end.
+from libc.stdint cimport int16_t, int32_t, uint8_t, uint16_t, uint32_t, uint64_t
 
 
 # The encoder's statuses (ScanCoder.status, and what coder_finish returns instead of a size).
@@ -41,3 +42,6 @@ cdef void coder_init(ScanCoder* s, const int16_t* blocks, const uint8_t* compone
                      const uint8_t* ac_size, uint8_t* out, Py_ssize_t cap) noexcept nogil
 cdef void code_blocks(ScanCoder* s, Py_ssize_t end) noexcept nogil
 cdef Py_ssize_t coder_finish(ScanCoder* s) noexcept nogil
+cdef void coder_start_at(ScanCoder* s, Py_ssize_t block) noexcept nogil
+cdef Py_ssize_t coder_pause(ScanCoder* s, uint32_t* tail, int* tail_bits) noexcept nogil
+cdef void coder_append(ScanCoder* s, const uint8_t* coded, Py_ssize_t n, uint32_t tail, int tail_bits) noexcept nogil

@@ -8,6 +8,7 @@ the bit stream is padded with 1 bits, an RSTn marker written and the DC predicti
 """
 
 from libc.stdint cimport int16_t, int32_t, uint8_t, uint16_t, uint32_t, uint64_t, int64_t
+from libc.string cimport memcpy
 
 from .row_sync cimport store
 
@@ -96,11 +97,9 @@ cdef inline void put(Writer* w, uint32_t bits, int size) noexcept nogil:
         flush32(w)
 
 
-cdef inline void finish_bytes(Writer* w) noexcept nogil:
-    """Pad to a byte boundary with 1 bits (T.81 F.1.2.3) and emit every pending byte."""
+cdef inline void emit_whole_bytes(Writer* w) noexcept nogil:
+    """Emit every whole pending byte (stuffed); fewer than 8 bits stay pending."""
     cdef uint8_t byte
-    if w.nbits & 7:
-        put(w, 0x7F, 8 - (w.nbits & 7))
     while w.nbits >= 8:
         byte = <uint8_t>(w.acc >> (w.nbits - 8))
         w.out[w.pos] = byte
@@ -109,6 +108,13 @@ cdef inline void finish_bytes(Writer* w) noexcept nogil:
             w.out[w.pos] = 0
             w.pos += 1
         w.nbits -= 8
+
+
+cdef inline void finish_bytes(Writer* w) noexcept nogil:
+    """Pad to a byte boundary with 1 bits (T.81 F.1.2.3) and emit every pending byte."""
+    if w.nbits & 7:
+        put(w, 0x7F, 8 - (w.nbits & 7))
+    emit_whole_bytes(w)
 
 
 cdef inline int next_ac(uint64_t* nonzero, int* last, int* run) noexcept nogil:
@@ -222,6 +228,66 @@ cdef Py_ssize_t coder_finish(ScanCoder* s) noexcept nogil:
     return s.w.pos
 
 
+cdef void coder_start_at(ScanCoder* s, Py_ssize_t block) noexcept nogil:
+    """Resume at ``block`` (the first of an MCU) as if every block before it had been coded,
+    without restart markers: the DC predictions are the MCU before's last DC of each component,
+    and the bit stream starts on its own, at bit 0 (coder_append puts it in place)."""
+    cdef Py_ssize_t b
+    s.next_block = block
+    s.mcu = block // s.blocks_per_mcu - 1 if block else 0
+    s.pred[0] = s.pred[1] = s.pred[2] = s.pred[3] = 0
+    for b in range(max(block - s.blocks_per_mcu, 0), block):
+        s.pred[s.component[b]] = s.blocks[64 * b]
+
+
+cdef Py_ssize_t coder_pause(ScanCoder* s, uint32_t* tail, int* tail_bits) noexcept nogil:
+    """Emit every whole pending byte and hand back the last 0-7 bits (no padding): the bytes
+    written, or the status if coding stopped."""
+    if s.status == 0 and s.cap - s.w.pos < 16:
+        s.status = CODER_OUTPUT_FULL
+    if s.status:
+        return s.status
+    emit_whole_bytes(&s.w)
+    tail_bits[0] = s.w.nbits
+    tail[0] = <uint32_t>(s.w.acc & ((1u << s.w.nbits) - 1))
+    return s.w.pos
+
+
+cdef void coder_append(ScanCoder* s, const uint8_t* coded, Py_ssize_t n, uint32_t tail, int tail_bits) noexcept nogil:
+    """Append another coder's paused output (``coded``: ``n`` stuffed bytes, then ``tail_bits``
+    bits) to this coder's bit stream, wherever in a byte it stands. On a byte boundary the
+    stuffed bytes are already right and are copied; otherwise they are unstuffed and put bit by
+    bit, since shifted bytes need their own stuffing."""
+    cdef Writer* w = &s.w
+    cdef Py_ssize_t i = 0
+    cdef uint8_t byte
+    if s.status:
+        return
+    if w.nbits & 7 == 0:
+        emit_whole_bytes(w)
+        if s.cap - w.pos < n + BLOCK_ROOM:
+            s.status = CODER_OUTPUT_FULL
+            return
+        memcpy(w.out + w.pos, coded, n)
+        w.pos += n
+    else:
+        while i < n:
+            if s.cap - w.pos < 16:
+                s.status = CODER_OUTPUT_FULL
+                return
+            if i + 3 <= n and coded[i] != 0xFF and coded[i + 1] != 0xFF and coded[i + 2] != 0xFF:
+                put(w, (<uint32_t>coded[i] << 16) | (<uint32_t>coded[i + 1] << 8) | coded[i + 2], 24)
+                i += 3
+            else:
+                byte = coded[i]
+                put(w, byte, 8)
+                i += 2 if byte == 0xFF else 1  # skip the stuffed zero
+    if s.cap - w.pos < BLOCK_ROOM:
+        s.status = CODER_OUTPUT_FULL
+        return
+    put(w, tail, tail_bits)
+
+
 def encode_scan(const int16_t[:, ::1] blocks, const uint8_t[::1] component, int blocks_per_mcu,
                 int restart_interval, const uint16_t[:, ::1] dc_code, const uint8_t[:, ::1] dc_size,
                 const uint16_t[:, ::1] ac_code, const uint8_t[:, ::1] ac_size, uint8_t[::1] out):
@@ -253,22 +319,32 @@ def check_coder_arguments(const int16_t[:, ::1] blocks, const uint8_t[::1] compo
 
 
 def count_symbols(const int16_t[:, ::1] blocks, const uint8_t[::1] component, int blocks_per_mcu,
-                  int restart_interval, int64_t[:, ::1] dc_freq, int64_t[:, ::1] ac_freq):
-    """Add the DC and AC symbol counts of the scan (as encode_scan would code it) per component."""
-    cdef Py_ssize_t b, n = blocks.shape[0], mcu = 0
+                  int restart_interval, int64_t[:, ::1] dc_freq, int64_t[:, ::1] ac_freq,
+                  Py_ssize_t first=0, Py_ssize_t end=-1):
+    """Add the DC and AC symbol counts of the scan (as encode_scan would code it) per component;
+    of blocks ``first .. end - 1`` only (whole MCUs; ``end`` -1: to the last), taking up the
+    DC predictions where the MCU before ``first`` left them, so that pieces can be counted apart."""
+    cdef Py_ssize_t b, n = blocks.shape[0], mcu
     cdef int c, k, diff, run, last
     cdef int32_t[4] pred
     cdef uint64_t nonzero
     cdef const int16_t* blk
+    if end < 0:
+        end = n
     if blocks.shape[1] != 64 or component.shape[0] < n or blocks_per_mcu < 1 or dc_freq.shape[1] < 12 \
             or ac_freq.shape[1] < 256:
         raise ValueError("blocks must be n x 64, counts 12+ / 256 wide")
-    for b in range(n):
+    if not 0 <= first <= end <= n or first % blocks_per_mcu or (end % blocks_per_mcu and end != n):
+        raise ValueError("first .. end must be whole MCUs of the scan")
+    for b in range(first, end):
         if component[b] >= min(dc_freq.shape[0], ac_freq.shape[0], 4):
             raise ValueError("component index without counts")
     pred[0] = pred[1] = pred[2] = pred[3] = 0
+    for b in range(max(first - blocks_per_mcu, 0), first):
+        pred[component[b]] = blocks[b, 0]
+    mcu = first // blocks_per_mcu - 1 if first else 0
     with nogil:
-        for b in range(n):
+        for b in range(first, end):
             if b % blocks_per_mcu == 0 and b > 0:
                 mcu += 1
                 if restart_interval and mcu % restart_interval == 0:

@@ -220,36 +220,46 @@ cdef void transposed_tables(const float* multiplier, const Py_ssize_t* zigzag, f
         zig_t[k] = <int>((zigzag[k] % 8) * 8 + zigzag[k] // 8)
 
 
-cdef void forward_rows(const uint8_t* pixels, Py_ssize_t height, Py_ssize_t width, int channels, int hmax,
-                       int vmax, Py_ssize_t first_row, Py_ssize_t end_row, const float* mult_t, const int* zig_t,
-                       int16_t* out) noexcept nogil:
-    """MCU rows ``first_row .. end_row - 1`` into ``out`` (scan order, 64 per block); unchecked:
-    :func:`mcu_coefficients` and the pipeline check the arguments."""
+cdef void forward_mcus(const uint8_t* pixels, Py_ssize_t height, Py_ssize_t width, int channels, int hmax,
+                       int vmax, Py_ssize_t row, Py_ssize_t first_mcu, Py_ssize_t end_mcu, const float* mult_t,
+                       const int* zig_t, int16_t* out) noexcept nogil:
+    """MCUs ``first_mcu .. end_mcu - 1`` of MCU row ``row`` into ``out`` (from its start, 64 per
+    block); unchecked: :func:`mcu_coefficients` and the pipeline check the arguments."""
     cdef int mcu_w = 8 * hmax, mcu_h = 8 * vmax, k
-    cdef Py_ssize_t mcus_x = (width + mcu_w - 1) // mcu_w, stride = width * channels, my, mx, base
+    cdef Py_ssize_t stride = width * channels, mx, base
     cdef int per_mcu = hmax * vmax + (2 if channels == 3 else 0)
     cdef float[4][64] luma
     cdef float[64] cb
     cdef float[64] cr
     cdef const uint8_t* rows[16]
+    for mx in range(first_mcu, end_mcu):
+        base = (mx - first_mcu) * per_mcu
+        if channels == 1:
+            gray_block(pixels, stride, height, width, row * 8, mx * 8, luma[0])
+            transform_quantize(luma[0], mult_t, zig_t, out + 64 * base)
+            continue
+        if COLOUR_SSE2 and (mx + 1) * mcu_w <= width:
+            for k in range(mcu_h):
+                rows[k] = pixels + min(row * mcu_h + k, height - 1) * stride + mx * mcu_w * 3
+            fz_colour_mcu(rows, hmax, vmax, luma, cb, cr)
+        else:
+            colour_mcu(pixels, stride, height, width, row * mcu_h, mx * mcu_w, hmax, vmax, luma, cb, cr)
+        for k in range(hmax * vmax):
+            transform_quantize(luma[k], mult_t, zig_t, out + 64 * (base + k))
+        k = hmax * vmax
+        transform_quantize(cb, mult_t + 64, zig_t, out + 64 * (base + k))
+        transform_quantize(cr, mult_t + 64, zig_t, out + 64 * (base + k + 1))
+
+
+cdef void forward_rows(const uint8_t* pixels, Py_ssize_t height, Py_ssize_t width, int channels, int hmax,
+                       int vmax, Py_ssize_t first_row, Py_ssize_t end_row, const float* mult_t, const int* zig_t,
+                       int16_t* out) noexcept nogil:
+    """MCU rows ``first_row .. end_row - 1`` into ``out`` (the whole scan's blocks, in order)."""
+    cdef Py_ssize_t mcus_x = (width + 8 * hmax - 1) // (8 * hmax), my
+    cdef int per_mcu = hmax * vmax + (2 if channels == 3 else 0)
     for my in range(first_row, end_row):
-        for mx in range(mcus_x):
-            base = (my * mcus_x + mx) * per_mcu
-            if channels == 1:
-                gray_block(pixels, stride, height, width, my * 8, mx * 8, luma[0])
-                transform_quantize(luma[0], mult_t, zig_t, out + 64 * base)
-                continue
-            if COLOUR_SSE2 and (mx + 1) * mcu_w <= width:
-                for k in range(mcu_h):
-                    rows[k] = pixels + min(my * mcu_h + k, height - 1) * stride + mx * mcu_w * 3
-                fz_colour_mcu(rows, hmax, vmax, luma, cb, cr)
-            else:
-                colour_mcu(pixels, stride, height, width, my * mcu_h, mx * mcu_w, hmax, vmax, luma, cb, cr)
-            for k in range(hmax * vmax):
-                transform_quantize(luma[k], mult_t, zig_t, out + 64 * (base + k))
-            k = hmax * vmax
-            transform_quantize(cb, mult_t + 64, zig_t, out + 64 * (base + k))
-            transform_quantize(cr, mult_t + 64, zig_t, out + 64 * (base + k + 1))
+        forward_mcus(pixels, height, width, channels, hmax, vmax, my, 0, mcus_x, mult_t, zig_t,
+                     out + 64 * my * mcus_x * per_mcu)
 
 
 def check_forward_arguments(const uint8_t[:, ::1] pixels, int channels, int hmax, int vmax, Py_ssize_t end_row,

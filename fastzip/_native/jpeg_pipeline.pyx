@@ -1,14 +1,15 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""JPEG's two cores around its one sequential stage, the entropy coder.
+"""JPEG on every core, around the sequential entropy-coded scan.
 
 Decoding (:class:`Reconstruction`): the scan decoder publishes each finished MCU row; workers on
 both threads claim rows in order, inverse-transform them (jpeg_inverse.idct_rows) and, once a
 row's neighbours are transformed too, upsample and colour it (jpeg_color.colour_rows). The
 decoder's thread joins the workers when its scan is done.
 
-Encoding (:class:`Encoding`): workers claim MCU rows and transform them
-(jpeg_forward.forward_rows); the coding thread codes each row as soon as it is ready
-(jpeg_entropy.code_blocks) and transforms rows itself whenever it would otherwise wait.
+Encoding (:class:`Encoding`): workers claim pieces of the scan (runs of MCU rows), transform
+them row by row and code each piece into its own buffer, from the DC predictions of the MCU
+before it; one thread then joins the pieces bit-exactly into the stream a single coder would
+have written (jpeg_entropy.coder_append).
 
 Every claim is a compare-and-swap on a shared counter (row_sync.pxd), so any number of workers
 can share a job, and one worker alone finishes it: a caller whose helper thread is busy loses
@@ -21,11 +22,12 @@ transformed.
 
 import numpy as np
 
-from libc.stdint cimport int16_t, int64_t, uint8_t, uint16_t
+from libc.stdint cimport int16_t, int64_t, uint8_t, uint16_t, uint32_t
+from libc.stdlib cimport free, malloc
 
 from .jpeg_color cimport Scratch, colour_rows, scratch_free, scratch_init
-from .jpeg_entropy cimport ScanCoder, code_blocks, coder_finish, coder_init
-from .jpeg_forward cimport forward_rows, transposed_tables
+from .jpeg_entropy cimport ScanCoder, code_blocks, coder_append, coder_finish, coder_init, coder_pause, coder_start_at
+from .jpeg_forward cimport forward_mcus, transposed_tables
 from .jpeg_inverse cimport idct_rows
 from .row_sync cimport ROW_SYNC, backoff, claim, load, store
 
@@ -150,88 +152,160 @@ cdef class Reconstruction:
             backoff(&spins)
 
 
-# Encoding's sync: [NEXT_FORWARD] the next MCU row to transform, [ROWS + r] row r transformed.
-DEF NEXT_FORWARD = 0
+# Encoding's sync: [NEXT_PIECE] the next piece to claim.
+DEF NEXT_PIECE = 0
 
 
 cdef class Encoding:
-    """One interleaved scan coded while its coefficients are still being made: workers on both
-    threads claim MCU rows in order and transform them (jpeg_forward.forward_rows); the coding
-    thread (:meth:`code`) codes each row as soon as it is ready and transforms rows itself
-    whenever it would otherwise wait. ``blocks`` is filled whatever happens, so that a caller
-    whose output buffer proved too small can code them again."""
+    """One scan coded in pieces on every thread, and joined into the one bit stream a single
+    coder would write. ``pieces`` runs of MCU rows (``rows`` rows of ``blocks_per_row``
+    blocks) are claimed in order, and each is coded into its own part of a scratch buffer from
+    bit 0, from the DC predictions the MCU before it leaves; :meth:`join` then appends the
+    pieces in order, each shifted to where the one before ended (jpeg_entropy.coder_append).
+
+    With ``pixels``, a worker transforms one MCU row at a time into a buffer of its own
+    (jpeg_forward.forward_mcus) and codes it while it is in cache, as libjpeg does: no
+    coefficients for the whole image, and a piece's DC predictions come from transforming the
+    one MCU before it again. Without (``pixels`` None), ``blocks`` holds the scan's coefficients,
+    made before (as Huffman tables made for the image need).
+
+    No restart markers: a marker's padding depends on where in a byte the stream stands."""
     cdef object arrays
     cdef int64_t[::1] sync_view
+    cdef int64_t[:, ::1] result_view  # per piece: bytes written (or status), tail bits, their count
     cdef const uint8_t* pixels
-    cdef Py_ssize_t height, width, mcu_rows, blocks_per_row
+    cdef Py_ssize_t height, width, rows, blocks_per_row, pieces, per_block
     cdef int channels, hmax, vmax
     cdef float[128] mult_t
     cdef int[64] zig_t
-    cdef int16_t* blocks
-    cdef ScanCoder coder
-    cdef readonly object sync
+    cdef const int16_t* blocks
+    cdef const uint8_t* component
+    cdef int blocks_per_mcu
+    cdef const uint16_t* dc_code
+    cdef const uint8_t* dc_size
+    cdef const uint16_t* ac_code
+    cdef const uint8_t* ac_size
+    cdef uint8_t* scratch
 
     def __init__(self, pixels, int channels, int hmax, int vmax, multiplier, zigzag, blocks, component,
-                 int blocks_per_mcu, int restart_interval, dc_code, dc_size, ac_code, ac_size, out):
-        cdef const uint8_t[:, ::1] px = pixels
-        cdef const float[:, ::1] m = multiplier
-        cdef const Py_ssize_t[::1] z = zigzag
-        cdef int16_t[:, ::1] b = blocks
+                 int blocks_per_mcu, Py_ssize_t rows, Py_ssize_t blocks_per_row, dc_code, dc_size, ac_code,
+                 ac_size, Py_ssize_t pieces, Py_ssize_t per_block):
+        cdef const uint8_t[:, ::1] px
+        cdef const float[:, ::1] m
+        cdef const Py_ssize_t[::1] z
+        cdef const int16_t[:, ::1] b
         cdef const uint8_t[::1] comp = component
         cdef const uint16_t[:, ::1] dcc = dc_code
         cdef const uint8_t[:, ::1] dcs = dc_size
         cdef const uint16_t[:, ::1] acc = ac_code
         cdef const uint8_t[:, ::1] acs = ac_size
-        cdef uint8_t[::1] o = out
-        self.height, self.width = px.shape[0], px.shape[1] // channels
-        self.mcu_rows = (self.height + 8 * vmax - 1) // (8 * vmax)
-        check_forward_arguments(px, channels, hmax, vmax, self.mcu_rows, m, z, b)
-        check_coder_arguments(b, comp, blocks_per_mcu, dcc, dcs, acc, acs)
-        self.blocks_per_row = (self.width + 8 * hmax - 1) // (8 * hmax) * blocks_per_mcu
-        if b.shape[0] != self.mcu_rows * self.blocks_per_row or o.shape[0] < 1:
-            raise ValueError("blocks must be exactly the scan's; out not empty")
-        self.arrays = (pixels, multiplier, zigzag, blocks, component, dc_code, dc_size, ac_code, ac_size, out)
-        self.pixels = &px[0, 0]
+        cdef uint8_t[::1] scratch
+        if rows < 1 or blocks_per_row < 1 or blocks_per_mcu < 1 or blocks_per_row % blocks_per_mcu \
+                or comp.shape[0] < blocks_per_row or not 1 <= pieces <= rows or per_block < 64:
+            raise ValueError("rows of whole MCUs, a component per block, 1..rows pieces, 64+ bytes a block")
+        self.pixels, self.blocks = NULL, NULL
+        if pixels is not None:
+            px, m, z = pixels, multiplier, zigzag
+            self.height, self.width = px.shape[0], px.shape[1] // channels
+            # the row buffer's blocks stand for row 0's: the same components, and checked as those
+            b = np.empty((blocks_per_row, 64), np.int16)
+            check_forward_arguments(px, channels, hmax, vmax, 1, m, z, b)
+            if rows != (self.height + 8 * vmax - 1) // (8 * vmax) or \
+                    blocks_per_row != (self.width + 8 * hmax - 1) // (8 * hmax) * blocks_per_mcu:
+                raise ValueError("rows must be the image's MCU rows")
+            check_coder_arguments(b, comp, blocks_per_mcu, dcc, dcs, acc, acs)
+            self.pixels = &px[0, 0]
+            transposed_tables(&m[0, 0], &z[0], self.mult_t, self.zig_t)
+        else:
+            b = blocks
+            check_coder_arguments(b, comp, blocks_per_mcu, dcc, dcs, acc, acs)
+            if b.shape[0] != rows * blocks_per_row:
+                raise ValueError("blocks must be rows x blocks_per_row")
+            self.blocks = &b[0, 0]
         self.channels, self.hmax, self.vmax = channels, hmax, vmax
-        transposed_tables(&m[0, 0], &z[0], self.mult_t, self.zig_t)
-        self.blocks = &b[0, 0]
-        coder_init(&self.coder, &b[0, 0], &comp[0], blocks_per_mcu, restart_interval, &dcc[0, 0], &dcs[0, 0],
-                   &acc[0, 0], &acs[0, 0], &o[0], o.shape[0])
-        self.sync = np.zeros(ROWS + self.mcu_rows, np.int64)
-        self.sync_view = self.sync
+        self.rows, self.blocks_per_row, self.pieces, self.per_block = rows, blocks_per_row, pieces, per_block
+        # each piece's room: its blocks at per_block bytes, and the coder's margin; only what is
+        # written is ever touched
+        scratch = np.empty(rows * blocks_per_row * per_block + pieces * 1024, np.uint8)
+        self.arrays = (pixels, multiplier, zigzag, blocks, component, dc_code, dc_size, ac_code, ac_size, scratch)
+        self.component = &comp[0]
+        self.blocks_per_mcu = blocks_per_mcu
+        self.dc_code, self.dc_size, self.ac_code, self.ac_size = &dcc[0, 0], &dcs[0, 0], &acc[0, 0], &acs[0, 0]
+        self.scratch = &scratch[0]
+        self.sync_view = np.zeros(1, np.int64)
+        self.result_view = np.zeros((pieces, 3), np.int64)
 
-    cdef bint _transform_next(self) noexcept nogil:
-        """Claim and transform the next row; False when every row is claimed."""
-        cdef int64_t* sync = &self.sync_view[0]
-        cdef int64_t row = load(&sync[NEXT_FORWARD])
-        while row < self.mcu_rows:
-            if claim(&sync[NEXT_FORWARD], row):
-                forward_rows(self.pixels, self.height, self.width, self.channels, self.hmax, self.vmax, row,
-                             row + 1, self.mult_t, self.zig_t, self.blocks)
-                store(&sync[ROWS + row], 1)
-                return True
-            row = load(&sync[NEXT_FORWARD])
-        return False
+    cdef Py_ssize_t _first_row(self, Py_ssize_t piece) noexcept nogil:
+        return self.rows * piece // self.pieces
+
+    cdef Py_ssize_t _room(self, Py_ssize_t piece) noexcept nogil:
+        """Where the piece's room in the scratch buffer begins."""
+        return self._first_row(piece) * self.blocks_per_row * self.per_block + 1024 * piece
+
+    cdef void _transform(self, Py_ssize_t row, Py_ssize_t first_mcu, Py_ssize_t end_mcu, int16_t* out) noexcept nogil:
+        forward_mcus(self.pixels, self.height, self.width, self.channels, self.hmax, self.vmax, row, first_mcu,
+                     end_mcu, self.mult_t, self.zig_t, out)
+
+    cdef void _piece(self, Py_ssize_t piece, int16_t* row_blocks) noexcept nogil:
+        cdef Py_ssize_t first = self._first_row(piece), end = self._first_row(piece + 1), r, room
+        cdef Py_ssize_t mcus_x = self.blocks_per_row // self.blocks_per_mcu
+        cdef ScanCoder coder
+        cdef uint32_t tail = 0
+        cdef int tail_bits = 0, k
+        room = self._room(piece)
+        coder_init(&coder, self.blocks if self.pixels == NULL else row_blocks, self.component,
+                   self.blocks_per_mcu, 0, self.dc_code, self.dc_size, self.ac_code, self.ac_size,
+                   self.scratch + room, self._room(piece + 1) - room)
+        if self.pixels == NULL:
+            coder_start_at(&coder, first * self.blocks_per_row)
+            code_blocks(&coder, end * self.blocks_per_row)
+        else:
+            if first > 0:  # the MCU before the piece, for its DC predictions
+                self._transform(first - 1, mcus_x - 1, mcus_x, row_blocks)
+                for k in range(self.blocks_per_mcu):
+                    coder.pred[self.component[k]] = row_blocks[64 * k]
+            for r in range(first, end):
+                self._transform(r, 0, mcus_x, row_blocks)
+                coder.next_block = 0  # every row is coded from the buffer's start
+                code_blocks(&coder, self.blocks_per_row)
+        self.result_view[piece, 0] = coder_pause(&coder, &tail, &tail_bits)
+        self.result_view[piece, 1] = tail
+        self.result_view[piece, 2] = tail_bits
 
     def work(self):
-        """Transform rows until every row is claimed."""
+        """Claim and code pieces until every piece is claimed."""
+        cdef int64_t* next_piece = &self.sync_view[NEXT_PIECE]
+        cdef int64_t piece
+        cdef int16_t* row_blocks = NULL
+        if self.pixels != NULL:
+            row_blocks = <int16_t*>malloc(self.blocks_per_row * 64 * sizeof(int16_t))
+            if row_blocks == NULL:
+                raise MemoryError()
         with nogil:
-            while self._transform_next():
-                pass
+            piece = load(next_piece)
+            while piece < self.pieces:
+                if claim(next_piece, piece):
+                    self._piece(piece, row_blocks)
+                piece = load(next_piece)
+        free(row_blocks)
 
-    def code(self):
-        """Code every row, in order, helping with transforms while waiting; then wait until every
-        row is transformed. Returns the bytes written or a negative status of
-        ``jpeg_entropy.ENCODE_ERRORS``."""
-        cdef int64_t* sync = &self.sync_view[0]
-        cdef Py_ssize_t row = 0, written
-        cdef int spins = 0
+    def join(self):
+        """After every :meth:`work` has returned: (bytes written, array) with the pieces as one
+        padded bit stream at the array's start; or (negative status of
+        ``jpeg_entropy.ENCODE_ERRORS``, None)."""
+        cdef Py_ssize_t piece, written = 0, room = 1024
+        cdef ScanCoder coder
+        cdef uint8_t[::1] o
+        for piece in range(self.pieces):
+            if self.result_view[piece, 0] < 0:
+                return self.result_view[piece, 0], None
+            room += 2 * self.result_view[piece, 0] + 16  # shifted, each byte may need stuffing
+        out = np.empty(room, np.uint8)
+        o = out
+        coder_init(&coder, NULL, NULL, 1, 0, NULL, NULL, NULL, NULL, &o[0], o.shape[0])
         with nogil:
-            while row < self.mcu_rows:
-                if load(&sync[ROWS + row]):
-                    code_blocks(&self.coder, (row + 1) * self.blocks_per_row)
-                    row += 1
-                elif not self._transform_next():
-                    backoff(&spins)
-            written = coder_finish(&self.coder)
-        return written
+            for piece in range(self.pieces):
+                coder_append(&coder, self.scratch + self._room(piece), self.result_view[piece, 0],
+                             <uint32_t>self.result_view[piece, 1], <int>self.result_view[piece, 2])
+            written = coder_finish(&coder)
+        return written, out

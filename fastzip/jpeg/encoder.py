@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import struct
+import threading
 
 import numpy as np
 
@@ -78,19 +79,19 @@ def component_blocks(img, hmax, vmax, padded_h, padded_w, tables) -> list[np.nda
 
 
 _BLOCKS_PER_THREAD = 768  # a default gives each thread this many blocks at least (2 win from 256x256)
+_PIECES_PER_WORKER = 4  # pieces claimed one at a time, so a thread slowed by others takes fewer
 
 
 class FusedScan:
     """The interleaved scan straight from the pixels (``_native.jpeg_forward``): the same
-    coefficients as the step-by-step path, without its planes. ``blocks`` (scan order) is
-    allocated here and filled by :meth:`fill`, or by the encoding pipeline, which codes rows
-    while later rows are still being transformed."""
+    coefficients as the step-by-step path, without its planes. :meth:`fill` makes every block
+    (for Huffman tables made for the image, which count them all first); :meth:`code_in_pieces`
+    makes and codes them a row at a time, never holding the whole scan's."""
 
     def __init__(self, img, hmax, vmax, mcus_y, mcus_x, tables, threads=None):
         channels = 1 if img.ndim == 2 else 3
         ncomp = 1 if channels == 1 else 3
         self.per_mcu = hmax * vmax + (2 if channels == 3 else 0)
-        self.blocks = np.empty((mcus_y * mcus_x * self.per_mcu, 64), np.int16)
         self.component = np.tile(np.repeat(np.arange(ncomp, dtype=np.uint8), [hmax * vmax, 1, 1][:ncomp]),
                                  mcus_y * mcus_x)
         self.members = list(range(ncomp))
@@ -98,23 +99,51 @@ class FusedScan:
                                     for t in tables]).astype(np.float32)
         self.rows = img.reshape(img.shape[0], -1)
         self.channels, self.hmax, self.vmax, self.mcus_y = channels, hmax, vmax, mcus_y
-        self.workers = min(resolve(threads, cap=len(self.blocks) // _BLOCKS_PER_THREAD), mcus_y)
-        self.scan = (self.blocks, self.component, self.per_mcu, self.members)  # as encode's scans list them
+        self.workers = min(resolve(threads, cap=len(self.component) // _BLOCKS_PER_THREAD), mcus_y)
+        self.unmade = (None, self.component, self.per_mcu, self.members)  # a scan as encode lists them
 
     def fill(self):
+        blocks = np.empty((len(self.component), 64), np.int16)
         split_rows(lambda first, end: _forward.mcu_coefficients(self.rows, self.channels, self.hmax, self.vmax,
-                                                                first, end, self.multiplier, dct.ZIGZAG,
-                                                                self.blocks),
+                                                                first, end, self.multiplier, dct.ZIGZAG, blocks),
                    self.mcus_y, self.workers)
-        return self.scan
+        return blocks, self.component, self.per_mcu, self.members
 
-    def code_while_filling(self, restart_interval, dc_codes, dc_sizes, ac_codes, ac_sizes, out) -> int:
-        """Fill and entropy-code at once (the coder on this thread, transforms on every worker);
-        what ``encode_scan`` returns."""
+    def code_in_pieces(self, tables, per_block: int):
+        """Make and entropy-code the scan, a piece of MCU rows per claim on every worker; what
+        ``Encoding.join`` returns. ``per_block``: each piece's output room."""
+        pieces = min(self.mcus_y, _PIECES_PER_WORKER * self.workers)
         job = _pipeline.Encoding(self.rows, self.channels, self.hmax, self.vmax, self.multiplier, dct.ZIGZAG,
-                                 self.blocks, self.component, self.per_mcu, restart_interval, dc_codes,
-                                 dc_sizes, ac_codes, ac_sizes, out)
-        return with_helpers(job.work, job.code, self.workers)
+                                 None, self.component, self.per_mcu, self.mcus_y,
+                                 len(self.component) // self.mcus_y, *tables, pieces, per_block)
+        with_helpers(job.work, job.work, self.workers)
+        return job.join()
+
+
+def _code_made_blocks_in_pieces(blocks, comp, per_mcu, tables, workers: int, per_block: int):
+    """A scan whose blocks are all made, coded in pieces on ``workers`` threads (as
+    :meth:`FusedScan.code_in_pieces` does while it makes them)."""
+    mcus = len(blocks) // per_mcu
+    job = _pipeline.Encoding(None, 0, 0, 0, None, None, blocks, comp, per_mcu, mcus, per_mcu, *tables,
+                             min(mcus, _PIECES_PER_WORKER * workers), per_block)
+    with_helpers(job.work, job.work, workers)
+    return job.join()
+
+
+def _count_symbols(scans, ncomp: int, restart_interval: int, workers: int):
+    """DC and AC symbol counts per component over the scans, in pieces on ``workers`` threads."""
+    dc_freq = np.zeros((ncomp, 16), np.int64)
+    ac_freq = np.zeros((ncomp, 256), np.int64)
+    lock = threading.Lock()
+    for blocks, comp, per_mcu, _ in scans:
+        def count(first, end):
+            dc, ac = np.zeros_like(dc_freq), np.zeros_like(ac_freq)
+            _entropy.count_symbols(blocks, comp, per_mcu, restart_interval, dc, ac, first * per_mcu, end * per_mcu)
+            with lock:
+                np.add(dc_freq, dc, out=dc_freq)
+                np.add(ac_freq, ac, out=ac_freq)
+        split_rows(count, len(blocks) // per_mcu, workers)
+    return dc_freq, ac_freq
 
 
 @functools.lru_cache(maxsize=128)
@@ -168,8 +197,9 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
     colour images; ``optimize`` builds Huffman tables for this image (two passes);
     ``restart_interval`` (0-65535 MCUs) inserts RSTn markers; ``interleave=False`` writes
     one scan per component (baseline allows it; the file is the same size or so). ``threads``:
-    how many threads may transform rows while the scan is coded (``fastzip.get_threads()`` when
-    None, one per 768 blocks at most); the bytes are the same for any number.
+    how many threads transform and code pieces of the scan (``fastzip.get_threads()`` when
+    None, one per 768 blocks at most; one when ``restart_interval`` is set); the bytes are the
+    same for any number.
     """
     img = _validate(image, subsampling, restart_interval)
     height, width = img.shape[:2]
@@ -180,18 +210,23 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
     tables = _quality_tables(int(quality))
 
     fused = FusedScan(img, hmax, vmax, mcus_y, mcus_x, tables, threads) if interleave or gray else None
-    # The pipeline codes the one scan while it is transformed; tables made for the image need
-    # every block first.
-    pipelined = fused is not None and fused.workers > 1 and not optimize and _pipeline.PIPELINE
+    workers = fused.workers if fused is not None else \
+        resolve(threads, cap=mcus_y * mcus_x * (hmax * vmax + 2) // _BLOCKS_PER_THREAD)
+    workers = workers if _pipeline.PIPELINE else 1
+    # Pieces of a scan are coded apart and joined bit by bit; a restart marker's padding would
+    # depend on where the piece before ended, so restart intervals are coded in one piece.
+    coders = 1 if restart_interval else workers
+    # Rows made and coded at once, unless the Huffman tables need every block counted first.
+    in_one_pass = fused is not None and not optimize and not restart_interval and _pipeline.PIPELINE
     if fused is None:
         blocks = component_blocks(img, hmax, vmax, mcus_y * 8 * vmax, mcus_x * 8 * hmax, tables)
         scans = _component_scans(blocks, sampling, height, width)
     else:
-        scans = [fused.scan if pipelined else fused.fill()]  # pipelined: filled while coded
+        scans = [fused.unmade if in_one_pass else fused.fill()]
 
-    luma, chroma = _huffman_tables(scans, len(sampling), optimize, restart_interval)
-    coded = _entropy_code(scans, [luma] + [chroma] * (len(sampling) - 1), restart_interval,
-                          fused if pipelined else None)
+    luma, chroma = _huffman_tables(scans, len(sampling), optimize, restart_interval, workers)
+    coded = _entropy_code(scans, [luma] + [chroma] * (len(sampling) - 1), restart_interval, coders,
+                          fused if in_one_pass else None)
     return _headers(height, width, sampling, int(quality), luma, chroma, restart_interval) + coded + b"\xff\xd9"
 
 
@@ -214,23 +249,20 @@ def _validate(image, subsampling: str, restart_interval: int) -> np.ndarray:
     return np.ascontiguousarray(img)
 
 
-def _huffman_tables(scans, ncomp: int, optimize: bool, restart_interval: int):
+def _huffman_tables(scans, ncomp: int, optimize: bool, restart_interval: int, workers: int):
     """(DC, AC) BITS/HUFFVAL for luminance and for chrominance (None for gray): the Annex K
     tables, or with ``optimize`` tables counted from the scans' symbols."""
     if not optimize:
         return (STD_DC_LUMINANCE, STD_AC_LUMINANCE), (STD_DC_CHROMINANCE, STD_AC_CHROMINANCE)
-    dc_freq = np.zeros((ncomp, 16), np.int64)
-    ac_freq = np.zeros((ncomp, 256), np.int64)
-    for blocks, comp, per_mcu, _ in scans:
-        _entropy.count_symbols(blocks, comp, per_mcu, restart_interval, dc_freq, ac_freq)
+    dc_freq, ac_freq = _count_symbols(scans, ncomp, restart_interval, workers)
     luma = (_huffman_from_counts(dc_freq[0]), _huffman_from_counts(ac_freq[0]))
     chroma = (_huffman_from_counts(dc_freq[1:].sum(0)), _huffman_from_counts(ac_freq[1:].sum(0))) if ncomp > 1 else None
     return luma, chroma
 
 
-def _entropy_code(scans, huff, restart_interval: int, pipeline) -> bytes:
-    """Every scan as SOS segment + entropy-coded data. ``pipeline`` (a :class:`FusedScan`)
-    fills the one scan's blocks while they are coded."""
+def _entropy_code(scans, huff, restart_interval: int, workers: int, pipeline) -> bytes:
+    """Every scan as SOS segment + entropy-coded data, in pieces on ``workers`` threads. A
+    scan listed without blocks is made by ``pipeline`` (its :class:`FusedScan`) as it is coded."""
     ncomp = len(huff)
     dc_codes = np.zeros((ncomp, 16), np.uint16)
     dc_sizes = np.zeros((ncomp, 16), np.uint8)
@@ -239,15 +271,18 @@ def _entropy_code(scans, huff, restart_interval: int, pipeline) -> bytes:
     for k, (dc_table, ac_table) in enumerate(huff):
         dc_codes[k], dc_sizes[k] = _codes(*dc_table, size=16)
         ac_codes[k], ac_sizes[k] = _codes(*ac_table)
+    tables = (dc_codes, dc_sizes, ac_codes, ac_sizes)
     coded = []
     for blocks, comp, per_mcu, members in scans:
         # 64 bytes a block covers all but extreme images cheaply; then the true worst case
         # (every coefficient at its longest code, every byte stuffed) is tried.
         for per_block in (64, 440):
-            out = np.empty(len(blocks) * per_block + 1024, np.uint8)
-            if pipeline is not None and per_block == 64:  # the blocks are made as they are coded
-                written = pipeline.code_while_filling(restart_interval, dc_codes, dc_sizes, ac_codes, ac_sizes, out)
+            if blocks is None:  # made as they are coded
+                written, out = pipeline.code_in_pieces(tables, per_block)
+            elif workers > 1:
+                written, out = _code_made_blocks_in_pieces(blocks, comp, per_mcu, tables, workers, per_block)
             else:
+                out = np.empty(len(comp) * per_block + 1024, np.uint8)
                 written = _entropy.encode_scan(blocks, comp, per_mcu, restart_interval, dc_codes, dc_sizes,
                                                ac_codes, ac_sizes, out)
             if written != _entropy.OUTPUT_FULL:
