@@ -65,17 +65,21 @@ def _float_blocks(blocks) -> tuple[np.ndarray, tuple]:
 
 
 def _run(kernel, blocks, scale: np.ndarray, threads: int | None) -> tuple[np.ndarray, tuple]:
-    """The transformed copy of ``blocks`` (and their shape): each worker copies its own range and
-    transforms it in place, so the copy is split between the threads too (numpy's copy and the
-    kernels release the GIL)."""
+    """The transformed copy of ``blocks`` (and their shape), each worker writing its own range
+    (the kernels release the GIL). Blocks of another type or layout are converted by each worker
+    into its range first, and transformed there."""
     arr, dtype = _blocks_and_dtype(blocks)
     source = arr.reshape(-1, 8, 8)
     work = np.empty(source.shape, dtype)
     scale = scale.astype(dtype)
+    ready = source.dtype == dtype and source.flags.c_contiguous
 
     def piece(first, end):
-        work[first:end] = source[first:end]
-        kernel(work[first:end], scale)
+        if ready:
+            kernel(source[first:end], scale, work[first:end])
+        else:
+            work[first:end] = source[first:end]
+            kernel(work[first:end], scale, work[first:end])
 
     split_rows(piece, work.shape[0], resolve(threads, cap=work.shape[0] // _BLOCKS_PER_THREAD))
     return work, arr.shape

@@ -12,17 +12,23 @@ inside the IEEE 1180-1990 accuracy limits, and as fast as a fixed-point matrix I
 
 from libc.math cimport copysign, copysignf
 from libc.stdint cimport int16_t
+from libc.string cimport memcpy
 
 from .dct_kernels cimport fdct_1d, idct_1d, real
 
 
-def forward(real[:, :, ::1] blocks, const real[::1] scale):
-    """In place: each 8x8 block becomes its AAN DCT times ``scale`` (row-major, 64 entries)."""
+def forward(const real[:, :, ::1] blocks, const real[::1] scale, real[:, :, ::1] out):
+    """Each 8x8 block's AAN DCT times ``scale`` (row-major, 64 entries) into ``out`` (which may
+    be ``blocks``): a block is read once and written once, while it is in cache."""
     cdef Py_ssize_t b, k, n = blocks.shape[0]
     cdef real* p
+    if out.shape[0] != n or scale.shape[0] != 64:
+        raise ValueError("out must have the blocks' shape, scale 64 entries")
     with nogil:
         for b in range(n):
-            p = &blocks[b, 0, 0]
+            p = &out[b, 0, 0]
+            if p != &blocks[b, 0, 0]:
+                memcpy(p, &blocks[b, 0, 0], 64 * sizeof(real))
             for k in range(8):
                 fdct_1d(p + 8 * k, 1)   # rows
             for k in range(8):
@@ -31,15 +37,20 @@ def forward(real[:, :, ::1] blocks, const real[::1] scale):
                 p[k] *= scale[k]
 
 
-def inverse(real[:, :, ::1] blocks, const real[::1] scale):
-    """In place: each 8x8 block is multiplied by ``scale`` and inverse-transformed (AAN)."""
+def inverse(const real[:, :, ::1] blocks, const real[::1] scale, real[:, :, ::1] out):
+    """Each 8x8 block multiplied by ``scale`` and inverse-transformed (AAN) into ``out`` (which
+    may be ``blocks``), as :func:`forward` does."""
     cdef Py_ssize_t b, k, n = blocks.shape[0]
     cdef real* p
+    cdef const real* q
+    if out.shape[0] != n or scale.shape[0] != 64:
+        raise ValueError("out must have the blocks' shape, scale 64 entries")
     with nogil:
         for b in range(n):
-            p = &blocks[b, 0, 0]
+            p = &out[b, 0, 0]
+            q = &blocks[b, 0, 0]
             for k in range(64):
-                p[k] *= scale[k]
+                p[k] = q[k] * scale[k]
             for k in range(8):
                 idct_1d(p + k, 8)       # columns
             for k in range(8):
