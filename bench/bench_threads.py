@@ -6,7 +6,8 @@
 Groups ``threads-jpeg-encode``, ``threads-jpeg-decode`` (a 2048 x 2048 mosaic of the shipped
 photos, 4:2:0, quality 75), ``threads-dct-forward`` (65,536 float32 blocks),
 ``threads-deflate-compress-L{1,6,9}`` (16 MiB of stdlib text and machine code, in 1 MiB pieces
-when split) and ``threads-vae-decode`` (the golden INT8 archive's Numba decoder), each with
+when split), ``threads-vae-decode`` (the golden INT8 archive's Numba decoder) and
+``threads-grid-synthesis`` (the grid codec's fused Numba pixel pass, 768 x 512), each with
 ``threads`` = 1, 2, 3, 4 (more than this machine's cores shows what over-subscription costs). The small-input
 threshold: ``threads-threshold-jpeg-encode/decode[side]`` time 1 against 2 threads on squares of
 64 to 512 pixels; the side where 2 threads start to win is the threshold. extra_info has the
@@ -87,6 +88,24 @@ def test_vae_decode(benchmark, threads):
     benchmark.group = "threads-vae-decode"
     archive.reconstruct(golden, engine="numba", threads=threads)  # compiled before timing
     benchmark(archive.reconstruct, golden, engine="numba", threads=threads)
+
+
+@pytest.mark.parametrize("threads", THREADS)
+def test_grid_synthesis(benchmark, threads):
+    """The grid codec's pixels (upsampling and synthesis, fused in Numba) of a 768 x 512 picture:
+    the golden stream's networks over generated latents."""
+    pytest.importorskip("numba")
+    from fastzip.neural.grid import decoder, stream
+    from fastzip.neural.grid.layout import level_shapes
+
+    golden = Path(__file__).resolve().parents[1] / "tests" / "golden" / "grid_v1.fzg"
+    _, _, params, steps, _ = stream.loads(golden.read_bytes())
+    rng = np.random.default_rng(0)
+    latents = [rng.integers(-3, 4, shape) for shape in level_shapes(512, 768)]
+    benchmark.group = "threads-grid-synthesis"
+    decoder.synthesize(512, 768, latents, params, steps, threads=threads)  # compiled before timing
+    benchmark(decoder.synthesize, 512, 768, latents, params, steps, threads=threads)
+    record_rate(benchmark, "megapixels_per_s", 512 * 768, 1e-6)
 
 
 @pytest.mark.parametrize("threads", [1, 2])

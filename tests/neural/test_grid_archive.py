@@ -80,9 +80,12 @@ def test_hostile_headers_are_refused_before_allocation(golden_stream):
     with pytest.raises(FormatError, match="UTF-8"):
         archive.loads(_reseal(bytes(bad_name)))
     flags = bytearray(body)
-    flags[5] = 1
+    flags[5] = 2
     with pytest.raises(FormatError, match="flags"):
         archive.loads(_reseal(bytes(flags)))
+    flags[5] = archive.SHARED  # separate streams read as the shared layout: refused, not misread
+    with pytest.raises(FastzipError):
+        archive.decode_all(archive.loads(_reseal(bytes(flags))), max_pixels=1 << 16)
     # Resealed mutants of the streams: the codec's checks answer, with fastzip errors only.
     rng = np.random.default_rng(5)
     for mutant in mutants(body, rng, 60, how="set", first=17):
@@ -90,6 +93,64 @@ def test_hostile_headers_are_refused_before_allocation(golden_stream):
             archive.decode_all(archive.loads(_reseal(mutant)), max_pixels=1 << 16)
         except FastzipError:
             pass
+
+
+@pytest.fixture(scope="module")
+def shared_set():
+    pytest.importorskip("torch")
+    skimage_data = pytest.importorskip("skimage.data")
+    images = [skimage_data.astronaut()[100:124, 200:240], skimage_data.coffee()[50:67, 80:103]]
+    made, infos = archive.create(["a.png", "b.png"], images, lam=0.002, steps=80, share=True, progress=False)
+    return images, made, infos
+
+
+def test_a_shared_set_decodes_without_torch_to_the_encoders_pictures(shared_set, tmp_path):
+    """One pair of networks for the set: stored once, each image with only its size and latents;
+    a fresh process without torch decodes exactly the encoder's reconstructions."""
+    import subprocess
+    import sys
+
+    images, made, infos = shared_set
+    path = tmp_path / "set.fzg"
+    written = archive.save(made, path)
+    back = archive.load(path)
+    assert back.networks == made.networks and back.sizes() == [im.shape[:2] for im in images]
+    assert written == len(archive.dumps(back)) and back.network_bytes() < written
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "import numpy as np\n"
+            "from fastzip.neural.grid import archive\n"
+            f"np.savez({str(tmp_path / 'out.npz')!r}, *archive.decode_all(archive.load({str(path)!r}), threads=1))\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+    decoded = np.load(tmp_path / "out.npz")
+    for k, image in enumerate(images):
+        pixels = decoded[f"arr_{k}"]
+        assert pixels.shape == image.shape
+        grey = 10 * np.log10(255 ** 2 / np.mean((image.astype(float) - 128) ** 2))
+        assert infos[k]["psnr"] > grey + 2  # trained: better than the untrained network's grey
+    # the encoder's own figures describe what the archive decodes to
+    reconstructions = archive.decode_all(back, threads=2)
+    for k, image in enumerate(images):
+        assert np.array_equal(decoded[f"arr_{k}"], reconstructions[k])
+        mse = np.mean((reconstructions[k].astype(float) - image) ** 2)
+        assert abs(10 * np.log10(255 ** 2 / mse) - infos[k]["psnr"]) < 1e-6
+
+
+def test_damaged_shared_sets_raise_fastzip_errors(shared_set):
+    _, made, _ = shared_set
+    blob = archive.dumps(made)
+    assert_every_cut_fails(blob, archive.loads, step=5, error=FastzipError)
+    body = blob[:-4]
+    for mutant in mutants(body, np.random.default_rng(9), 80, how="set", first=10):
+        try:
+            archive.decode_all(archive.loads(_reseal(mutant)), max_pixels=1 << 16)
+        except FastzipError:
+            pass
+    tiny = archive.Archive(made.names, [s[:5] for s in made.streams], made.networks)
+    with pytest.raises(FormatError, match="shorter than its size"):
+        archive.loads(archive.dumps(tiny))
+    big = archive.Archive(made.names, [struct.pack("<II", 60000, 60000) + s[8:] for s in made.streams], made.networks)
+    with pytest.raises(OutputLimitError):
+        archive.decode_all(archive.loads(archive.dumps(big)))
 
 
 def test_cli_create_info_extract(tmp_path, capsys):
@@ -114,6 +175,15 @@ def test_cli_create_info_extract(tmp_path, capsys):
     for name, data in zip(made.names, made.streams):
         pixels = np.asarray(Image.open(tmp_path / "x" / name))
         assert pixels.shape[:2] == shapes[Path(name).stem] and np.array_equal(pixels, codec.decode(data))
+    shared = tmp_path / "shared.fzg"
+    assert main(["archive", "create", str(src), "-o", str(shared), "--codec", "grid", "--steps", "20", "--share"]) == 0
+    assert "shared networks" in capsys.readouterr().out
+    assert main(["archive", "info", str(shared)]) == 0
+    assert "one pair for the set" in capsys.readouterr().out
+    assert main(["archive", "extract", str(shared), "-o", str(tmp_path / "y")]) == 0
+    expected = archive.decode_all(archive.load(shared))
+    for name, pixels in zip(archive.load(shared).names, expected):
+        assert np.array_equal(np.asarray(Image.open(tmp_path / "y" / name)), pixels)
     (tmp_path / "bad.fzg").write_bytes(b"FZGS" + bytes(40))
     assert main(["archive", "info", str(tmp_path / "bad.fzg")]) == 1
     assert "fastzip: error" in capsys.readouterr().err

@@ -49,3 +49,20 @@ def test_grid_section_is_written_and_replaced(tmp_path, monkeypatch):
     table = (tmp_path / "table1.md").read_text()
     assert table.startswith("# Table 1\n\nthe VAE rows\n") and table.count(grid_table1.BEGIN) == 1
     assert "| fastzip grid codec, one stream per photo |" in table and "coffee" in table
+
+
+def test_shared_against_separate_networks_table_is_written(tmp_path):
+    """bench/grid_share.py on three tiny photos with a few steps: both archives are measured."""
+    pytest.importorskip("skimage")
+    pytest.importorskip("sklearn")
+    pytest.importorskip("torch")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    try:
+        from bench import grid_share
+    finally:
+        sys.path.pop(0)
+    assert grid_share.main(["--size", "32", "--steps", "4", "--photos", "3", "--work", str(tmp_path / "work"),
+                            "--out", str(tmp_path)]) == 0
+    table = (tmp_path / "grid_share.md").read_text()
+    assert "| a pair per photo |" in table and "| one pair for the set |" in table
+    assert (tmp_path / "work" / "shared.fzg").stat().st_size < (tmp_path / "work" / "separate.fzg").stat().st_size

@@ -8,7 +8,10 @@ on a CPU budget).
 - :mod:`.arm` — the auto-regressive model in integer arithmetic: the same probabilities on
   every machine, for the encoder (numpy, whole grids) and the decoder (Numba, latent by latent).
 - :mod:`.stream` — the ``FZGC`` container.
-- :mod:`.decoder` — decoding without torch: latents, upsampling, synthesis.
+- :mod:`.synthesis` — the pixels: every level's upsampling and the synthesis fused in one Numba
+  pass, rows on every thread fastzip's policy allows (and the network's numpy twin).
+- :mod:`.decoder` — decoding without torch: latents, then the pixels.
 - :mod:`.train` — overfitting with torch (encoding only).
-- :mod:`.codec` — ``encode`` / ``decode``.
+- :mod:`.codec` — ``encode`` / ``decode``, and ``encode_set`` (one synthesis and ARM for a set).
+- :mod:`.archive` — the ``FZGS`` set: a stream per image, or shared networks and latents per image.
 """

@@ -17,7 +17,8 @@ from ... import rans
 from . import arm, decoder, laplace, stream
 from .layout import arm_shapes
 
-__all__ = ["Encoded", "encode", "encode_at_bpp", "decode", "latent_stream", "synthesis_steps"]
+__all__ = ["Encoded", "SetEncoded", "encode", "encode_set", "encode_at_bpp", "encode_set_at_bpp", "decode",
+           "latent_stream", "synthesis_steps"]
 
 _STEP_EXPONENTS = range(4, 16)
 
@@ -50,22 +51,23 @@ def _bits_estimate(ints: np.ndarray) -> float:
     return ints.size * (np.log2(2 * np.e * b) if b > 0.5 else 1.0 + np.log2(1 + b))
 
 
-def synthesis_steps(model, latents, target, lam: float) -> dict:
-    """For each synthesis tensor, the step 2**-e (e in 4..15) minimising MSE + lam * bits per
-    pixel, tensor by tensor (the others as already chosen, or still float)."""
+def synthesis_steps(models, latents, targets, lam: float) -> dict:
+    """For each synthesis tensor (the one synthesis ``models`` share), the step 2**-e (e in
+    4..15) minimising MSE + lam * bits per pixel over every image (``latents`` and ``targets``
+    one per model), tensor by tensor (the others as already chosen, or still float)."""
     import torch
 
-    pixels = target.shape[0]
+    pixels = sum(t.shape[0] for t in targets)
     steps = {}
     with torch.no_grad():
-        for name, tensor in model.synthesis.named_parameters():
+        for name, tensor in models[0].synthesis.named_parameters():
             original = tensor.detach().clone()
             best = None
             for e in _STEP_EXPONENTS:
                 ints = torch.round(original * 2.0 ** e)
                 tensor.copy_(ints * 2.0 ** -e)
-                mse = float(torch.mean((model.image(latents) - target) ** 2))
-                cost = mse + lam * _bits_estimate(ints.numpy()) / pixels
+                squared = sum(float(torch.sum((m.image(y) - t) ** 2)) / 3 for m, y, t in zip(models, latents, targets))
+                cost = (squared + lam * _bits_estimate(ints.numpy())) / pixels
                 if best is None or cost < best[0]:
                     best = (cost, e)
             steps[f"synthesis.{_layer_name(name)}"] = best[1]
@@ -84,40 +86,101 @@ def encode(image, lam: float = 0.002, *, steps: int | None = None, minutes: floa
     """Overfit the codec to ``image`` (H x W x 3 uint8) and code it. ``lam`` trades bits for
     distortion (larger: fewer bits); give ``steps`` or ``minutes``; ``training`` goes to
     :func:`.train.fit` (lr, noise_share, evaluate_every)."""
-    import torch
-
     from .train import GridModel, fit
 
+    image = _checked_image(image)
+    height, width = image.shape[:2]
+    model = GridModel(height, width, seed=seed)
+    record = fit(model, image, lam, steps=steps, minutes=minutes, progress=progress, **training)
+    params, step_of, arm_ints = _coded_networks([model], [image], lam)
+    grids = _integer_latents(model)
+    coded = stream.Coded(height, width, params, step_of)
+    data = stream.dumps(coded, latent_stream(grids, arm_ints))
+    reconstruction = decoder.synthesize(height, width, grids, params, step_of)
+    info = {"bytes": len(data), "bpp": 8 * len(data) / (height * width), "psnr": _psnr(reconstruction, image),
+            "steps": record.steps, "seconds": record.seconds, "lambda": lam, "history": record.history}
+    return Encoded(data, reconstruction, info)
+
+
+def _checked_image(image) -> np.ndarray:
     image = np.asarray(image)
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"image must be H x W x 3 uint8, not {image.dtype} {image.shape}")
     height, width = image.shape[:2]
     if not (1 <= height <= 65535 and 1 <= width <= 65535) or height * width > stream.MAX_PIXELS:
         raise ValueError(f"image size {width}x{height} is out of range")
-    model = GridModel(height, width, seed=seed)
-    record = fit(model, image, lam, steps=steps, minutes=minutes, progress=progress, **training)
+    return image
 
-    target = torch.from_numpy(np.array(image, np.float32)).reshape(-1, 3) / 255  # a copy: Pillow arrays are read-only
-    rounded = model.quantized("round")
-    grids = [np.rint(y.detach().numpy()).astype(np.int64) for y in model.latents]
+
+def _integer_latents(model) -> list[np.ndarray]:
+    return [np.rint(y.detach().numpy()).astype(np.int64) for y in model.latents]
+
+
+def _psnr(reconstruction: np.ndarray, image: np.ndarray) -> float:
+    mse = float(np.mean((reconstruction.astype(np.float64) - image) ** 2))
+    return float(10 * np.log10(255 ** 2 / max(mse, 1e-12)))
+
+
+def _coded_networks(models, images, lam: float) -> tuple[dict, dict, list[np.ndarray]]:
+    """The trained networks ``models`` share as the stream's integers: (params, synthesis step
+    exponents, the ARM's integer weights)."""
+    import torch
+
+    targets = [torch.from_numpy(np.array(im, np.float32)).reshape(-1, 3) / 255 for im in images]  # copies: Pillow arrays are read-only
+    rounded = [[y.detach() for y in m.quantized("round")] for m in models]
+    model = models[0]
     arm_layers = [(m.weight.detach().numpy(), m.bias.detach().numpy()) for m in model.arm if hasattr(m, "weight")]
     arm_ints = arm.quantize_weights(arm_layers)
-    step_of = synthesis_steps(model, [y.detach() for y in rounded], target, lam)
+    step_of = synthesis_steps(models, rounded, targets, lam)
     params = {}
     for name, tensor in model.synthesis.named_parameters():
         key = f"synthesis.{_layer_name(name)}"
         params[key] = np.rint(tensor.detach().double().numpy() * 2.0 ** step_of[key]).astype(np.int64)
     for i in range(len(arm_shapes())):
         params[f"arm.{i}.weight"], params[f"arm.{i}.bias"] = arm_ints[2 * i], arm_ints[2 * i + 1]
+    return params, step_of, arm_ints
 
-    coded = stream.Coded(height, width, params, step_of)
-    data = stream.dumps(coded, latent_stream(grids, arm_ints))
-    reconstruction = decoder.synthesize(height, width, grids, params, step_of)
-    mse = float(np.mean((reconstruction.astype(np.float64) - image) ** 2))
-    info = {"bytes": len(data), "bpp": 8 * len(data) / (height * width),
-            "psnr": 10 * np.log10(255 ** 2 / max(mse, 1e-12)), "steps": record.steps,
+
+@dataclass
+class SetEncoded:
+    """A set coded with one synthesis and one ARM: the networks' integers (params, steps), each
+    image's latent stream, reconstruction and info, and the set's info."""
+    params: dict
+    steps: dict
+    latent_streams: list[bytes]
+    reconstructions: list[np.ndarray]
+    infos: list[dict]
+    info: dict
+
+
+def encode_set(images, lam: float = 0.002, *, steps: int | None = None, minutes: float | None = None,
+               seed: int = 0, progress: bool = True, **training) -> SetEncoded:
+    """Overfit one synthesis and one ARM to every image of ``images`` (each H x W x 3 uint8, any
+    sizes), with latents per image, and code them. ``steps`` per image, or ``minutes`` for the
+    whole set, as :func:`.archive.create` shares them between separate encodes."""
+    from .train import GridModel, fit_set
+
+    images = [_checked_image(im) for im in images]
+    if not images:
+        raise ValueError("no images")
+    first = GridModel(*images[0].shape[:2], seed=seed)
+    models = [first] + [GridModel(*im.shape[:2], seed=seed + k, shared=first) for k, im in enumerate(images[1:], 1)]
+    record = fit_set(models, images, lam, steps=None if steps is None else steps * len(images), minutes=minutes,
+                     progress=progress, **training)
+    params, step_of, arm_ints = _coded_networks(models, images, lam)
+    streams, reconstructions, infos = [], [], []
+    for model, image in zip(models, images):
+        grids = _integer_latents(model)
+        streams.append(latent_stream(grids, arm_ints))
+        reconstructions.append(decoder.synthesize(*image.shape[:2], grids, params, step_of))
+        infos.append({"latent_bytes": len(streams[-1]), "psnr": _psnr(reconstructions[-1], image)})
+    tables, synth_stream, arm_stream = stream.networks_parts(params, step_of)
+    network_bytes = len(tables) + 8 + len(synth_stream) + len(arm_stream)
+    total = network_bytes + sum(8 + len(s) for s in streams)  # as the archive stores them, less names
+    pixels = sum(im.shape[0] * im.shape[1] for im in images)
+    info = {"bytes": total, "network_bytes": network_bytes, "bpp": 8 * total / pixels, "steps": record.steps,
             "seconds": record.seconds, "lambda": lam, "history": record.history}
-    return Encoded(data, reconstruction, info)
+    return SetEncoded(params, step_of, streams, reconstructions, infos, info)
 
 
 def encode_at_bpp(image, bpp: float, *, steps: int | None = None, minutes: float | None = None, probes: int = 3,
@@ -128,6 +191,19 @@ def encode_at_bpp(image, bpp: float, *, steps: int | None = None, minutes: float
     the fit gives (see :func:`_next_lambda`). Short runs spend more bits than long ones at
     the same lambda, so the result lands near the target, not on it; ``info["probes"]`` lists
     what each probe gave."""
+    return _at_rate(lambda lam, **run: encode(image, lam, **run, **training), bpp, steps, minutes, probes,
+                    probe_share, progress)
+
+
+def encode_set_at_bpp(images, bpp: float, *, steps: int | None = None, minutes: float | None = None,
+                      probes: int = 3, probe_share: float = 0.3, progress: bool = True, **training) -> SetEncoded:
+    """:func:`encode_set` with lambda searched for the set's rate (networks included), as
+    :func:`encode_at_bpp` searches it for one image."""
+    return _at_rate(lambda lam, **run: encode_set(images, lam, **run, **training), bpp, steps, minutes, probes,
+                    probe_share, progress)
+
+
+def _at_rate(run, bpp: float, steps, minutes, probes: int, probe_share: float, progress: bool):
     if (steps is None) == (minutes is None):
         raise ValueError("give exactly one of steps and minutes")
     if bpp <= 0:
@@ -136,10 +212,10 @@ def encode_at_bpp(image, bpp: float, *, steps: int | None = None, minutes: float
         (lambda part: {"minutes": minutes * part})
     lam, seen = 0.002, []
     for _ in range(probes):
-        made = encode(image, lam, progress=False, **share(probe_share / probes), **training)
+        made = run(lam, progress=False, **share(probe_share / probes))
         seen.append((lam, made.info["bpp"]))
         lam = _next_lambda(seen, bpp)
-    final = encode(image, lam, progress=progress, **share(1 - probe_share), **training)
+    final = run(lam, progress=progress, **share(1 - probe_share))
     final.info["probes"] = seen
     return final
 
@@ -161,6 +237,7 @@ def _next_lambda(seen: list[tuple[float, float]], target: float) -> float:
     return min(max(float(np.exp(lams[nearest] + step)), 1e-6), 1.0)
 
 
-def decode(data, *, max_pixels: int = stream.MAX_PIXELS) -> np.ndarray:
-    """The H x W x 3 uint8 picture of a stream (torch-free)."""
-    return decoder.decode(data, max_pixels=max_pixels)
+def decode(data, *, max_pixels: int = stream.MAX_PIXELS, threads: int | None = None) -> np.ndarray:
+    """The H x W x 3 uint8 picture of a stream (torch-free); the pixels on ``threads`` threads
+    (``fastzip.get_threads()`` when None), the same for any number."""
+    return decoder.decode(data, max_pixels=max_pixels, threads=threads)

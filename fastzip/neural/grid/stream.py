@@ -19,7 +19,8 @@ from ...errors import FormatError, OutputLimitError
 from . import laplace
 from .layout import arm_shapes, synthesis_shapes
 
-__all__ = ["FORMAT", "Coded", "dumps", "loads", "MAX_PIXELS", "param_shapes"]
+__all__ = ["FORMAT", "Coded", "dumps", "loads", "MAX_PIXELS", "param_shapes", "networks_parts",
+           "read_network_tables", "networks_from_parts", "check_size"]
 
 FORMAT = Format(b"FZGC", (1,), "fastzip grid-codec stream")
 MAX_PIXELS = 1 << 26  # 64 megapixels, checked before anything is allocated
@@ -59,16 +60,59 @@ def _params_stream(ints: list[np.ndarray]) -> tuple[bytes, bytes]:
     return bytes(scale_bins), rans.encode(values, tables, cdf, offset)
 
 
+def _groups() -> tuple[list, list]:
+    """(name, shape) of the synthesis tensors and of the ARM tensors."""
+    shapes = param_shapes()
+    return [(n, s) for n, s in shapes if n.startswith("synthesis")], [(n, s) for n, s in shapes if n.startswith("arm")]
+
+
+def networks_parts(params: dict, steps: dict) -> tuple[bytes, bytes, bytes]:
+    """The networks as (steps + synthesis tables + ARM tables, synthesis stream, ARM stream)."""
+    synthesis, arm = ([n for n, _ in group] for group in _groups())
+    synth_tables, synth_stream = _params_stream([params[n] for n in synthesis])
+    arm_tables, arm_stream = _params_stream([params[n] for n in arm])
+    return bytes(steps[n] for n in synthesis) + synth_tables + arm_tables, synth_stream, arm_stream
+
+
+def read_network_tables(r) -> bytes:
+    """The steps and tables :func:`networks_parts` writes first, from reader ``r``."""
+    synthesis, arm = _groups()
+    return bytes(r.take(2 * len(synthesis) + len(arm), "the network steps and tables"))
+
+
+def networks_from_parts(tables: bytes, synth_stream: bytes, arm_stream: bytes) -> tuple[dict, dict]:
+    """(params, steps) back from :func:`networks_parts`' three parts; FormatError if damaged."""
+    synthesis, arm = _groups()
+    steps = dict(zip((n for n, _ in synthesis), tables[:len(synthesis)]))
+    if any(e > 30 for e in steps.values()):
+        raise FormatError(f"{FORMAT.name}: a synthesis step below 2**-30")
+    synth_tables = tables[len(synthesis):2 * len(synthesis)]
+    arm_tables = tables[2 * len(synthesis):]
+    params = {}
+    cdf, offset = laplace.tables()
+    for group, group_tables, stream in ((synthesis, synth_tables, synth_stream), (arm, arm_tables, arm_stream)):
+        if any(j >= laplace.SCALES for j in group_tables):
+            raise FormatError(f"{FORMAT.name}: a tensor names scale bin beyond {laplace.SCALES - 1}")
+        sizes = [int(np.prod(shape)) for _, shape in group]
+        which = np.concatenate([np.full(n, j * laplace.FRACTIONS, np.int32) for n, j in zip(sizes, group_tables)])
+        values = rans.decode(stream, which, cdf, offset).astype(np.int64)
+        for (name, shape), start, size in zip(group, np.cumsum([0] + sizes[:-1]), sizes):
+            params[name] = values[start:start + size].reshape(shape)
+    return params, steps
+
+
+def check_size(height: int, width: int, max_pixels: int) -> None:
+    if not (1 <= height <= 65535 and 1 <= width <= 65535):
+        raise FormatError(f"{FORMAT.name}: image size {width}x{height}")
+    if height * width > max_pixels:
+        raise OutputLimitError(f"{FORMAT.name}: {width}x{height} is more than max_pixels={max_pixels}")
+
+
 def dumps(coded: Coded, latent_stream: bytes) -> bytes:
     """The stream of ``coded``; ``latent_stream`` is its latents' rANS stream (made with the
     integer ARM, :mod:`.codec`)."""
-    names = [name for name, _ in param_shapes()]
-    synthesis = [n for n in names if n.startswith("synthesis")]
-    arm = [n for n in names if n.startswith("arm")]
-    steps = bytes(coded.steps[n] for n in synthesis)
-    synth_tables, synth_stream = _params_stream([coded.params[n] for n in synthesis])
-    arm_tables, arm_stream = _params_stream([coded.params[n] for n in arm])
-    body = (_HEAD.pack(FORMAT.magic, FORMAT.version, 0, coded.height, coded.width) + steps + synth_tables + arm_tables
+    tables, synth_stream, arm_stream = networks_parts(coded.params, coded.steps)
+    body = (_HEAD.pack(FORMAT.magic, FORMAT.version, 0, coded.height, coded.width) + tables
             + _LENGTHS.pack(len(synth_stream), len(arm_stream), len(latent_stream))
             + synth_stream + arm_stream + latent_stream)
     return FORMAT.seal(body)
@@ -85,29 +129,10 @@ def loads(blob, *, max_pixels: int = MAX_PIXELS):
     r = FORMAT.reader(FORMAT.unseal(view), _HEAD.size)
     if flags:
         raise FormatError(f"{FORMAT.name}: unknown flags {flags:#x}")
-    if not (1 <= height <= 65535 and 1 <= width <= 65535):
-        raise FormatError(f"{FORMAT.name}: image size {width}x{height}")
-    if height * width > max_pixels:
-        raise OutputLimitError(f"{FORMAT.name}: {width}x{height} is more than max_pixels={max_pixels}")
-    shapes = param_shapes()
-    synthesis = [(n, s) for n, s in shapes if n.startswith("synthesis")]
-    arm = [(n, s) for n, s in shapes if n.startswith("arm")]
-    steps = dict(zip((n for n, _ in synthesis), r.take(len(synthesis), "the synthesis steps")))
-    if any(e > 30 for e in steps.values()):
-        raise FormatError(f"{FORMAT.name}: a synthesis step below 2**-30")
-    synth_tables = bytes(r.take(len(synthesis), "the synthesis tables"))
-    arm_tables = bytes(r.take(len(arm), "the ARM tables"))
+    check_size(height, width, max_pixels)
+    tables = read_network_tables(r)
     lengths = r.unpack(_LENGTHS, "the stream lengths")
     streams = [bytes(r.take(n, "a stream")) for n in lengths]
     r.expect_end()
-    params = {}
-    cdf, offset = laplace.tables()
-    for group, tables, stream in ((synthesis, synth_tables, streams[0]), (arm, arm_tables, streams[1])):
-        if any(j >= laplace.SCALES for j in tables):
-            raise FormatError(f"{FORMAT.name}: a tensor names scale bin beyond {laplace.SCALES - 1}")
-        sizes = [int(np.prod(shape)) for _, shape in group]
-        which = np.concatenate([np.full(n, j * laplace.FRACTIONS, np.int32) for n, j in zip(sizes, tables)])
-        values = rans.decode(stream, which, cdf, offset).astype(np.int64)
-        for (name, shape), start, size in zip(group, np.cumsum([0] + sizes[:-1]), sizes):
-            params[name] = values[start:start + size].reshape(shape)
+    params, steps = networks_from_parts(tables, streams[0], streams[1])
     return height, width, params, steps, streams[2]

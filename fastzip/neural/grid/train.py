@@ -25,7 +25,7 @@ from ..runtime import keep_freed_memory, use_all_cores
 from .laplace import B0, SCALES
 from .layout import ARM_HIDDEN, CONTEXT, LEVELS, SYNTHESIS, level_shapes
 
-__all__ = ["GridModel", "Fit", "fit"]
+__all__ = ["GridModel", "Fit", "fit", "fit_set"]
 
 _LOG_B_MIN = math.log(B0)
 _LOG_B_MAX = math.log(B0) + (SCALES - 1) / 4 * math.log(2)
@@ -43,16 +43,20 @@ def _mlp(widths, final_bias: float = 0.0) -> nn.Sequential:
 
 
 class GridModel(nn.Module):
-    """Latent grids (finest first), the synthesis and the ARM of one H x W image."""
+    """Latent grids (finest first), the synthesis and the ARM of one H x W image; ``shared``,
+    another GridModel, lends its synthesis and ARM (one pair of networks for a set)."""
 
-    def __init__(self, height: int, width: int, seed: int = 0):
+    def __init__(self, height: int, width: int, seed: int = 0, shared: GridModel | None = None):
         super().__init__()
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.height, self.width = height, width
             self.latents = nn.ParameterList(nn.Parameter(torch.zeros(h, w)) for h, w in level_shapes(height, width))
-            self.synthesis = _mlp((LEVELS,) + SYNTHESIS + (3,), final_bias=0.5)
-            self.arm = _mlp((len(CONTEXT),) + ARM_HIDDEN + (2,))
+            if shared is None:
+                self.synthesis = _mlp((LEVELS,) + SYNTHESIS + (3,), final_bias=0.5)
+                self.arm = _mlp((len(CONTEXT),) + ARM_HIDDEN + (2,))
+            else:
+                self.synthesis, self.arm = shared.synthesis, shared.arm
 
     def quantized(self, mode: str) -> list[torch.Tensor]:
         """The latents as coded: "noise" (uniform, for training), "round" (straight through)."""
@@ -94,16 +98,28 @@ class Fit:
 
 
 def fit(model: GridModel, image: np.ndarray, lam: float, *, steps: int | None = None, minutes: float | None = None,
-        lr: float = 5e-2, noise_share: float = 0.8, progress: bool = True, evaluate_every: int = 100) -> Fit:
+        **options) -> Fit:
     """Overfit ``model`` to ``image`` (H x W x 3 uint8) minimising MSE + ``lam`` * bits per pixel,
-    for ``steps`` or ``minutes`` (the schedule follows whichever is given)."""
+    for ``steps`` or ``minutes`` (the schedule follows whichever is given); ``options`` as
+    :func:`fit_set` takes them."""
+    return fit_set([model], [image], lam, steps=steps, minutes=minutes, **options)
+
+
+def fit_set(models: list[GridModel], images: list[np.ndarray], lam: float, *, steps: int | None = None,
+            minutes: float | None = None, lr: float = 5e-2, noise_share: float = 0.8, progress: bool = True,
+            evaluate_every: int = 100) -> Fit:
+    """Overfit ``models`` to ``images`` together, one image per step in turn (a step costs about
+    its image's pixels, so turns give each image a share of time in proportion to its pixels, as
+    separate encodes would). Models that share networks train them on every image; each image's
+    latents move only on its own turns (Adam leaves parameters without gradients alone). ``steps``
+    counts every image's turns together. History records the last turn's image."""
     if (steps is None) == (minutes is None):
         raise ValueError("give exactly one of steps and minutes")
     keep_freed_memory()
     use_all_cores()
-    target = torch.from_numpy(np.array(image, np.float32)).reshape(-1, 3) / 255  # a copy: Pillow arrays are read-only
-    pixels = target.shape[0]
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    targets = [torch.from_numpy(np.array(im, np.float32)).reshape(-1, 3) / 255 for im in images]  # copies: Pillow arrays are read-only
+    unique = {id(p): p for model in models for p in model.parameters()}
+    optimizer = torch.optim.Adam(list(unique.values()), lr=lr)
     record = Fit()
     start = time.perf_counter()
     budget = minutes * 60 if minutes is not None else None
@@ -121,6 +137,8 @@ def fit(model: GridModel, image: np.ndarray, lam: float, *, steps: int | None = 
             break
         for group in optimizer.param_groups:
             group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * done))
+        model, target = models[step % len(models)], targets[step % len(models)]
+        pixels = target.shape[0]
         latents = model.quantized("noise" if done < noise_share else "round")
         bits = model.bits(latents)
         mse = F.mse_loss(model.image(latents), target)
