@@ -1,5 +1,5 @@
-"""The native Adler-32 agrees with zlib's, SIMD and portable paths alike; checksums of pieces
-combine into the whole's as zlib's do."""
+"""The native Adler-32 and CRC-32 agree with zlib's and with the RFCs' loops (fastzip.reference),
+SIMD and portable paths alike; checksums of pieces combine into the whole's as zlib's do."""
 
 import zlib
 
@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fastzip._native.checksums import adler32, adler32_portable
+from fastzip import deflate
+from fastzip._native.checksums import CRC32_METHOD, adler32, adler32_portable, crc32, crc32_slicing
+from fastzip.reference import checksums as reference
 
 
 @given(st.binary(max_size=20000), st.integers(0, 0xFFFFFFFF))
@@ -42,3 +44,35 @@ def test_combined_checksums_match_zlib(first, second, start):
     long = bytes(range(256)) * 4099  # over a MiB: many bits of the length set
     assert combine_checksums("gzip", zlib.crc32(b"head"), zlib.crc32(long), len(long)) == zlib.crc32(b"head" + long)
     assert combine_checksums("raw", 5, 6, 7) == 0
+
+
+@given(st.binary(max_size=20000), st.integers(0, 0xFFFFFFFF), st.integers(0, 15))
+def test_crc32_matches_zlib(data, start, skip):
+    """Every length and alignment (the folding path takes 64 bytes or more, then 16 at a time,
+    the table loop the rest)."""
+    data = data[skip:]
+    assert crc32(data, start) == zlib.crc32(data, start) == crc32_slicing(data, start)
+
+
+@pytest.mark.parametrize("size", [0, 1, 15, 16, 63, 64, 65, 79, 80, 127, 128, 129, 1000, 1 << 20])
+def test_crc32_at_the_folding_boundaries(size):
+    rng = np.random.default_rng(size)
+    data = rng.integers(0, 256, size + 7, dtype=np.uint8)
+    for offset in range(8):
+        piece = data[offset:offset + size]
+        assert crc32(piece) == zlib.crc32(piece.tobytes()) == crc32_slicing(piece)
+    assert crc32(b"\xff" * size, 0xFFFFFFFF) == zlib.crc32(b"\xff" * size, 0xFFFFFFFF)
+
+
+@given(st.binary(max_size=300), st.integers(0, 0xFFFFFFFF))
+def test_checksums_match_the_rfcs_loops(data, start):
+    assert crc32(data, start) == reference.crc32(data, start)
+    start = ((start >> 16) % 65521) << 16 | (start & 0xFFFF) % 65521
+    assert adler32(data, start) == reference.adler32(data, start)
+
+
+def test_checksums_are_public_and_take_any_buffer():
+    arr = np.arange(10000, dtype=np.uint16)
+    assert deflate.crc32(memoryview(arr).cast("B")) == zlib.crc32(arr.tobytes())
+    assert deflate.adler32(bytearray(b"abc")) == zlib.adler32(b"abc")
+    assert CRC32_METHOD in ("pclmulqdq", "slicing-by-8", "byte table")

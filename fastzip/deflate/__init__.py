@@ -4,7 +4,9 @@ Python's :mod:`zlib` and :mod:`gzip`.
 - :func:`compress` / :func:`decompress` work on whole buffers; :func:`decompress_into` decodes
   into the caller's buffer (no copy: what array stores want for a chunk of known size);
 - :class:`Compressor` / :class:`Decompressor` take a stream piece by piece in bounded memory;
-- :func:`open` reads and writes gzip files the way :func:`gzip.open` does.
+- :func:`open` reads and writes gzip files the way :func:`gzip.open` does;
+- :func:`crc32` and :func:`adler32` are the framings' checksums (native: PCLMULQDQ folding and
+  SSE2 sums where the CPU has them), called like :func:`zlib.crc32` / :func:`zlib.adler32`.
 
 Levels 0-9 mean what they mean to zlib: 0 stores, 1-3 match greedily, 4-9 lazily, with
 zlib's good/lazy/nice/chain parameters; 10-12 search harder and parse near-optimally, like
@@ -23,6 +25,7 @@ else is an error.
 
 from __future__ import annotations
 
+from .._native.checksums import adler32, crc32
 from .._native.inflate import STATUS_DONE, STATUS_NEED_INPUT, STATUS_NEED_OUTPUT, Inflater
 from .._parallel import resolve
 from ..errors import FormatError, OutputLimitError
@@ -32,7 +35,8 @@ from .framing import (FORMATS, Input, another_member, check_format, check_traile
                       combine_checksums, header, read_header, sniff_format, trailer, update_checksum)
 from .stream import Compressor, Decompressor, open
 
-__all__ = ["compress", "decompress", "decompress_into", "Compressor", "Decompressor", "open", "LEVELS", "FORMATS"]
+__all__ = ["compress", "decompress", "decompress_into", "Compressor", "Decompressor", "open", "crc32", "adler32",
+           "LEVELS", "FORMATS"]
 
 
 _PIECES_PER_THREAD = 2  # by default a thread per two pieces at most: below that, one thread

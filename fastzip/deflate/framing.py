@@ -14,7 +14,7 @@ import struct
 import time
 import zlib
 
-from .._native.checksums import adler32
+from .._native.checksums import adler32, crc32
 from ..errors import ChecksumError, FormatError, UnsupportedError
 
 __all__ = ["FORMATS", "Input", "check_format", "header", "trailer", "checksum_start", "update_checksum",
@@ -193,7 +193,7 @@ def update_checksum(format: str, data, value: int) -> int:
     if format == "zlib":
         return adler32(data, value)
     if format == "gzip":
-        return zlib.crc32(data, value)
+        return crc32(data, value)
     return 0
 
 
