@@ -4,8 +4,9 @@
 
 Groups ``jpeg-encode[4:2:0|4:4:4]`` (standard tables, and ``optimize`` beside Pillow's
 ``optimize``), ``jpeg-decode[4:2:0|4:4:4]`` and ``jpeg-decode-batch[threads]`` (64 files of 256x256:
-``decode_many`` beside Pillow in a thread pool); extra_info holds megapixels per second, bits per
-pixel and PSNR. The decode rows decode the same Pillow file.
+``decode_many`` beside Pillow in a thread pool), ``jpeg-encode-progressive`` and
+``jpeg-decode-progressive`` (4:2:0); extra_info holds megapixels per second, bits per pixel and
+PSNR. The decode rows decode the same Pillow file.
 """
 
 import io
@@ -26,9 +27,10 @@ def photo():
     return pytest.importorskip("skimage.data").astronaut()
 
 
-def _pillow_encode(img, subsampling, optimize=False):
+def _pillow_encode(img, subsampling, optimize=False, progressive=False):
     buf = io.BytesIO()
-    PIL.fromarray(img).save(buf, "JPEG", quality=75, subsampling=SUBSAMPLING[subsampling], optimize=optimize)
+    PIL.fromarray(img).save(buf, "JPEG", quality=75, subsampling=SUBSAMPLING[subsampling], optimize=optimize,
+                            progressive=progressive)
     return buf.getvalue()
 
 
@@ -59,6 +61,28 @@ def test_encode(benchmark, photo, subsampling, codec):
 def test_decode(benchmark, photo, subsampling, codec):
     benchmark.group = f"jpeg-decode[{subsampling}]"
     data = _pillow_encode(photo, subsampling)
+    out = benchmark(jpeg.decode if codec == "fastzip" else _pillow_decode, data)
+    assert out.shape == photo.shape
+    _record(benchmark, photo, data)
+
+
+@pytest.mark.parametrize("codec", ["fastzip", "pillow"])
+def test_encode_progressive(benchmark, photo, codec):
+    """Progressive files (libjpeg's scan script, tables made for each scan) beside Pillow's."""
+    benchmark.group = "jpeg-encode-progressive[4:2:0]"
+    if codec == "pillow":
+        data = benchmark(_pillow_encode, photo, "4:2:0", True, True)
+    else:
+        data = benchmark(jpeg.encode, photo, quality=75, subsampling="4:2:0", progressive=True)
+    _record(benchmark, photo, data)
+    benchmark.extra_info["psnr"] = round(metrics.psnr(photo, _pillow_decode(data)), 3)
+
+
+@pytest.mark.parametrize("codec", ["fastzip", "pillow"])
+def test_decode_progressive(benchmark, photo, codec):
+    """The same Pillow progressive file (4:2:0, quality 75) decoded by each."""
+    benchmark.group = "jpeg-decode-progressive[4:2:0]"
+    data = _pillow_encode(photo, "4:2:0", progressive=True)
     out = benchmark(jpeg.decode if codec == "fastzip" else _pillow_decode, data)
     assert out.shape == photo.shape
     _record(benchmark, photo, data)

@@ -48,5 +48,6 @@ def test_a_header_without_a_frame_is_still_an_error(photo):
     length = int.from_bytes(data[sof + 2:sof + 4], "big")
     with pytest.raises(FormatError, match="SOF"):
         jpeg.read_header(data[:sof] + data[sof + 2 + length:])
-    with pytest.raises(UnsupportedError, match="progressive"):
-        jpeg.read_header(data[:sof] + b"\xff\xc2" + data[sof + 2:])
+    assert jpeg.read_header(data[:sof] + b"\xff\xc2" + data[sof + 2:]).progressive
+    with pytest.raises(UnsupportedError, match="lossless"):
+        jpeg.read_header(data[:sof] + b"\xff\xc3" + data[sof + 2:])

@@ -566,6 +566,47 @@ cdef int restart(Reader* r, int expected) noexcept nogil:
     return 0
 
 
+cdef void reader_start(Reader* r, const uint8_t* data, Py_ssize_t n, Py_ssize_t start) noexcept nogil:
+    r.data = data
+    r.n = n
+    r.pos = start
+    r.acc = 0
+    r.nbits = 0
+    r.phantom = 0
+    r.at_marker = False
+
+
+cdef void skip_to_scan_end(Reader* r) noexcept nogil:
+    """The scan's data ends at the next marker that is not a restart marker."""
+    while r.pos + 1 < r.n and not (r.data[r.pos] == 0xFF and r.data[r.pos + 1] != 0 and
+                                   r.data[r.pos + 1] != 0xFF and not 0xD0 <= r.data[r.pos + 1] <= 0xD7):
+        r.pos += 1
+
+
+cdef int next_interval(Reader* r, int* rst, int32_t* pred, int ncomp) noexcept nogil:
+    """At a restart boundary: the marker must be the next RSTn; DC predictions start again at 0."""
+    cdef int c
+    if restart(r, rst[0]) < 0:
+        return -1
+    rst[0] += 1
+    for c in range(ncomp):
+        pred[c] = 0
+    return 0
+
+
+def check_block_layout(int mcus_x, int mcus_y, const int32_t[::1] h, const int32_t[::1] v,
+                       const int32_t[::1] offset, const int32_t[::1] stride, Py_ssize_t blocks):
+    """Every scan component's blocks (``offset + row * stride + col`` over ``mcus_y * v`` rows
+    and ``mcus_x * h`` columns) inside a buffer of ``blocks`` blocks."""
+    cdef int c
+    if not (h.shape[0] == v.shape[0] == offset.shape[0] == stride.shape[0]) or mcus_x < 0 or mcus_y < 0:
+        raise ValueError("one sampling, offset and stride per scan component")
+    for c in range(h.shape[0]):
+        if offset[c] < 0 or h[c] < 1 or v[c] < 1 or stride[c] < mcus_x * h[c] or \
+                offset[c] + (<Py_ssize_t>(mcus_y * v[c] - 1)) * stride[c] + mcus_x * h[c] > blocks:
+            raise ValueError("component block layout outside the coefficient buffer")
+
+
 def decode_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_y, int restart_interval,
                 const int32_t[::1] h, const int32_t[::1] v, const int32_t[::1] offset, const int32_t[::1] stride,
                 const uint8_t[:, ::1] dc_bits, const uint8_t[:, ::1] dc_vals, const int32_t[::1] dc_count,
@@ -595,30 +636,19 @@ def decode_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_
         rows_done = &progress[0]
     if ncomp < 1 or ncomp > 4:
         raise ValueError("a scan has 1 to 4 components")
+    check_block_layout(mcus_x, mcus_y, h, v, offset, stride, coeffs.shape[0])
     for c in range(ncomp):
-        if offset[c] < 0 or stride[c] < mcus_x * h[c] or \
-                offset[c] + (<Py_ssize_t>(mcus_y * v[c] - 1)) * stride[c] + mcus_x * h[c] > coeffs.shape[0]:
-            raise ValueError("component block layout outside the coefficient buffer")
         if build_decoder(&dc[c], &dc_bits[c, 0], &dc_vals[c, 0], dc_count[c], True) < 0 or \
                 build_decoder(&ac[c], &ac_bits[c, 0], &ac_vals[c, 0], ac_count[c], False) < 0:
             return _INVALID_CODE, start
         pred[c] = 0
-    r.data = &data[0]
-    r.n = data.shape[0]
-    r.pos = start
-    r.acc = 0
-    r.nbits = 0
-    r.phantom = 0
-    r.at_marker = False
+    reader_start(&r, &data[0], data.shape[0], start)
     with nogil:
         for mcu in range(total):
             if restart_interval and mcu and mcu % restart_interval == 0:
-                if restart(&r, rst) < 0:
+                if next_interval(&r, &rst, pred, ncomp) < 0:
                     status = _BAD_RESTART
                     break
-                rst += 1
-                for c in range(ncomp):
-                    pred[c] = 0
             my = mcu // mcus_x
             mx = mcu % mcus_x
             for c in range(ncomp):
@@ -696,8 +726,364 @@ def decode_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_
             if rows_done != NULL and mx == mcus_x - 1:
                 store(rows_done, my + 1)
         if status == 0:
-            # The scan's data ends at the next marker that is not a restart marker.
-            while r.pos + 1 < r.n and not (r.data[r.pos] == 0xFF and r.data[r.pos + 1] != 0 and
-                                           r.data[r.pos + 1] != 0xFF and not 0xD0 <= r.data[r.pos + 1] <= 0xD7):
-                r.pos += 1
+            skip_to_scan_end(&r)
     return status, r.pos
+
+
+cdef inline int refine_bit(Reader* r, int16_t* coef, int p1) noexcept nogil:
+    """A correction bit for an already non-zero coefficient: 1 adds ``p1`` to its magnitude
+    (unless that bit is set already, as libjpeg tolerates)."""
+    if get_bits(r, 1) and (coef[0] & p1) == 0:
+        coef[0] = <int16_t>(coef[0] + p1 if coef[0] >= 0 else coef[0] - p1)
+    return 0
+
+
+def decode_progressive_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_y,
+                            int restart_interval, const int32_t[::1] h, const int32_t[::1] v,
+                            const int32_t[::1] offset, const int32_t[::1] stride,
+                            const uint8_t[:, ::1] bits, const uint8_t[:, ::1] vals, const int32_t[::1] count,
+                            int ss, int se, int ah, int al, int16_t[:, ::1] coeffs):
+    """Decode one progressive scan (T.81 G.1.2) starting at ``data[start]``, adding what it
+    carries to ``coeffs`` (natural order, kept between scans).
+
+    Spectral band ``ss..se`` (0..0: the DC, possibly interleaved; else one component's AC band)
+    and successive approximation ``ah`` (0: a first scan) / ``al`` (the bit position). The block
+    layout is :func:`decode_scan`'s; ``bits``/``vals``/``count`` are each component's DC table
+    (DC first scans) or AC table (AC scans), unused by DC refinement. As libjpeg does: DC first
+    scans add the predicted difference shifted by ``al``; refinement scans append one bit; AC
+    first scans code runs of zeros and end-of-band runs (EOBRUN, which spans blocks); AC
+    refinement scans interleave correction bits for coefficients already non-zero with the new
+    ones (each +-1 << al). Returns ``(status, position after the scan's data)``."""
+    cdef int ncomp = h.shape[0], c, by, bx, k, s, rs, run, status = 0, rst = 0
+    cdef int p1 = 1 << al, value
+    cdef Py_ssize_t mx, my, mcu = 0, total = <Py_ssize_t>mcus_x * mcus_y, blk
+    cdef uint32_t eobrun = 0
+    cdef Table[4] tables
+    cdef int32_t[4] pred
+    cdef Reader r
+    cdef int16_t* out
+    cdef bint dc_scan = ss == 0, first = ah == 0
+    if ncomp < 1 or ncomp > 4 or not (0 <= ss <= se <= 63) or (ss == 0) != (se == 0) or (ss > 0 and ncomp != 1) \
+            or not 0 <= al <= 13 or not 0 <= ah <= 13:
+        raise ValueError("a progressive scan: DC (0..0, 1-4 components) or one component's AC band, al/ah 0..13")
+    check_block_layout(mcus_x, mcus_y, h, v, offset, stride, coeffs.shape[0])
+    for c in range(ncomp):
+        if not (dc_scan and not first) and build_decoder(&tables[c], &bits[c, 0], &vals[c, 0], count[c], dc_scan) < 0:
+            return _INVALID_CODE, start
+        pred[c] = 0
+    reader_start(&r, &data[0], data.shape[0], start)
+    with nogil:
+        for mcu in range(total):
+            if restart_interval and mcu and mcu % restart_interval == 0:
+                if next_interval(&r, &rst, pred, ncomp) < 0:
+                    status = _BAD_RESTART
+                    break
+                eobrun = 0
+            my = mcu // mcus_x
+            mx = mcu % mcus_x
+            for c in range(ncomp):
+                for by in range(v[c]):
+                    for bx in range(h[c]):
+                        blk = offset[c] + (my * v[c] + by) * stride[c] + mx * h[c] + bx
+                        out = &coeffs[blk, 0]
+                        if dc_scan and first:
+                            s = decode_symbol(&r, &tables[c])
+                            if s < 0 or s > 11:
+                                status = _INVALID_CODE if s < 0 else _DC_RANGE
+                                break
+                            pred[c] += extend(get_bits(&r, s), s)
+                            value = pred[c] * p1
+                            if pred[c] < -2048 or pred[c] > 2047 or value < -32768 or value > 32767:
+                                status = _DC_RANGE
+                                break
+                            out[0] = <int16_t>value
+                        elif dc_scan:
+                            if get_bits(&r, 1):
+                                out[0] = <int16_t>(out[0] | p1)
+                        elif first:
+                            if eobrun:
+                                eobrun -= 1
+                            else:
+                                k = ss
+                                while k <= se:
+                                    rs = decode_symbol(&r, &tables[c])
+                                    if rs < 0:
+                                        status = _INVALID_CODE
+                                        break
+                                    run = rs >> 4
+                                    s = rs & 15
+                                    if s == 0:
+                                        if run == 15:
+                                            k += 16
+                                            continue
+                                        eobrun = (1u << run) - 1
+                                        if run:
+                                            eobrun += get_bits(&r, run)
+                                        break
+                                    k += run
+                                    if k > se:
+                                        status = _AC_INDEX
+                                        break
+                                    value = extend(get_bits(&r, s), s) * p1
+                                    if s > 10 or value < -32768 or value > 32767:
+                                        status = _AC_RANGE
+                                        break
+                                    out[NATURAL[k]] = <int16_t>value
+                                    k += 1
+                        else:
+                            k = ss
+                            if eobrun == 0:
+                                while k <= se:
+                                    rs = decode_symbol(&r, &tables[c])
+                                    if rs < 0:
+                                        status = _INVALID_CODE
+                                        break
+                                    run = rs >> 4
+                                    s = rs & 15
+                                    if s:
+                                        if s != 1:
+                                            status = _AC_RANGE  # a refinement adds +-1 only
+                                            break
+                                        s = p1 if get_bits(&r, 1) else -p1
+                                    elif run != 15:
+                                        eobrun = 1u << run
+                                        if run:
+                                            eobrun += get_bits(&r, run)
+                                        break
+                                    # pass over non-zero coefficients (each takes a correction
+                                    # bit) and ``run`` zero ones; a new coefficient lands after
+                                    while k <= se:
+                                        if out[NATURAL[k]] != 0:
+                                            refine_bit(&r, &out[NATURAL[k]], p1)
+                                        elif run == 0:
+                                            break
+                                        else:
+                                            run -= 1
+                                        k += 1
+                                    if s:
+                                        if k > se:
+                                            status = _AC_INDEX
+                                            break
+                                        out[NATURAL[k]] = <int16_t>s
+                                    k += 1
+                            if status == 0 and eobrun:
+                                while k <= se:  # the band's rest: correction bits only
+                                    if out[NATURAL[k]] != 0:
+                                        refine_bit(&r, &out[NATURAL[k]], p1)
+                                    k += 1
+                                eobrun -= 1
+                        if status == 0 and overran(&r):
+                            status = _TRUNCATED
+                        if status:
+                            break
+                    if status:
+                        break
+                if status:
+                    break
+            if status:
+                break
+        if status == 0:
+            skip_to_scan_end(&r)
+    return status, r.pos
+
+
+# -- progressive encoding --------------------------------------------------------------------
+
+DEF MAX_CORRECTION_BITS = 1000  # libjpeg's bound on buffered refinement bits before an EOB run is forced out
+
+
+cdef struct Progressive:
+    Writer w
+    bint counting            # first pass: count symbols only
+    int64_t* freq            # counting: 256 counts per table
+    const uint16_t* code     # writing: 256 codes and sizes per table
+    const uint8_t* size
+    int table
+    uint32_t eobrun
+    int corrections          # refinement bits waiting for the EOB run
+    uint8_t[MAX_CORRECTION_BITS + 64] correction
+    int status
+
+
+cdef inline void p_symbol(Progressive* p, int table, int symbol) noexcept nogil:
+    if p.counting:
+        p.freq[256 * table + symbol] += 1
+    elif p.size[256 * table + symbol] == 0:
+        p.status = CODER_NO_CODE
+    else:
+        put(&p.w, p.code[256 * table + symbol], p.size[256 * table + symbol])
+
+
+cdef inline void p_bits(Progressive* p, uint32_t bits, int n) noexcept nogil:
+    if not p.counting and n:
+        put(&p.w, bits, n)
+
+
+cdef inline void p_corrections(Progressive* p, const uint8_t* bits, int n) noexcept nogil:
+    cdef int i
+    if not p.counting:
+        for i in range(n):
+            put(&p.w, bits[i], 1)
+
+
+cdef void p_eobrun(Progressive* p) noexcept nogil:
+    """Code the pending end-of-band run, then the correction bits that waited for it."""
+    cdef int nbits = 0
+    cdef uint32_t run = p.eobrun
+    if run == 0:
+        return
+    while run > 1:
+        run >>= 1
+        nbits += 1
+    p_symbol(p, p.table, nbits << 4)
+    p_bits(p, p.eobrun & ((1u << nbits) - 1), nbits)
+    p.eobrun = 0
+    p_corrections(p, p.correction, p.corrections)
+    p.corrections = 0
+
+
+cdef void p_ac_first(Progressive* p, const int16_t* blk, int ss, int se, int al) noexcept nogil:
+    cdef int k, run = 0, v, magnitude, nbits
+    for k in range(ss, se + 1):
+        v = blk[k]
+        magnitude = (-v if v < 0 else v) >> al  # the point transform rounds towards zero
+        if magnitude == 0:
+            run += 1
+            continue
+        p_eobrun(p)
+        while run > 15:
+            p_symbol(p, p.table, 0xF0)
+            run -= 16
+        nbits = magnitude_bits(magnitude)
+        p_symbol(p, p.table, (run << 4) | nbits)
+        p_bits(p, <uint32_t>(magnitude if v > 0 else ~magnitude) & ((1u << nbits) - 1), nbits)
+        run = 0
+    if run:
+        p.eobrun += 1
+        if p.eobrun == 0x7FFF:
+            p_eobrun(p)
+
+
+cdef void p_ac_refine(Progressive* p, const int16_t* blk, int ss, int se, int al) noexcept nogil:
+    """T.81 G.1.2.3, as libjpeg's encoder: newly non-zero coefficients (magnitude 1 at this bit)
+    are coded as run/size symbols; coefficients non-zero before only send their next bit, held
+    back until the next symbol (or EOB run) they belong to."""
+    cdef int[64] magnitude
+    cdef int k, eob = 0, run = 0, held = 0, v
+    cdef uint8_t[64] bits
+    for k in range(ss, se + 1):
+        v = blk[k]
+        magnitude[k] = (-v if v < 0 else v) >> al
+        if magnitude[k] == 1:
+            eob = k  # the last newly non-zero coefficient
+    for k in range(ss, se + 1):
+        if magnitude[k] == 0:
+            run += 1
+            continue
+        while run > 15 and k <= eob:
+            p_eobrun(p)
+            p_symbol(p, p.table, 0xF0)
+            run -= 16
+            p_corrections(p, bits, held)
+            held = 0
+        if magnitude[k] > 1:
+            bits[held] = magnitude[k] & 1
+            held += 1
+            continue
+        p_eobrun(p)
+        p_symbol(p, p.table, (run << 4) | 1)
+        p_bits(p, 0 if blk[k] < 0 else 1, 1)
+        p_corrections(p, bits, held)
+        held = 0
+        run = 0
+    if run > 0 or held > 0:
+        p.eobrun += 1
+        for k in range(held):
+            p.correction[p.corrections + k] = bits[k]
+        p.corrections += held
+        if p.eobrun == 0x7FFF or p.corrections > MAX_CORRECTION_BITS - 64:
+            p_eobrun(p)
+
+
+def encode_progressive_scan(const int16_t[:, ::1] blocks, int mcus_x, int mcus_y, const int32_t[::1] h,
+                            const int32_t[::1] v, const int32_t[::1] offset, const int32_t[::1] stride,
+                            const int32_t[::1] table, int ss, int se, int ah, int al, int restart_interval,
+                            const uint16_t[:, ::1] code, const uint8_t[:, ::1] size, int64_t[:, ::1] freq,
+                            uint8_t[::1] out):
+    """One progressive scan of zigzag-ordered ``blocks`` (laid out as :func:`decode_progressive_scan`
+    reads them), the inverse of that function. With ``freq`` (tables x 256, added to) the symbols
+    are only counted (the first of two passes: progressive files need tables made for each scan,
+    as the standard tables have no end-of-band-run codes); else coded with ``code``/``size``
+    (tables x 256) into ``out``. ``table[c]``: the scan component's table row. Returns the bytes
+    written, or a negative status of ENCODE_ERRORS."""
+    cdef int ncomp = h.shape[0], c, by, bx, diff, nbits, rst = 0
+    cdef int32_t[4] pred
+    cdef Py_ssize_t mcu, mx, my, total = <Py_ssize_t>mcus_x * mcus_y, blk
+    cdef Progressive p
+    cdef const int16_t* b
+    cdef bint dc_scan = ss == 0, first = ah == 0
+    if ncomp < 1 or ncomp > 4 or not (0 <= ss <= se <= 63) or (ss == 0) != (se == 0) or (ss > 0 and ncomp != 1) \
+            or not 0 <= al <= 13 or blocks.shape[1] != 64 or out.shape[0] < 1:
+        raise ValueError("a progressive scan: DC (0..0, 1-4 components) or one component's AC band, al 0..13")
+    if (freq is None) == (code is None) or (code is not None and (code.shape[1] != 256 or size.shape[1] != 256)) \
+            or (freq is not None and freq.shape[1] != 256):
+        raise ValueError("give counts (tables x 256) or codes and sizes (tables x 256)")
+    check_block_layout(mcus_x, mcus_y, h, v, offset, stride, blocks.shape[0])
+    for c in range(ncomp):
+        if table.shape[0] < ncomp or table[c] < 0 or \
+                table[c] >= (freq.shape[0] if freq is not None else min(code.shape[0], size.shape[0])):
+            raise ValueError("a component's table outside the arrays")
+        pred[c] = 0
+    p.counting = freq is not None
+    p.freq = &freq[0, 0] if freq is not None else NULL
+    p.code = &code[0, 0] if code is not None else NULL
+    p.size = &size[0, 0] if code is not None else NULL
+    p.table = table[0]
+    p.eobrun = 0
+    p.corrections = 0
+    p.status = 0
+    p.w.acc = 0
+    p.w.nbits = 0
+    p.w.out = &out[0]
+    p.w.pos = 0
+    with nogil:
+        for mcu in range(total):
+            if not p.counting and out.shape[0] - p.w.pos < 4 * BLOCK_ROOM + 2 * MAX_CORRECTION_BITS:
+                p.status = CODER_OUTPUT_FULL
+                break
+            if restart_interval and mcu and mcu % restart_interval == 0:
+                p_eobrun(&p)
+                if not p.counting:
+                    finish_bytes(&p.w)
+                    p.w.out[p.w.pos] = 0xFF
+                    p.w.out[p.w.pos + 1] = <uint8_t>(0xD0 + (rst & 7))
+                    p.w.pos += 2
+                rst += 1
+                for c in range(ncomp):
+                    pred[c] = 0
+            my = mcu // mcus_x
+            mx = mcu % mcus_x
+            for c in range(ncomp):
+                for by in range(v[c]):
+                    for bx in range(h[c]):
+                        blk = offset[c] + (my * v[c] + by) * stride[c] + mx * h[c] + bx
+                        b = &blocks[blk, 0]
+                        if dc_scan and first:
+                            diff = (b[0] >> al) - pred[c]  # arithmetic shift, as libjpeg
+                            pred[c] = b[0] >> al
+                            nbits = magnitude_bits(diff)
+                            p_symbol(&p, table[c], nbits)
+                            p_bits(&p, <uint32_t>(diff if diff > 0 else diff - 1) & ((1u << nbits) - 1), nbits)
+                        elif dc_scan:
+                            p_bits(&p, (b[0] >> al) & 1, 1)
+                        elif first:
+                            p_ac_first(&p, b, ss, se, al)
+                        else:
+                            p_ac_refine(&p, b, ss, se, al)
+            if p.status:
+                break
+        if p.status == 0:
+            p_eobrun(&p)
+            if not p.counting:
+                finish_bytes(&p.w)
+    return p.status if p.status else p.w.pos

@@ -1,7 +1,8 @@
-"""Baseline JPEG (ITU T.81, JFIF): an encoder whose files Pillow (libjpeg-turbo) opens and a
-decoder of baseline files within a rounding of Pillow's pixels.
+"""JPEG (ITU T.81, JFIF): an encoder whose files Pillow (libjpeg-turbo) opens and a decoder of
+baseline and progressive files within a rounding of Pillow's pixels.
 
-- :func:`encode` (:mod:`.encoder`): HxWx3 RGB or HxW grayscale uint8 -> JFIF bytes;
+- :func:`encode` (:mod:`.encoder`): HxWx3 RGB or HxW grayscale uint8 -> JFIF bytes, baseline
+  or progressive;
 - :func:`decode` (:mod:`.decoder`): JPEG bytes -> pixels (``out=`` a buffer of yours);
   :func:`decode_many` a batch on several threads; :func:`read_header` reads the markers up to
   the first scan only;

@@ -1,12 +1,14 @@
-"""Baseline JPEG decoding: markers, scans, dequantization, IDCT, upsampling, colour.
+"""JPEG decoding: markers, scans, dequantization, IDCT, upsampling, colour.
 
-Reads baseline sequential (SOF0) and extended sequential 8-bit Huffman (SOF1) files with 1
+Reads baseline sequential (SOF0), extended sequential 8-bit Huffman (SOF1) and progressive
+Huffman (SOF2: any scan script, spectral selection and successive approximation) files with 1
 or 3 components, sampling factors up to 2x2 in any combination, interleaved or
 non-interleaved scans, restart intervals, APPn/COM segments (skipped) and fill bytes.
 Chroma is upsampled as libjpeg's "fancy" (triangular) upsampling does and converted with
 libjpeg's fixed-point YCbCr -> RGB, so the output is close to Pillow's. Everything else
-(progressive, lossless, hierarchical, arithmetic coding, 12-bit, CMYK/YCCK) raises
-UnsupportedError naming it; malformed data raises FormatError.
+(lossless, hierarchical, arithmetic coding, 12-bit, CMYK/YCCK) raises UnsupportedError naming
+it; malformed data raises FormatError. A progressive file's scans each add to the whole
+image's coefficients; its pixels are made once the last scan is read.
 
 A big image whose one scan holds every component, in the common layouts, gets its pixels made
 on both threads while the scan is still being decoded (``_native.jpeg_pipeline``); the rest
@@ -36,7 +38,7 @@ __all__ = ["Header", "read_header", "decode", "decode_many", "MAX_IMAGE_PIXELS"]
 MAX_IMAGE_PIXELS = 89_478_485  # Pillow's default decompression-bomb limit
 
 _UNSUPPORTED_FRAMES = {
-    0xC2: "progressive JPEG (SOF2)", 0xC3: "lossless JPEG (SOF3)", 0xC5: "hierarchical JPEG (SOF5)",
+    0xC3: "lossless JPEG (SOF3)", 0xC5: "hierarchical JPEG (SOF5)",
     0xC6: "hierarchical progressive JPEG (SOF6)", 0xC7: "hierarchical lossless JPEG (SOF7)",
     0xC9: "arithmetic-coded JPEG (SOF9)", 0xCA: "arithmetic-coded progressive JPEG (SOF10)",
     0xCB: "arithmetic-coded lossless JPEG (SOF11)", 0xCD: "arithmetic-coded hierarchical JPEG (SOF13)",
@@ -61,6 +63,7 @@ class Header:
     quant_tables: dict[int, np.ndarray] = field(default_factory=dict)
     restart_interval: int = 0
     adobe_transform: int | None = None
+    progressive: bool = False
 
     @property
     def sampling(self) -> list[tuple[int, int]]:
@@ -142,7 +145,8 @@ def _read_dht(payload: bytes, dc: dict, ac: dict) -> None:
 
 def _read_sof(marker: int, payload: bytes, max_pixels: int | None) -> Header:
     if marker in _UNSUPPORTED_FRAMES:
-        raise UnsupportedError(f"{_UNSUPPORTED_FRAMES[marker]} is not supported (baseline sequential only)")
+        raise UnsupportedError(f"{_UNSUPPORTED_FRAMES[marker]} is not supported (8-bit Huffman sequential and "
+                               "progressive only)")
     if len(payload) < 6:
         raise FormatError("SOF segment too short")
     precision, height, width, ncomp = struct.unpack(">BHHB", payload[:6])
@@ -169,7 +173,7 @@ def _read_sof(marker: int, payload: bytes, max_pixels: int | None) -> Header:
         comps.append(Component(cid, h, v, tq))
     if len({c.id for c in comps}) != ncomp:
         raise FormatError("two components share an identifier")
-    return Header(height, width, comps)
+    return Header(height, width, comps, progressive=marker == 0xC2)
 
 
 def read_header(data, *, max_pixels: int | None = MAX_IMAGE_PIXELS) -> Header:
@@ -265,7 +269,7 @@ def _decode(data, max_pixels, header_only, threads=None, out=None):
             if len(payload) != 2:
                 raise FormatError("malformed DRI segment")
             restart_interval, = struct.unpack(">H", payload)
-        elif marker in (0xC0, 0xC1) or marker in _UNSUPPORTED_FRAMES:
+        elif marker in (0xC0, 0xC1, 0xC2) or marker in _UNSUPPORTED_FRAMES:
             if header is not None:
                 raise FormatError("more than one frame header (SOF)")
             header = _read_sof(marker, payload, max_pixels)
@@ -327,6 +331,9 @@ def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs,
     if not payload or len(payload) != 1 + 2 * payload[0] + 3:
         raise FormatError("malformed SOS segment")
     ns = payload[0]
+    if header.progressive:
+        _read_progressive_scan(p, header, payload, quant, dc_tables, ac_tables, restart_interval, coeffs, seen)
+        return
     by_id = {c.id: c for c in header.components}
     members = []
     for k in range(ns):
@@ -347,17 +354,7 @@ def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs,
     ss, se, ahal = payload[-3:]
     if (ss, se, ahal) != (0, 63, 0) or ns > 4:
         raise UnsupportedError("scan with spectral selection or successive approximation (progressive)")
-    hmax, vmax, mcus_x, mcus_y = _grid(header)
-    if ns == 1:  # non-interleaved: one block per MCU over the component's own block grid
-        c = members[0][0]
-        comp_w = -(-header.width * c.h // hmax)
-        comp_h = -(-header.height * c.v // vmax)
-        sx, sy, hs, vs = -(-comp_w // 8), -(-comp_h // 8), [1], [1]
-    else:
-        sx, sy = mcus_x, mcus_y
-        hs, vs = [m[0].h for m in members], [m[0].v for m in members]
-    offset = np.array([coeffs["layout"][m[0].id][0] for m in members], np.int32)
-    stride = np.array([coeffs["layout"][m[0].id][2] for m in members], np.int32)
+    sx, sy, hs, vs, offset, stride = _scan_layout(header, [m[0] for m in members], coeffs)
 
     dc_bits, dc_vals, dc_count = _packed_tables(tuple(m[1] for m in members))
     ac_bits, ac_vals, ac_count = _packed_tables(tuple(m[2] for m in members))
@@ -393,6 +390,65 @@ def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs,
         raise FormatError(f"invalid JPEG scan: {_entropy.SCAN_ERRORS[status]}")
     p.pos = end
     seen.update(m[0].id for m in members)
+
+
+def _scan_layout(header: Header, components: list, coeffs: dict):
+    """A scan's MCU grid and its components' block layout: (MCUs across, MCUs down, blocks
+    across and down per MCU, each component's first block and blocks per row in the buffer)."""
+    hmax, vmax, mcus_x, mcus_y = _grid(header)
+    if len(components) == 1:  # non-interleaved: one block per MCU over the component's own block grid
+        c = components[0]
+        comp_w = -(-header.width * c.h // hmax)
+        comp_h = -(-header.height * c.v // vmax)
+        sx, sy, hs, vs = -(-comp_w // 8), -(-comp_h // 8), [1], [1]
+    else:
+        sx, sy = mcus_x, mcus_y
+        hs, vs = [c.h for c in components], [c.v for c in components]
+    offset = np.array([coeffs["layout"][c.id][0] for c in components], np.int32)
+    stride = np.array([coeffs["layout"][c.id][2] for c in components], np.int32)
+    return sx, sy, hs, vs, offset, stride
+
+
+def _read_progressive_scan(p, header, payload, quant, dc_tables, ac_tables, restart_interval, coeffs, seen):
+    """One scan of a progressive frame (T.81 G.1.1): a spectral band of coefficients (DC, for
+    one or more components; or one component's AC band) at one bit position, added to the
+    coefficients earlier scans left. The pixels are made once every scan is read."""
+    ns = payload[0]
+    ss, se, ahal = payload[-3:]
+    ah, al = ahal >> 4, ahal & 15
+    if ns > 4 or se > 63 or ss > se or (ss == 0) != (se == 0) or (ss > 0 and ns != 1) or ah > 13 or al > 13:
+        raise FormatError(f"invalid progressive scan: {ns} components, band {ss}..{se}, bits {ah}/{al}")
+    if ah and al != ah - 1:
+        raise FormatError(f"invalid progressive scan: refines bit {al} after bit {ah}")
+    by_id = {c.id: c for c in header.components}
+    members, tables = [], []
+    for k in range(ns):
+        cid, selectors = payload[1 + 2 * k], payload[2 + 2 * k]
+        if cid not in by_id:
+            raise FormatError(f"scan names component {cid}, which the frame does not have")
+        if by_id[cid].quant not in quant:
+            raise FormatError(f"component {cid} uses quantization table {by_id[cid].quant}, never defined")
+        members.append(by_id[cid])
+        # DC first scans use the DC table, AC scans the AC table, DC refinement none
+        kind, index = (dc_tables, selectors >> 4) if ss == 0 else (ac_tables, selectors & 15)
+        if ss == 0 and ah:
+            tables.append((bytes(16), b""))
+            continue
+        kind.setdefault(index, (_STANDARD_DC if ss == 0 else _STANDARD_AC).get(index))
+        if kind[index] is None:
+            raise FormatError(f"scan uses Huffman table {'DC' if ss == 0 else 'AC'}{index}, which was never defined")
+        tables.append(kind[index])
+    if len({c.id for c in members}) != ns:
+        raise FormatError("a scan names a component twice")
+    sx, sy, hs, vs, offset, stride = _scan_layout(header, members, coeffs)
+    bits, vals, count = _packed_tables(tuple(tables))
+    status, end = _entropy.decode_progressive_scan(p.data, p.pos, sx, sy, restart_interval, np.array(hs, np.int32),
+                                                   np.array(vs, np.int32), offset, stride, bits, vals, count,
+                                                   ss, se, ah, al, coeffs["buffer"])
+    if status:
+        raise FormatError(f"invalid JPEG scan: {_entropy.SCAN_ERRORS[status]}")
+    p.pos = end
+    seen.update(c.id for c in members)
 
 
 _PIXELS_PER_THREAD = 1 << 15  # by default each thread gets at least this many pixels: a hand-off costs more

@@ -1,7 +1,7 @@
-"""Baseline JPEG (ITU T.81, JFIF): an encoder whose files Pillow (libjpeg-turbo) opens.
+"""JPEG (ITU T.81, JFIF): an encoder whose files Pillow (libjpeg-turbo) opens.
 
 :func:`encode` takes HxWx3 RGB or HxW grayscale uint8 of any size and writes JFIF baseline
-sequential: RGB -> YCbCr (BT.601 full range, as JFIF specifies), chroma subsampling
+sequential (or, with ``progressive``, progressive: :func:`_encode_progressive`): RGB -> YCbCr (BT.601 full range, as JFIF specifies), chroma subsampling
 (4:2:0, 4:2:2 or 4:4:4, averaging), level shift, 8x8 DCT (:mod:`fastzip.dct`), quantization
 with the Annex K tables scaled by the IJG quality formula, zigzag, DC prediction, AC
 run-lengths with ZRL/EOB, and the standard Annex K Huffman tables or, with ``optimize``,
@@ -189,14 +189,27 @@ def _dht(table_class: int, table_id: int, table) -> bytes:
     return _segment(0xC4, bytes([(table_class << 4) | table_id]) + bytes(bits) + bytes(huffval))
 
 
+# libjpeg's default progression (jcparam.c, jpeg_simple_progression): (components, Ss, Se, Ah, Al).
+# DC first at half precision; a quick low band of luma; chroma whole; the rest of luma; then
+# the last bits, luma's largest scan last.
+PROGRESSION_COLOUR = (((0, 1, 2), 0, 0, 0, 1), ((0,), 1, 5, 0, 2), ((2,), 1, 63, 0, 1), ((1,), 1, 63, 0, 1),
+                      ((0,), 6, 63, 0, 2), ((0,), 1, 63, 2, 1), ((0, 1, 2), 0, 0, 1, 0), ((2,), 1, 63, 1, 0),
+                      ((1,), 1, 63, 1, 0), ((0,), 1, 63, 1, 0))
+PROGRESSION_GRAY = (((0,), 0, 0, 0, 1), ((0,), 1, 5, 0, 2), ((0,), 6, 63, 0, 2), ((0,), 1, 63, 2, 1),
+                    ((0,), 0, 0, 1, 0), ((0,), 1, 63, 1, 0))
+
+
 def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bool = False,
-           restart_interval: int = 0, interleave: bool = True, threads: int | None = None) -> bytes:
+           restart_interval: int = 0, interleave: bool = True, progressive: bool = False,
+           threads: int | None = None) -> bytes:
     """Encode an HxWx3 RGB or HxW grayscale uint8 image as a baseline JFIF JPEG.
 
     ``quality`` 1-100 scales the Annex K tables as libjpeg does; ``subsampling`` applies to
     colour images; ``optimize`` builds Huffman tables for this image (two passes);
     ``restart_interval`` (0-65535 MCUs) inserts RSTn markers; ``interleave=False`` writes
-    one scan per component (baseline allows it; the file is the same size or so). ``threads``:
+    one scan per component (baseline allows it; the file is the same size or so).
+    ``progressive`` writes a progressive file (SOF2) with libjpeg's default scan script and
+    Huffman tables made for each scan (as libjpeg does: ``optimize`` is implied). ``threads``:
     how many threads transform and code pieces of the scan (``fastzip.get_threads()`` when
     None, one per 768 blocks at most; one when ``restart_interval`` is set); the bytes are the
     same for any number.
@@ -208,6 +221,8 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
     sampling = [(hmax, vmax)] + [(1, 1)] * (0 if gray else 2)
     mcus_x, mcus_y = -(-width // (8 * hmax)), -(-height // (8 * vmax))
     tables = _quality_tables(int(quality))
+    if progressive:
+        return _encode_progressive(img, sampling, mcus_x, mcus_y, tables, int(quality), restart_interval)
 
     fused = FusedScan(img, hmax, vmax, mcus_y, mcus_x, tables, threads) if interleave or gray else None
     workers = fused.workers if fused is not None else \
@@ -296,8 +311,73 @@ def _entropy_code(scans, huff, restart_interval: int, workers: int, pipeline) ->
     return b"".join(coded)
 
 
-def _headers(height, width, sampling, quality, luma, chroma, restart_interval) -> bytes:
-    """SOI, JFIF APP0, DQT, SOF0, DHT and DRI: everything before the first scan."""
+def _encode_progressive(img, sampling, mcus_x, mcus_y, tables, quality: int, restart_interval: int,
+                        script=None) -> bytes:
+    """The progressive file: every component's blocks (on the MCU grid) in one buffer, then each
+    scan of ``script`` (libjpeg's by default; (components, Ss, Se, Ah, Al) each) counted, given
+    its own Huffman tables (DHT before its SOS) and coded."""
+    height, width = img.shape[:2]
+    hmax, vmax = sampling[0]
+    comp_blocks = component_blocks(img, hmax, vmax, mcus_y * 8 * vmax, mcus_x * 8 * hmax, tables)
+    layout, parts, start = [], [], 0
+    for (h, v), blocks in zip(sampling, comp_blocks):
+        rows, cols = mcus_y * v, mcus_x * h
+        parts.append(blocks[:rows, :cols].reshape(-1, 64))
+        layout.append((start, cols))
+        start += rows * cols
+    buffer = np.ascontiguousarray(np.concatenate(parts))
+    coded = []
+    if script is None:
+        script = PROGRESSION_COLOUR if len(sampling) == 3 else PROGRESSION_GRAY
+    for members, ss, se, ah, al in script:
+        if len(members) == 1:  # one component: its own block grid
+            h, v = sampling[members[0]]
+            sx, sy = -(-(-(-width * h // hmax)) // 8), -(-(-(-height * v // vmax)) // 8)
+            hs = vs = np.ones(1, np.int32)
+        else:
+            sx, sy = mcus_x, mcus_y
+            hs = np.array([sampling[k][0] for k in members], np.int32)
+            vs = np.array([sampling[k][1] for k in members], np.int32)
+        offset = np.array([layout[k][0] for k in members], np.int32)
+        stride = np.array([layout[k][1] for k in members], np.int32)
+        table = np.array([min(k, 1) for k in members], np.int32)  # table ids: 0 luma, 1 chroma
+        scan = (buffer, sx, sy, hs, vs, offset, stride, table, ss, se, ah, al, restart_interval)
+        segments = b""
+        code = np.zeros((2, 256), np.uint16)
+        size = np.zeros((2, 256), np.uint8)
+        if not (ss == 0 and ah):  # DC refinement sends bare bits
+            freq = np.zeros((2, 256), np.int64)
+            _entropy.encode_progressive_scan(*scan, None, None, freq, np.empty(1, np.uint8))
+            for t in sorted(set(table.tolist())):
+                counts = freq[t, :16] if ss == 0 else freq[t]
+                if not counts.any():
+                    counts = counts.copy()
+                    counts[0] = 1
+                huff = _huffman_from_counts(counts)
+                segments += _dht(0 if ss == 0 else 1, t, huff)
+                if ss == 0:
+                    code[t, :16], size[t, :16] = codes_from_table(*huff, size=16)
+                else:
+                    code[t], size[t] = codes_from_table(*huff)
+        for per_block in (64, 440):
+            out = np.empty(int(sx) * int(sy) * int((hs * vs).sum()) * per_block + 8192, np.uint8)
+            written = _entropy.encode_progressive_scan(*scan, code, size, None, out)
+            if written != _entropy.OUTPUT_FULL:
+                break
+        if written < 0:
+            raise RuntimeError(f"progressive coder: {_entropy.ENCODE_ERRORS[written]} (a fastzip bug)")
+        sos = bytes([len(members)])
+        for k in members:
+            t = min(k, 1)
+            sos += bytes([k + 1, (t << 4) | t])
+        coded.append(segments + _segment(0xDA, sos + bytes([ss, se, (ah << 4) | al])) + out[:written].tobytes())
+    return (_headers(height, width, sampling, quality, None, None, restart_interval, progressive=True)
+            + b"".join(coded) + b"\xff\xd9")
+
+
+def _headers(height, width, sampling, quality, luma, chroma, restart_interval, progressive: bool = False) -> bytes:
+    """SOI, JFIF APP0, DQT, SOF0 (or SOF2), DHT (not progressive: its tables come with each
+    scan) and DRI: everything before the first scan."""
     ncomp = len(sampling)
     header = [b"\xff\xd8", _segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")]
     for k in range(min(ncomp, 2)):
@@ -305,9 +385,10 @@ def _headers(height, width, sampling, quality, luma, chroma, restart_interval) -
     frame = struct.pack(">BHHB", 8, height, width, ncomp)
     for k, (h, v) in enumerate(sampling):
         frame += bytes([k + 1, (h << 4) | v, min(k, 1)])
-    header.append(_segment(0xC0, frame))
-    header.append(_dht(0, 0, luma[0]) + _dht(1, 0, luma[1]))
-    if ncomp > 1:
+    header.append(_segment(0xC2 if progressive else 0xC0, frame))
+    if not progressive:
+        header.append(_dht(0, 0, luma[0]) + _dht(1, 0, luma[1]))
+    if ncomp > 1 and not progressive:
         header.append(_dht(0, 1, chroma[0]) + _dht(1, 1, chroma[1]))
     if restart_interval:
         header.append(_segment(0xDD, struct.pack(">H", restart_interval)))
