@@ -5,7 +5,8 @@ All of them derive from :class:`FastzipError`, itself a :class:`ValueError`, so 
 catches exactly what fastzip rejects.
 """
 
-__all__ = ["FastzipError", "FormatError", "ChecksumError", "OutputLimitError", "UnsupportedError"]
+__all__ = ["FastzipError", "FormatError", "ChecksumError", "OutputLimitError", "UnsupportedError",
+           "CorruptDataWarning"]
 
 
 class FastzipError(ValueError):
@@ -26,3 +27,8 @@ class OutputLimitError(FastzipError):
 
 class UnsupportedError(FastzipError):
     """The data is valid in its format but uses a feature fastzip does not implement."""
+
+
+class CorruptDataWarning(UserWarning):
+    """The data was damaged, and was decoded anyway the way the format's reference decoder does
+    (libjpeg for JPEG); ``strict=True`` raises a :class:`FormatError` instead."""

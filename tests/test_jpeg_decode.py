@@ -123,7 +123,7 @@ def test_files_without_huffman_tables_use_annex_k_like_libjpeg(images, subsampli
     assert_close_to_pillow(gray)
     optimized = without_dht(pillow_jpeg(img, quality=85, optimize=True))  # its own tables gone: garbage or error
     try:
-        jpeg.decode(optimized)
+        jpeg.decode(optimized, strict=True)
     except FormatError:
         pass
 
@@ -145,7 +145,7 @@ def test_truncated_at_every_segment_boundary_and_in_the_scan(images):
     cuts = segments(data) + list(range(segments(data)[-1] + 1, len(data) - 2, 7))
     for cut in cuts:
         with pytest.raises(FormatError):
-            jpeg.decode(data[:cut])
+            jpeg.decode(data[:cut], strict=True)
 
 
 def test_hostile_headers(images):
@@ -186,7 +186,32 @@ def test_thousands_of_mutated_files_only_raise_fastzip_errors(images):
         assert out.dtype == np.uint8
 
     streams = mutants(base, rng, 2000, changes=(1, 5), first=2, cut_every=7)
-    assert outcomes(lambda s: jpeg.decode(s, max_pixels=1 << 22), streams, check)["error"] > 100
+    assert outcomes(lambda s: jpeg.decode(s, max_pixels=1 << 22, strict=True), streams, check)["error"] > 100
+
+
+def test_lenient_decoding_of_mutated_files_warns_or_raises_fastzip_errors_only(images):
+    """The default decodes past what libjpeg decodes past: mutants give pictures with warnings,
+    or fastzip errors; nothing else, and the pipelined path alike."""
+    import warnings
+
+    from fastzip import CorruptDataWarning
+
+    def check(out):  # a header mutant may well name another size
+        assert out.dtype == np.uint8 and out.ndim in (2, 3) and out.size <= 3 << 22
+
+    for base in (jpeg.encode(images["coffee"][:40, :56], quality=60, restart_interval=3),
+                 jpeg.encode(images["astronaut"][:256, :256], quality=60)):
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CorruptDataWarning)
+            anywhere = outcomes(lambda b: jpeg.decode(b, max_pixels=1 << 22),
+                                mutants(base, np.random.default_rng(9), 300, changes=(1, 5), first=2, cut_every=5),
+                                check)
+            in_scan = outcomes(jpeg.decode, mutants(base, np.random.default_rng(8), 300, changes=(1, 5),
+                                                    first=base.index(b"\xff\xda") + 14, cut_every=5), check)
+        # header damage stays fatal, as in libjpeg (a bogus table); damage in the scan mostly decodes
+        assert anywhere["ok"] > 0 and in_scan["ok"] > 4 * in_scan["error"] and caught
+        assert all(issubclass(w.category, CorruptDataWarning) for w in caught)
 
 
 @pytest.mark.parametrize("factors", [(1, 1), (2, 1), (1, 2), (2, 2)])
@@ -272,7 +297,7 @@ def test_pipelined_decode_of_corrupt_big_scans_raises(images):
         assert out.shape == (256, 256, 3)
 
     streams = mutants(base, rng, 300, changes=(3, 4), first=sos + 14, last=len(base) - 2, cut_every=3)
-    assert outcomes(jpeg.decode, streams, check)["error"] > 50
+    assert outcomes(lambda s: jpeg.decode(s, strict=True), streams, check)["error"] > 50
 
 
 def test_decodes_side_by_side_in_many_threads(images):

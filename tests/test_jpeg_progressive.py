@@ -3,12 +3,14 @@ fastzip's progressive files (libjpeg's scan script, or any other the standard al
 Pillow, and every script carries the same coefficients, so it decodes to the same pixels as a
 sequential file of them; damaged progressive files raise fastzip errors only."""
 
+import functools
 import io
+import warnings
 
 import numpy as np
 import pytest
 
-from fastzip import FastzipError, FormatError, jpeg
+from fastzip import CorruptDataWarning, FastzipError, FormatError, jpeg
 from fastzip.jpeg import encoder
 
 from common import assert_every_cut_fails, mutants, outcomes
@@ -126,6 +128,21 @@ def test_scan_parameters_the_standard_forbids_are_refused(photo):
 
 def test_damaged_progressive_files_raise_fastzip_errors_only(photo):
     data = jpeg.encode(photo[:64, :80], quality=80, progressive=True)
-    assert_every_cut_fails(data, jpeg.decode, step=97, error=FastzipError)
-    counts = outcomes(jpeg.decode, mutants(data, np.random.default_rng(2), 300, how="set", first=2))
+    strict = functools.partial(jpeg.decode, strict=True)
+    assert_every_cut_fails(data, strict, step=97, error=FastzipError)
+    counts = outcomes(strict, mutants(data, np.random.default_rng(2), 300, how="set", first=2))
     assert set(counts) <= {"ok", "error"} and counts["error"] > 0
+
+
+def test_damaged_progressive_files_decode_leniently_as_libjpeg_would(photo):
+    """The default: damage is decoded past with a warning; a file cut in its last scans still
+    gives the whole picture from the scans before (only the lost refinement is missing)."""
+    data = jpeg.encode(photo[:64, :80], quality=80, progressive=True)
+    last_scan = data.rindex(b"\xff\xda")
+    with pytest.warns(CorruptDataWarning):
+        early = jpeg.decode(data[:last_scan + 40])
+    assert early.shape == (64, 80, 3) and np.abs(early.astype(int) - jpeg.decode(data)).mean() < 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CorruptDataWarning)
+        counts = outcomes(jpeg.decode, mutants(data, np.random.default_rng(3), 300, how="set", first=2))
+    assert set(counts) <= {"ok", "error"} and counts["ok"] > counts["error"]

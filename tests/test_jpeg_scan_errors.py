@@ -1,11 +1,14 @@
 """Each of the entropy decoder's named scan errors, reached by a file made to end in it, says
-what is wrong in its own words."""
+what is wrong in its own words (strict), or is decoded past as libjpeg does, with a warning
+naming it (the default)."""
 
+import re
 import struct
 
+import numpy as np
 import pytest
 
-from fastzip import FormatError, jpeg
+from fastzip import CorruptDataWarning, FormatError, jpeg
 from fastzip._native.jpeg_entropy import SCAN_ERRORS
 
 
@@ -99,5 +102,46 @@ def test_every_scan_error_is_tested():
 @pytest.mark.parametrize("phrase", sorted(CASES))
 def test_each_scan_error_says_what_is_wrong(phrase):
     with pytest.raises(FormatError) as raised:
-        jpeg.decode(CASES[phrase]())
+        jpeg.decode(CASES[phrase](), strict=True)
     assert str(raised.value) == _message(phrase)
+
+
+@pytest.mark.parametrize("phrase", sorted(CASES))
+def test_damage_libjpeg_decodes_is_decoded_with_a_warning(phrase):
+    data = CASES[phrase]()
+    with pytest.warns(CorruptDataWarning, match=re.escape(_message(phrase).split(": ", 1)[1])):
+        pixels = jpeg.decode(data)
+    header = jpeg.read_header(data)
+    assert pixels.dtype == np.uint8 and pixels.shape == (header.height, header.width)
+
+
+def test_a_truncated_scan_leaves_the_rest_grey():
+    """As libjpeg: the blocks the data did not reach are zero, which is mid-grey."""
+    with pytest.warns(CorruptDataWarning, match="truncated"):
+        pixels = jpeg.decode(_cut_scan())
+    assert pixels.shape == (64, 64)
+    assert (pixels[-8:] == 128).all() and (pixels[:8, :8] != 128).any()
+    with pytest.warns(CorruptDataWarning, match="premature end"):
+        cut = _photo_file()[:-2]  # no EOI
+        assert np.array_equal(jpeg.decode(cut), jpeg.decode(_photo_file()))
+
+
+def test_junk_before_a_marker_is_skipped_with_a_warning():
+    data = _photo_file()
+    dqt = data.index(b"\xff\xdb")
+    junk = data[:dqt] + b"EXIF garbage" + data[dqt:]  # as after an APPn whose length is short
+    with pytest.warns(CorruptDataWarning, match="12 extraneous bytes before marker 0xDB"):
+        assert np.array_equal(jpeg.decode(junk), jpeg.decode(data))
+    with pytest.raises(FormatError, match="extraneous"):
+        jpeg.decode(junk, strict=True)
+
+
+def test_a_component_without_a_scan_is_grey():
+    skimage_data = pytest.importorskip("skimage.data")
+    data = jpeg.encode(skimage_data.astronaut()[:32, :32], interleave=False)
+    last_scan = data.rindex(b"\xff\xda")
+    with pytest.warns(CorruptDataWarning, match="no scan"):
+        pixels = jpeg.decode(data[:last_scan] + b"\xff\xd9")  # Cr never comes
+    assert pixels.shape == (32, 32, 3)
+    with pytest.raises(FormatError, match="no scan"):
+        jpeg.decode(data[:last_scan] + b"\xff\xd9", strict=True)

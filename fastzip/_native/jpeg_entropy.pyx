@@ -552,18 +552,19 @@ cdef inline bint overran(Reader* r) noexcept nogil:
     return r.nbits < 8 * r.phantom
 
 
-cdef int restart(Reader* r, int expected) noexcept nogil:
-    """Skip to the next marker, which must be RST<expected>; reset the bit reader."""
+cdef int restart(Reader* r) noexcept nogil:
+    """Skip to the next marker and reset the bit reader: the restart number it carries (0-7,
+    read past), or -1 when it is no restart marker (left for the caller)."""
     r.acc = 0
     r.nbits = 0
     r.phantom = 0
     r.at_marker = False
     while r.pos + 1 < r.n and not (r.data[r.pos] == 0xFF and r.data[r.pos + 1] != 0 and r.data[r.pos + 1] != 0xFF):
         r.pos += 1
-    if r.pos + 1 >= r.n or r.data[r.pos + 1] != 0xD0 + (expected & 7):
+    if r.pos + 1 >= r.n or not 0xD0 <= r.data[r.pos + 1] <= 0xD7:
         return -1
     r.pos += 2
-    return 0
+    return r.data[r.pos - 1] - 0xD0
 
 
 cdef void reader_start(Reader* r, const uint8_t* data, Py_ssize_t n, Py_ssize_t start) noexcept nogil:
@@ -583,11 +584,18 @@ cdef void skip_to_scan_end(Reader* r) noexcept nogil:
         r.pos += 1
 
 
-cdef int next_interval(Reader* r, int* rst, int32_t* pred, int ncomp) noexcept nogil:
-    """At a restart boundary: the marker must be the next RSTn; DC predictions start again at 0."""
-    cdef int c
-    if restart(r, rst[0]) < 0:
-        return -1
+cdef int next_interval(Reader* r, int* rst, int32_t* pred, int ncomp, int* status, int* warned,
+                       bint lenient) noexcept nogil:
+    """At a restart boundary: the marker must be the next RSTn; DC predictions start again at
+    0. Lenient, another RSTn is taken as the place to go on from, and no RSTn at all (the data
+    is cut or damaged up to the next marker) ends the scan there, the rest left grey: returns 1."""
+    cdef int c, found = restart(r)
+    if found != (rst[0] & 7):
+        if damaged(status, warned, lenient, _BAD_RESTART):
+            return -1
+        if found < 0:
+            return 1
+        rst[0] = found
     rst[0] += 1
     for c in range(ncomp):
         pred[c] = 0
@@ -607,20 +615,69 @@ def check_block_layout(int mcus_x, int mcus_y, const int32_t[::1] h, const int32
             raise ValueError("component block layout outside the coefficient buffer")
 
 
+cdef inline bint damaged(int* status, int* warned, bint lenient, int kind) noexcept nogil:
+    """Damage of ``kind`` (a key of SCAN_ERRORS) met: strict, it ends the scan with that status
+    (True); lenient, it is noted in ``warned`` and the caller repairs it as libjpeg does."""
+    if lenient:
+        warned[0] |= 1 << (-kind)
+        return False
+    status[0] = kind
+    return True
+
+
+cdef inline void skip_bad_code(Reader* r) noexcept nogil:
+    """libjpeg gives up on a code after 17 bits and takes the symbol as 0: drop those bits."""
+    r.nbits -= 17 if r.nbits >= 17 else r.nbits
+
+
+cdef inline int16_t clamp16(int32_t v) noexcept nogil:
+    return <int16_t>(-32768 if v < -32768 else (32767 if v > 32767 else v))
+
+
+cdef inline bint add_dc_difference(Reader* r, const Table* t, int32_t* pred, int* status, int* warned,
+                                   bint lenient) noexcept nogil:
+    """Decode a DC difference (its size category, then its bits) into ``pred``; False when
+    damage ends the scan (strict)."""
+    cdef int s = decode_symbol(r, t)
+    if s < 0:
+        if damaged(status, warned, lenient, _INVALID_CODE):
+            return False
+        skip_bad_code(r)
+        s = 0
+    elif s > 11 and damaged(status, warned, lenient, _DC_RANGE):
+        return False
+    pred[0] += extend(get_bits(r, s), s)
+    return True
+
+
+cdef inline bint dc_in_range(int32_t* pred, int* status, int* warned, bint lenient) noexcept nogil:
+    """The 8-bit range of a DC value (+-2047); lenient, a value beyond is kept (within int16)."""
+    if pred[0] < -2048 or pred[0] > 2047:
+        if damaged(status, warned, lenient, _DC_RANGE):
+            return False
+        pred[0] = clamp16(pred[0])
+    return True
+
+
 def decode_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_y, int restart_interval,
                 const int32_t[::1] h, const int32_t[::1] v, const int32_t[::1] offset, const int32_t[::1] stride,
                 const uint8_t[:, ::1] dc_bits, const uint8_t[:, ::1] dc_vals, const int32_t[::1] dc_count,
                 const uint8_t[:, ::1] ac_bits, const uint8_t[:, ::1] ac_vals, const int32_t[::1] ac_count,
-                int16_t[:, ::1] coeffs, int64_t[::1] progress=None):
+                int16_t[:, ::1] coeffs, int64_t[::1] progress=None, bint lenient=False):
     """Decode one baseline scan starting at ``data[start]`` into ``coeffs`` (natural order).
 
     Per scan component c: sampling ``h[c]`` x ``v[c]`` blocks per MCU, its blocks at
     ``coeffs[offset[c] + row * stride[c] + col]``, and its DC/AC tables (BITS, HUFFVAL,
-    count). Returns ``(status, position after the scan's data)``; status 0 or a key of SCAN_ERRORS.
-    With ``progress``, ``progress[0]`` counts the MCU rows decoded so far, stored with release
-    order for workers on other threads (jpeg_pipeline.pyx).
+    count). Returns ``(status, position after the scan's data, warned)``; status 0 or a key of
+    SCAN_ERRORS. ``lenient``: damage libjpeg decodes is repaired as libjpeg repairs it (a bad
+    code read as symbol 0, a DC value out of range kept, an AC run past the block's end put in
+    its last coefficient, the blocks after truncated data left zero: grey) and noted in
+    ``warned``, bit ``-status`` for each kind met. With ``progress``, ``progress[0]`` counts the
+    MCU rows decoded so far, stored with release order for workers on other threads
+    (jpeg_pipeline.pyx).
     """
-    cdef int ncomp = h.shape[0], c, by, bx, k, s, rs, run, sym, status = 0, rst = 0
+    cdef int ncomp = h.shape[0], c, by, bx, k, s, rs, run, sym, status = 0, rst = 0, warned = 0
+    cdef bint ended = False
     cdef int32_t e
     cdef Py_ssize_t mx, my, mcu = 0, total = <Py_ssize_t>mcus_x * mcus_y, blk
     cdef Table[4] dc
@@ -640,14 +697,18 @@ def decode_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_
     for c in range(ncomp):
         if build_decoder(&dc[c], &dc_bits[c, 0], &dc_vals[c, 0], dc_count[c], True) < 0 or \
                 build_decoder(&ac[c], &ac_bits[c, 0], &ac_vals[c, 0], ac_count[c], False) < 0:
-            return _INVALID_CODE, start
+            return _INVALID_CODE, start, 0
         pred[c] = 0
     reader_start(&r, &data[0], data.shape[0], start)
     with nogil:
         for mcu in range(total):
             if restart_interval and mcu and mcu % restart_interval == 0:
-                if next_interval(&r, &rst, pred, ncomp) < 0:
-                    status = _BAD_RESTART
+                k = next_interval(&r, &rst, pred, ncomp, &status, &warned, lenient)
+                if k < 0:
+                    break
+                if k > 0:
+                    if rows_done != NULL:
+                        store(rows_done, mcus_y)
                     break
             my = mcu // mcus_x
             mx = mcu % mcus_x
@@ -664,14 +725,9 @@ def decode_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_
                         if e:
                             r.nbits -= e & 0xFF
                             pred[c] += e >> 16
-                        else:
-                            s = decode_symbol(&r, &dc[c])
-                            if s < 0 or s > 11:
-                                status = _INVALID_CODE if s < 0 else _DC_RANGE
-                                break
-                            pred[c] += extend(get_bits(&r, s), s)
-                        if pred[c] < -2048 or pred[c] > 2047:
-                            status = _DC_RANGE
+                        elif not add_dc_difference(&r, &dc[c], &pred[c], &status, &warned, lenient):
+                            break
+                        if not dc_in_range(&pred[c], &status, &warned, lenient):
                             break
                         out[0] = <int16_t>pred[c]
                         k = 1
@@ -685,16 +741,19 @@ def decode_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_
                                 if run == EOB_RUN:
                                     break
                                 k += run
-                                if k > 63:
-                                    status = _AC_INDEX
-                                    break
+                                if k > 63:  # libjpeg's order table sends runs past the end to the last
+                                    if damaged(&status, &warned, lenient, _AC_INDEX):
+                                        break
+                                    k = 63
                                 out[NATURAL[k]] = <int16_t>(e >> 16)
                                 k += 1
                                 continue
                             rs = decode_symbol(&r, &ac[c])
                             if rs < 0:
-                                status = _INVALID_CODE
-                                break
+                                if damaged(&status, &warned, lenient, _INVALID_CODE):
+                                    break
+                                skip_bad_code(&r)
+                                break  # symbol 0: end of block
                             run = rs >> 4
                             s = rs & 15
                             if s == 0:
@@ -704,30 +763,34 @@ def decode_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_
                                 continue
                             k += run
                             if k > 63:
-                                status = _AC_INDEX
-                                break
-                            if s > 10:
-                                status = _AC_RANGE
+                                if damaged(&status, &warned, lenient, _AC_INDEX):
+                                    break
+                                k = 63
+                            if s > 10 and damaged(&status, &warned, lenient, _AC_RANGE):
                                 break
                             out[NATURAL[k]] = <int16_t>extend(get_bits(&r, s), s)
                             k += 1
                         if status == 0 and k > 64:
-                            status = _AC_INDEX
+                            damaged(&status, &warned, lenient, _AC_INDEX)
                         if status == 0 and overran(&r):
-                            status = _TRUNCATED
-                        if status:
+                            ended = not damaged(&status, &warned, lenient, _TRUNCATED)
+                        if status or ended:
                             break
-                    if status:
+                    if status or ended:
                         break
-                if status:
+                if status or ended:
                     break
             if status:
+                break
+            if ended:  # the rest stays zero (grey), as libjpeg leaves it
+                if rows_done != NULL:
+                    store(rows_done, mcus_y)
                 break
             if rows_done != NULL and mx == mcus_x - 1:
                 store(rows_done, my + 1)
         if status == 0:
             skip_to_scan_end(&r)
-    return status, r.pos
+    return status, r.pos, warned
 
 
 cdef inline int refine_bit(Reader* r, int16_t* coef, int p1) noexcept nogil:
@@ -742,7 +805,7 @@ def decode_progressive_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_
                             int restart_interval, const int32_t[::1] h, const int32_t[::1] v,
                             const int32_t[::1] offset, const int32_t[::1] stride,
                             const uint8_t[:, ::1] bits, const uint8_t[:, ::1] vals, const int32_t[::1] count,
-                            int ss, int se, int ah, int al, int16_t[:, ::1] coeffs):
+                            int ss, int se, int ah, int al, int16_t[:, ::1] coeffs, bint lenient=False):
     """Decode one progressive scan (T.81 G.1.2) starting at ``data[start]``, adding what it
     carries to ``coeffs`` (natural order, kept between scans).
 
@@ -753,8 +816,11 @@ def decode_progressive_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_
     scans add the predicted difference shifted by ``al``; refinement scans append one bit; AC
     first scans code runs of zeros and end-of-band runs (EOBRUN, which spans blocks); AC
     refinement scans interleave correction bits for coefficients already non-zero with the new
-    ones (each +-1 << al). Returns ``(status, position after the scan's data)``."""
-    cdef int ncomp = h.shape[0], c, by, bx, k, s, rs, run, status = 0, rst = 0
+    ones (each +-1 << al). Returns ``(status, position after the scan's data, warned)``, with
+    ``lenient`` as :func:`decode_scan` takes it (a truncated scan leaves the rest of the image
+    without what it would have added)."""
+    cdef int ncomp = h.shape[0], c, by, bx, k, s, rs, run, status = 0, rst = 0, warned = 0
+    cdef bint ended = False
     cdef int p1 = 1 << al, value
     cdef Py_ssize_t mx, my, mcu = 0, total = <Py_ssize_t>mcus_x * mcus_y, blk
     cdef uint32_t eobrun = 0
@@ -769,14 +835,14 @@ def decode_progressive_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_
     check_block_layout(mcus_x, mcus_y, h, v, offset, stride, coeffs.shape[0])
     for c in range(ncomp):
         if not (dc_scan and not first) and build_decoder(&tables[c], &bits[c, 0], &vals[c, 0], count[c], dc_scan) < 0:
-            return _INVALID_CODE, start
+            return _INVALID_CODE, start, 0
         pred[c] = 0
     reader_start(&r, &data[0], data.shape[0], start)
     with nogil:
         for mcu in range(total):
             if restart_interval and mcu and mcu % restart_interval == 0:
-                if next_interval(&r, &rst, pred, ncomp) < 0:
-                    status = _BAD_RESTART
+                k = next_interval(&r, &rst, pred, ncomp, &status, &warned, lenient)
+                if k != 0:
                     break
                 eobrun = 0
             my = mcu // mcus_x
@@ -787,16 +853,13 @@ def decode_progressive_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_
                         blk = offset[c] + (my * v[c] + by) * stride[c] + mx * h[c] + bx
                         out = &coeffs[blk, 0]
                         if dc_scan and first:
-                            s = decode_symbol(&r, &tables[c])
-                            if s < 0 or s > 11:
-                                status = _INVALID_CODE if s < 0 else _DC_RANGE
+                            if not add_dc_difference(&r, &tables[c], &pred[c], &status, &warned, lenient) or \
+                                    not dc_in_range(&pred[c], &status, &warned, lenient):
                                 break
-                            pred[c] += extend(get_bits(&r, s), s)
                             value = pred[c] * p1
-                            if pred[c] < -2048 or pred[c] > 2047 or value < -32768 or value > 32767:
-                                status = _DC_RANGE
+                            if (value < -32768 or value > 32767) and damaged(&status, &warned, lenient, _DC_RANGE):
                                 break
-                            out[0] = <int16_t>value
+                            out[0] = clamp16(value)
                         elif dc_scan:
                             if get_bits(&r, 1):
                                 out[0] = <int16_t>(out[0] | p1)
@@ -808,8 +871,10 @@ def decode_progressive_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_
                                 while k <= se:
                                     rs = decode_symbol(&r, &tables[c])
                                     if rs < 0:
-                                        status = _INVALID_CODE
-                                        break
+                                        if damaged(&status, &warned, lenient, _INVALID_CODE):
+                                            break
+                                        skip_bad_code(&r)
+                                        rs = 0  # symbol 0: the band ends here
                                     run = rs >> 4
                                     s = rs & 15
                                     if s == 0:
@@ -821,14 +886,15 @@ def decode_progressive_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_
                                             eobrun += get_bits(&r, run)
                                         break
                                     k += run
-                                    if k > se:
-                                        status = _AC_INDEX
-                                        break
+                                    if k > se:  # past the band: libjpeg writes on, up to the last
+                                        if damaged(&status, &warned, lenient, _AC_INDEX):
+                                            break
+                                        k = 63 if k > 63 else k
                                     value = extend(get_bits(&r, s), s) * p1
-                                    if s > 10 or value < -32768 or value > 32767:
-                                        status = _AC_RANGE
+                                    if (s > 10 or value < -32768 or value > 32767) and \
+                                            damaged(&status, &warned, lenient, _AC_RANGE):
                                         break
-                                    out[NATURAL[k]] = <int16_t>value
+                                    out[NATURAL[k]] = clamp16(value)
                                     k += 1
                         else:
                             k = ss
@@ -836,13 +902,15 @@ def decode_progressive_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_
                                 while k <= se:
                                     rs = decode_symbol(&r, &tables[c])
                                     if rs < 0:
-                                        status = _INVALID_CODE
-                                        break
+                                        if damaged(&status, &warned, lenient, _INVALID_CODE):
+                                            break
+                                        skip_bad_code(&r)
+                                        rs = 0
                                     run = rs >> 4
                                     s = rs & 15
                                     if s:
-                                        if s != 1:
-                                            status = _AC_RANGE  # a refinement adds +-1 only
+                                        # a refinement adds +-1 only; libjpeg takes any size as 1
+                                        if s != 1 and damaged(&status, &warned, lenient, _AC_RANGE):
                                             break
                                         s = p1 if get_bits(&r, 1) else -p1
                                     elif run != 15:
@@ -862,8 +930,9 @@ def decode_progressive_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_
                                         k += 1
                                     if s:
                                         if k > se:
-                                            status = _AC_INDEX
-                                            break
+                                            if damaged(&status, &warned, lenient, _AC_INDEX):
+                                                break
+                                            k = 63 if k > 63 else k
                                         out[NATURAL[k]] = <int16_t>s
                                     k += 1
                             if status == 0 and eobrun:
@@ -873,18 +942,18 @@ def decode_progressive_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_
                                     k += 1
                                 eobrun -= 1
                         if status == 0 and overran(&r):
-                            status = _TRUNCATED
-                        if status:
+                            ended = not damaged(&status, &warned, lenient, _TRUNCATED)
+                        if status or ended:
                             break
-                    if status:
+                    if status or ended:
                         break
-                if status:
+                if status or ended:
                     break
-            if status:
+            if status or ended:
                 break
         if status == 0:
             skip_to_scan_end(&r)
-    return status, r.pos
+    return status, r.pos, warned
 
 
 # -- progressive encoding --------------------------------------------------------------------

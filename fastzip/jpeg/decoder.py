@@ -19,7 +19,9 @@ coefficients (3 bytes per pixel at 4:2:0, 6 at 4:4:4), the component planes and 
 from __future__ import annotations
 
 import functools
+import re
 import struct
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,7 +32,7 @@ from .._native import jpeg_entropy as _entropy
 from .._native import jpeg_inverse as _inverse
 from .._native import jpeg_pipeline as _pipeline
 from .._parallel import resolve, split_rows, with_helpers
-from ..errors import FastzipError, FormatError, OutputLimitError, UnsupportedError
+from ..errors import CorruptDataWarning, FastzipError, FormatError, OutputLimitError, UnsupportedError
 from .tables import STD_AC_CHROMINANCE, STD_AC_LUMINANCE, STD_DC_CHROMINANCE, STD_DC_LUMINANCE
 
 __all__ = ["Header", "read_header", "decode", "decode_many", "MAX_IMAGE_PIXELS"]
@@ -70,10 +72,20 @@ class Header:
         return [(c.h, c.v) for c in self.components]
 
 
+_MARKER = re.compile(rb"\xff[^\x00\xff]")  # a marker: 0xFF, then a code that is neither stuffing nor fill
+
+
 class _Parser:
-    def __init__(self, data):
+    def __init__(self, data, strict: bool = True):
         self.data = memoryview(data).cast("B")
         self.pos = 0
+        self.strict = strict
+
+    def damaged(self, what: str) -> None:
+        """Damage libjpeg decodes past: FormatError when strict, else a warning."""
+        if self.strict:
+            raise FormatError(what)
+        warnings.warn(f"JPEG: {what}; decoded as libjpeg does", CorruptDataWarning, stacklevel=5)
 
     def need(self, n: int, what: str) -> bytes:
         if self.pos + n > len(self.data):
@@ -87,7 +99,17 @@ class _Parser:
         if pos >= len(data):
             raise FormatError("JPEG truncated in a marker")
         if data[pos] != 0xFF:
-            raise FormatError(f"expected a marker at byte {pos}")
+            # libjpeg skips to the next marker (a segment's length was wrong, or junk between)
+            found = _MARKER.search(data, pos)
+            if found is None:
+                if self.strict:
+                    raise FormatError(f"expected a marker at byte {pos}")
+                self.damaged("the file ends before its EOI marker (premature end)")
+                self.pos = len(data)
+                return 0xD9
+            self.damaged(f"{found.start() - pos} extraneous bytes before marker 0x{data[found.start() + 1]:02X} "
+                         f"at byte {pos}")
+            pos = found.start()
         while pos < len(data) and data[pos] == 0xFF:  # any number of 0xFF fill bytes may precede the code
             pos += 1
         if pos >= len(data):
@@ -176,16 +198,23 @@ def _read_sof(marker: int, payload: bytes, max_pixels: int | None) -> Header:
     return Header(height, width, comps, progressive=marker == 0xC2)
 
 
-def read_header(data, *, max_pixels: int | None = MAX_IMAGE_PIXELS) -> Header:
+def read_header(data, *, max_pixels: int | None = MAX_IMAGE_PIXELS, strict: bool = False) -> Header:
     """The frame header (size, components, sampling, quantization tables, restart interval) as
     it stands at the first scan: the markers are read up to the first SOS and no further, so
-    the cost does not grow with the image."""
-    return _decode(data, max_pixels, header_only=True)
+    the cost does not grow with the image. ``strict`` as :func:`decode` takes it."""
+    return _decode(data, max_pixels, header_only=True, strict=strict)
 
 
 def decode(data, *, max_pixels: int | None = MAX_IMAGE_PIXELS, threads: int | None = None,
-           out: np.ndarray | None = None) -> np.ndarray:
-    """Decode a baseline JPEG into HxWx3 RGB (3 components) or HxW grayscale uint8.
+           out: np.ndarray | None = None, strict: bool = False) -> np.ndarray:
+    """Decode a baseline or progressive JPEG into HxWx3 RGB (3 components) or HxW grayscale uint8.
+
+    Damage libjpeg decodes past is decoded as libjpeg decodes it, with a
+    :class:`~fastzip.errors.CorruptDataWarning`: junk before a marker (skipped), a truncated
+    scan or file (what is missing stays grey), a Huffman code that is none (read as symbol 0),
+    a DC value out of range (kept), an AC run past the block's end (its value lands in the last
+    coefficient), a component that never got a scan (grey). ``strict=True`` raises
+    :class:`~fastzip.errors.FormatError` for each instead.
 
     ``threads``: how many threads may make pixels while the scan is decoded
     (``fastzip.get_threads()`` when None, one per 32,768 pixels at most); the pixels are the same
@@ -194,10 +223,11 @@ def decode(data, *, max_pixels: int | None = MAX_IMAGE_PIXELS, threads: int | No
     if out is not None and not (isinstance(out, np.ndarray) and out.dtype == np.uint8 and out.flags.c_contiguous
                                 and out.flags.writeable):
         raise ValueError("out must be a writable C-contiguous uint8 numpy array")
-    return _decode(data, max_pixels, header_only=False, threads=threads, out=out)
+    return _decode(data, max_pixels, header_only=False, threads=threads, out=out, strict=strict)
 
 
-def decode_many(files, *, threads: int | None = None, max_pixels: int | None = MAX_IMAGE_PIXELS) -> list[np.ndarray]:
+def decode_many(files, *, threads: int | None = None, max_pixels: int | None = MAX_IMAGE_PIXELS,
+                strict: bool = False) -> list[np.ndarray]:
     """:func:`decode` of each of ``files`` (bytes-like), a whole image per thread at a time on
     ``threads`` threads: what a data loader wants for a batch of photos. The first file that
     fails raises its error, naming its index.
@@ -213,7 +243,7 @@ def decode_many(files, *, threads: int | None = None, max_pixels: int | None = M
     def decode_range(first, end):
         for i in range(first, end):
             try:
-                images[i] = decode(files[i], max_pixels=max_pixels, threads=1)
+                images[i] = decode(files[i], max_pixels=max_pixels, threads=1, strict=strict)
             except FastzipError as exc:
                 raise type(exc)(f"file {i}: {exc}") from exc
 
@@ -232,8 +262,8 @@ def _destination(header: Header, out: np.ndarray | None, channels: int) -> np.nd
     return out
 
 
-def _decode(data, max_pixels, header_only, threads=None, out=None):
-    p = _Parser(data)
+def _decode(data, max_pixels, header_only, threads=None, out=None, strict=True):
+    p = _Parser(data, strict)
     if p.need(2, "the SOI marker") != b"\xff\xd8":
         raise FormatError("not a JPEG file (no SOI marker)")
     quant, dc_tables, ac_tables = {}, {}, {}
@@ -243,6 +273,9 @@ def _decode(data, max_pixels, header_only, threads=None, out=None):
     coeffs = None
     seen_scan = set()
     while True:
+        if p.pos >= len(p.data) and seen_scan and not header_only:
+            p.damaged("the file ends before its EOI marker (premature end)")
+            break
         marker = p.marker()
         if marker == 0xD9:  # EOI
             break
@@ -284,8 +317,13 @@ def _decode(data, max_pixels, header_only, threads=None, out=None):
     if header_only:
         header.quant_tables = dict(quant)
         return header
-    if {c.id for c in header.components} - seen_scan:
-        raise FormatError("a component has no scan (the image data is incomplete)")
+    if coeffs is None:
+        raise FormatError("JPEG has no scan (no image data)")
+    missing = [c for c in header.components if c.id not in seen_scan]
+    if missing:
+        p.damaged("a component has no scan (the image data is incomplete)")
+        for c in missing:  # its coefficients stay zero (grey); any table dequantizes zeros
+            quant.setdefault(c.quant, np.ones((8, 8), np.int32))
     image = coeffs["image"] if "image" in coeffs else _reconstruct(header, quant, coeffs, _workers(header, threads))
     if out is not None and image is not out:  # a layout with no in-place path (Adobe RGB, odd sampling)
         _destination(header, out, 3 if image.ndim == 3 else 1)[...] = image
@@ -362,12 +400,12 @@ def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs,
     def scan(progress=None):
         return _entropy.decode_scan(p.data, p.pos, sx, sy, restart_interval, np.array(hs, np.int32),
                                     np.array(vs, np.int32), offset, stride, dc_bits, dc_vals, dc_count,
-                                    ac_bits, ac_vals, ac_count, coeffs["buffer"], progress)
+                                    ac_bits, ac_vals, ac_count, coeffs["buffer"], progress, not p.strict)
 
     whole = not seen and ns == len(header.components)
     pixels = _pixel_pipeline(header, quant, coeffs, vs, sy, workers) if whole else None
     if pixels is None:
-        status, end = scan()
+        status, end, warned = scan()
     else:
         job, image = pixels
 
@@ -383,11 +421,10 @@ def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs,
                 job.work()
             return result
 
-        status, end = with_helpers(job.work, decode_then_help, workers)
+        status, end, warned = with_helpers(job.work, decode_then_help, workers)
         if not status:
             coeffs["image"] = image
-    if status:
-        raise FormatError(f"invalid JPEG scan: {_entropy.SCAN_ERRORS[status]}")
+    _scan_outcome(p, status, warned)
     p.pos = end
     seen.update(m[0].id for m in members)
 
@@ -442,13 +479,21 @@ def _read_progressive_scan(p, header, payload, quant, dc_tables, ac_tables, rest
         raise FormatError("a scan names a component twice")
     sx, sy, hs, vs, offset, stride = _scan_layout(header, members, coeffs)
     bits, vals, count = _packed_tables(tuple(tables))
-    status, end = _entropy.decode_progressive_scan(p.data, p.pos, sx, sy, restart_interval, np.array(hs, np.int32),
-                                                   np.array(vs, np.int32), offset, stride, bits, vals, count,
-                                                   ss, se, ah, al, coeffs["buffer"])
-    if status:
-        raise FormatError(f"invalid JPEG scan: {_entropy.SCAN_ERRORS[status]}")
+    status, end, warned = _entropy.decode_progressive_scan(p.data, p.pos, sx, sy, restart_interval,
+                                                           np.array(hs, np.int32), np.array(vs, np.int32), offset,
+                                                           stride, bits, vals, count, ss, se, ah, al,
+                                                           coeffs["buffer"], not p.strict)
+    _scan_outcome(p, status, warned)
     p.pos = end
     seen.update(c.id for c in members)
+
+
+def _scan_outcome(p: _Parser, status: int, warned: int) -> None:
+    """A scan's error, or (lenient) one warning naming what was repaired."""
+    if status:
+        raise FormatError(f"invalid JPEG scan: {_entropy.SCAN_ERRORS[status]}")
+    if warned:
+        p.damaged("; ".join(text for key, text in _entropy.SCAN_ERRORS.items() if warned & (1 << -key)))
 
 
 _PIXELS_PER_THREAD = 1 << 15  # by default each thread gets at least this many pixels: a hand-off costs more

@@ -93,7 +93,8 @@ class Huffman(Codec):
 class JPEG(Codec):
     """Lossy: a uint8 chunk holding one picture, (H, W) or (H, W, 3) after leading axes of 1,
     as a baseline JPEG at ``quality``; decodes to the picture's shape, as ``fastzip.jpeg``
-    decodes it (any JPEG reader opens the chunk)."""
+    decodes it (any JPEG reader opens the chunk). A damaged chunk raises (``strict``): an array
+    store should not hand back a half-grey chunk as if it were whole."""
 
     codec_id = "fastzip.jpeg"
 
@@ -112,12 +113,12 @@ class JPEG(Codec):
     def decode(self, buf, out=None):
         buf = ensure_contiguous_ndarray(buf)
         if out is None:
-            return jpeg.decode(buf, max_pixels=self.max_pixels)
+            return jpeg.decode(buf, max_pixels=self.max_pixels, strict=True)
         target = _writable_bytes(out)
-        header = jpeg.read_header(buf, max_pixels=self.max_pixels)
+        header = jpeg.read_header(buf, max_pixels=self.max_pixels, strict=True)
         shape = (header.height, header.width) + ((3,) if len(header.components) == 3 else ())
         if int(np.prod(shape)) != target.size:
             raise FormatError(f"the chunk is a {header.width}x{header.height}x{len(header.components)} picture; "
                               f"out holds {target.size} bytes")
-        jpeg.decode(buf, max_pixels=self.max_pixels, out=target.reshape(shape))  # straight into out
+        jpeg.decode(buf, max_pixels=self.max_pixels, out=target.reshape(shape), strict=True)  # into out
         return out

@@ -10,8 +10,8 @@ point under the names they have in ``zarr.json``:
 
 Decoding is bounded by the chunk: a DEFLATE or Huffman chunk may decode to at most twice the
 array chunk's bytes plus 64 KiB (room for codecs that grow the bytes before this one), a JPEG
-chunk must be exactly the chunk's picture; anything else is a corrupt chunk and raises a
-fastzip error. The work runs in worker threads (``asyncio.to_thread``) and the native kernels
+chunk must be exactly the chunk's picture (and is decoded strictly: damage libjpeg would
+decode past raises here); anything else is a corrupt chunk and raises a fastzip error. The work runs in worker threads (``asyncio.to_thread``) and the native kernels
 release the GIL, so chunks compress in parallel.
 """
 
@@ -151,7 +151,7 @@ class JPEGCodec(ArrayBytesCodec):
 
     def _decode_sync(self, chunk_bytes, chunk_spec):
         expected = picture_shape(chunk_spec.shape)
-        picture = jpeg.decode(chunk_bytes.as_numpy_array(), max_pixels=expected[0] * expected[1])
+        picture = jpeg.decode(chunk_bytes.as_numpy_array(), max_pixels=expected[0] * expected[1], strict=True)
         if picture.shape != expected:
             raise FormatError(f"the chunk holds a {picture.shape} picture; the array's chunks are {expected}")
         return chunk_spec.prototype.nd_buffer.from_numpy_array(picture.reshape(chunk_spec.shape))
