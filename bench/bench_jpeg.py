@@ -5,7 +5,8 @@
 Groups ``jpeg-encode[4:2:0|4:4:4]`` (standard tables, and ``optimize`` beside Pillow's
 ``optimize``), ``jpeg-decode[4:2:0|4:4:4]`` and ``jpeg-decode-batch[threads]`` (64 files of 256x256:
 ``decode_many`` beside Pillow in a thread pool), ``jpeg-encode-progressive`` and
-``jpeg-decode-progressive`` (4:2:0); extra_info holds megapixels per second, bits per pixel and
+``jpeg-decode-progressive`` (4:2:0), ``jpeg-decode-scaled[1/2|1/4|1/8]`` (beside Pillow's
+``draft`` and a full decode then a box reduction); extra_info holds megapixels per second, bits per pixel and
 PSNR. The decode rows decode the same Pillow file.
 """
 
@@ -86,6 +87,30 @@ def test_decode_progressive(benchmark, photo, codec):
     out = benchmark(jpeg.decode if codec == "fastzip" else _pillow_decode, data)
     assert out.shape == photo.shape
     _record(benchmark, photo, data)
+
+
+@pytest.mark.parametrize("denominator", [2, 4, 8])
+@pytest.mark.parametrize("codec", ["fastzip", "pillow-draft", "fastzip-full-then-reduce"])
+def test_decode_scaled(benchmark, photo, codec, denominator):
+    """A 1/2, 1/4 or 1/8 picture of a 2048x2048 file (the photo tiled, 4:2:0, q75): fastzip's
+    scaled decode, Pillow's ``draft``, and the full decode then Pillow's ``reduce`` (a box filter)."""
+    benchmark.group = f"jpeg-decode-scaled[1/{denominator}]"
+    big = np.ascontiguousarray(np.tile(photo, (4, 4, 1)))
+    data = _pillow_encode(big, "4:2:0")
+
+    def draft():
+        with PIL.open(io.BytesIO(data)) as im:
+            im.draft("RGB", (big.shape[1] // denominator, big.shape[0] // denominator))
+            return np.asarray(im)
+
+    def full_then_reduce():
+        return np.asarray(PIL.fromarray(jpeg.decode(data)).reduce(denominator))
+
+    run = {"fastzip": lambda: jpeg.decode(data, scale=1 / denominator), "pillow-draft": draft,
+           "fastzip-full-then-reduce": full_then_reduce}[codec]
+    out = benchmark(run)
+    assert out.shape == (big.shape[0] // denominator, big.shape[1] // denominator, 3)
+    record_rate(benchmark, "source_megapixels_per_s", big.shape[0] * big.shape[1], 1e-6)
 
 
 @pytest.fixture(scope="module")

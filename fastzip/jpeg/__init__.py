@@ -3,9 +3,10 @@ baseline and progressive files within a rounding of Pillow's pixels.
 
 - :func:`encode` (:mod:`.encoder`): HxWx3 RGB or HxW grayscale uint8 -> JFIF bytes, baseline
   or progressive;
-- :func:`decode` (:mod:`.decoder`): JPEG bytes -> pixels (``out=`` a buffer of yours);
-  :func:`decode_many` a batch on several threads; :func:`read_header` reads the markers up to
-  the first scan only;
+- :func:`decode` (:mod:`.decoder`): JPEG bytes -> pixels (``out=`` a buffer of yours,
+  ``scale=`` 1/2 to 1/8 through :mod:`.scaled`, lenient with damage as libjpeg unless
+  ``strict``); :func:`decode_many` a batch on several threads; :func:`read_header` reads the
+  markers up to the first scan only;
 - :mod:`.tables`: the standard Huffman tables of Annex K.
 
 Quantization tables, zigzag order and the DCT come from :mod:`fastzip.dct`.

@@ -33,6 +33,7 @@ from .._native import jpeg_inverse as _inverse
 from .._native import jpeg_pipeline as _pipeline
 from .._parallel import resolve, split_rows, with_helpers
 from ..errors import CorruptDataWarning, FastzipError, FormatError, OutputLimitError, UnsupportedError
+from .scaled import check_scale, reduced_plane, scaled_sizes
 from .tables import STD_AC_CHROMINANCE, STD_AC_LUMINANCE, STD_DC_CHROMINANCE, STD_DC_LUMINANCE
 
 __all__ = ["Header", "read_header", "decode", "decode_many", "MAX_IMAGE_PIXELS"]
@@ -206,8 +207,12 @@ def read_header(data, *, max_pixels: int | None = MAX_IMAGE_PIXELS, strict: bool
 
 
 def decode(data, *, max_pixels: int | None = MAX_IMAGE_PIXELS, threads: int | None = None,
-           out: np.ndarray | None = None, strict: bool = False) -> np.ndarray:
+           out: np.ndarray | None = None, strict: bool = False, scale: float = 1) -> np.ndarray:
     """Decode a baseline or progressive JPEG into HxWx3 RGB (3 components) or HxW grayscale uint8.
+
+    ``scale`` 1/2, 1/4 or 1/8 gives the picture at that scale (each side rounded up), made from
+    the blocks' low frequencies as libjpeg's scaled decoding and Pillow's ``draft`` do
+    (:mod:`.scaled`): for thumbnails and data loaders, without the full-size picture.
 
     Damage libjpeg decodes past is decoded as libjpeg decodes it, with a
     :class:`~fastzip.errors.CorruptDataWarning`: junk before a marker (skipped), a truncated
@@ -223,11 +228,12 @@ def decode(data, *, max_pixels: int | None = MAX_IMAGE_PIXELS, threads: int | No
     if out is not None and not (isinstance(out, np.ndarray) and out.dtype == np.uint8 and out.flags.c_contiguous
                                 and out.flags.writeable):
         raise ValueError("out must be a writable C-contiguous uint8 numpy array")
-    return _decode(data, max_pixels, header_only=False, threads=threads, out=out, strict=strict)
+    return _decode(data, max_pixels, header_only=False, threads=threads, out=out, strict=strict,
+                   scale=check_scale(scale))
 
 
 def decode_many(files, *, threads: int | None = None, max_pixels: int | None = MAX_IMAGE_PIXELS,
-                strict: bool = False) -> list[np.ndarray]:
+                strict: bool = False, scale: float = 1) -> list[np.ndarray]:
     """:func:`decode` of each of ``files`` (bytes-like), a whole image per thread at a time on
     ``threads`` threads: what a data loader wants for a batch of photos. The first file that
     fails raises its error, naming its index.
@@ -243,7 +249,7 @@ def decode_many(files, *, threads: int | None = None, max_pixels: int | None = M
     def decode_range(first, end):
         for i in range(first, end):
             try:
-                images[i] = decode(files[i], max_pixels=max_pixels, threads=1, strict=strict)
+                images[i] = decode(files[i], max_pixels=max_pixels, threads=1, strict=strict, scale=scale)
             except FastzipError as exc:
                 raise type(exc)(f"file {i}: {exc}") from exc
 
@@ -252,9 +258,10 @@ def decode_many(files, *, threads: int | None = None, max_pixels: int | None = M
     return images
 
 
-def _destination(header: Header, out: np.ndarray | None, channels: int) -> np.ndarray:
-    """Where the image goes: ``out`` when given (checked against the image's shape), else new."""
-    shape = (header.height, header.width) + ((3,) if channels == 3 else ())
+def _destination(header: Header, out: np.ndarray | None, channels: int, scale: int = 1) -> np.ndarray:
+    """Where the image goes: ``out`` when given (checked against the image's shape at
+    1/``scale``), else new."""
+    shape = (-(-header.height // scale), -(-header.width // scale)) + ((3,) if channels == 3 else ())
     if out is None:
         return np.empty(shape, np.uint8)
     if out.shape != shape:
@@ -262,7 +269,7 @@ def _destination(header: Header, out: np.ndarray | None, channels: int) -> np.nd
     return out
 
 
-def _decode(data, max_pixels, header_only, threads=None, out=None, strict=True):
+def _decode(data, max_pixels, header_only, threads=None, out=None, strict=True, scale=1):
     p = _Parser(data, strict)
     if p.need(2, "the SOI marker") != b"\xff\xd8":
         raise FormatError("not a JPEG file (no SOI marker)")
@@ -288,7 +295,9 @@ def _decode(data, max_pixels, header_only, threads=None, out=None, strict=True):
                 break
             if coeffs is None:
                 coeffs = _allocate(header)
-                coeffs["out"] = _destination(header, out, len(header.components)) if out is not None else None
+                coeffs["scale"] = scale
+                coeffs["out"] = _destination(header, out, len(header.components)) if out is not None and scale == 1 \
+                    else None
             header.adobe_transform = adobe
             workers = _workers(header, threads)
             _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs, seen_scan, workers)
@@ -324,9 +333,12 @@ def _decode(data, max_pixels, header_only, threads=None, out=None, strict=True):
         p.damaged("a component has no scan (the image data is incomplete)")
         for c in missing:  # its coefficients stay zero (grey); any table dequantizes zeros
             quant.setdefault(c.quant, np.ones((8, 8), np.int32))
-    image = coeffs["image"] if "image" in coeffs else _reconstruct(header, quant, coeffs, _workers(header, threads))
+    if scale != 1:
+        image = _reconstruct_scaled(header, quant, coeffs, scale, _workers(header, threads))
+    else:
+        image = coeffs["image"] if "image" in coeffs else _reconstruct(header, quant, coeffs, _workers(header, threads))
     if out is not None and image is not out:  # a layout with no in-place path (Adobe RGB, odd sampling)
-        _destination(header, out, 3 if image.ndim == 3 else 1)[...] = image
+        _destination(header, out, 3 if image.ndim == 3 else 1, scale)[...] = image
         return out
     return image
 
@@ -402,7 +414,7 @@ def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs,
                                     np.array(vs, np.int32), offset, stride, dc_bits, dc_vals, dc_count,
                                     ac_bits, ac_vals, ac_count, coeffs["buffer"], progress, not p.strict)
 
-    whole = not seen and ns == len(header.components)
+    whole = not seen and ns == len(header.components) and coeffs["scale"] == 1
     pixels = _pixel_pipeline(header, quant, coeffs, vs, sy, workers) if whole else None
     if pixels is None:
         status, end, warned = scan()
@@ -589,3 +601,45 @@ def _reconstruct(header: Header, quant: dict, coeffs: dict, workers: int) -> np.
     split_rows(lambda first, end: _color.ycbcr_to_rgb(*(p[first:end] for p in planes), out[first:end]),
                header.height, workers)
     return out
+
+
+def _reconstruct_scaled(header: Header, quant: dict, coeffs: dict, scale: int, workers: int) -> np.ndarray:
+    """The picture at 1/``scale`` from the coefficients (:mod:`.scaled`): each component's
+    blocks through a reduced inverse DCT, chroma upsampled only where its transform could not
+    reach the output's scale, then colour as at full size."""
+    hmax, vmax, _, _ = _grid(header)
+    n = 8 // scale
+    height, width = -(-header.height // scale), -(-header.width // scale)
+    planes, factors = [], []
+    for c in header.components:
+        start, rows, cols = coeffs["layout"][c.id]
+        size = scaled_sizes(c.h, c.v, hmax, vmax, n)
+        # the component's own pixels (libjpeg's downsampled size at this scale), then its factors
+        own = (-(-header.height * c.v * size // (vmax * 8)), -(-header.width * c.h * size // (hmax * 8)))
+        planes.append(reduced_plane(coeffs["buffer"][start:start + rows * cols], cols, quant[c.quant], size, own,
+                                    workers))
+        factors.append((hmax * n // (c.h * size), vmax * n // (c.v * size)))
+    if len(planes) == 1:
+        return np.ascontiguousarray(planes[0][:height, :width])
+    out = np.empty((height, width, 3), np.uint8)
+    if header.adobe_transform == 0:  # RGB components
+        full = [_upsampled(p, fx, fy, fancy=n > 1) for p, (fx, fy) in zip(planes, factors)]
+        out[...] = np.stack([p[:height, :width] for p in full], axis=-1)
+        return out
+    # libjpeg upsamples smoothly ("fancy") only when blocks give more than one pixel
+    if n > 1 and factors[0] == (1, 1) and factors[1] == factors[2] and factors[1] in ((1, 1), (2, 1), (2, 2)):
+        _color.upsampled_ycbcr_to_rgb(*planes, *factors[1], out)
+        return out
+    full = [_upsampled(p, fx, fy, fancy=n > 1) for p, (fx, fy) in zip(planes, factors)]
+    _color.ycbcr_to_rgb(*full, out)
+    return out
+
+
+def _upsampled(plane: np.ndarray, fx: int, fy: int, fancy: bool = True) -> np.ndarray:
+    if (fx, fy) == (1, 1):
+        return plane
+    if not fancy:
+        return np.ascontiguousarray(np.repeat(np.repeat(plane, fy, axis=0), fx, axis=1))
+    full = np.empty((plane.shape[0] * fy, plane.shape[1] * fx), np.uint8)
+    _color.upsample(plane, fx, fy, full)
+    return full
