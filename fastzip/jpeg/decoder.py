@@ -581,6 +581,9 @@ def _reconstruct(header: Header, quant: dict, coeffs: dict, workers: int) -> np.
 
     split_rows(inverse, mcus_y, workers)
     chroma = _one_pass_chroma(header)
+    if chroma is not None and any(planes[k].shape[1] <= 2 and (hmax // c.h, vmax // c.v) != (1, 1)
+                                  for k, c in enumerate(header.components)):
+        chroma = None  # libjpeg upsamples a plane 2 samples wide or less by repeating them, not smoothly
     if chroma is not None:
         out = _destination(header, coeffs.get("out"), 3)
         split_rows(lambda first, end: _color.upsampled_ycbcr_to_rgb(*planes, *chroma, out, first, end),
@@ -588,7 +591,9 @@ def _reconstruct(header: Header, quant: dict, coeffs: dict, workers: int) -> np.
         return out
     factors = [(hmax // c.h, vmax // c.v) for c in header.components]
     for k, (fx, fy) in enumerate(factors):
-        if (fx, fy) != (1, 1):
+        if (fx, fy) != (1, 1) and planes[k].shape[1] <= 2:
+            planes[k] = _upsampled(planes[k], fx, fy, fancy=False)
+        elif (fx, fy) != (1, 1):
             src = planes[k]
             full = np.empty((src.shape[0] * fy, src.shape[1] * fx), np.uint8)
             split_rows(lambda first, end: _color.upsample(src, fx, fy, full, first, end), src.shape[0], workers)
@@ -623,14 +628,16 @@ def _reconstruct_scaled(header: Header, quant: dict, coeffs: dict, scale: int, w
         return np.ascontiguousarray(planes[0][:height, :width])
     out = np.empty((height, width, 3), np.uint8)
     if header.adobe_transform == 0:  # RGB components
-        full = [_upsampled(p, fx, fy, fancy=n > 1) for p, (fx, fy) in zip(planes, factors)]
+        full = [_upsampled(p, fx, fy, fancy=n > 1 and p.shape[1] > 2) for p, (fx, fy) in zip(planes, factors)]
         out[...] = np.stack([p[:height, :width] for p in full], axis=-1)
         return out
-    # libjpeg upsamples smoothly ("fancy") only when blocks give more than one pixel
-    if n > 1 and factors[0] == (1, 1) and factors[1] == factors[2] and factors[1] in ((1, 1), (2, 1), (2, 2)):
+    # libjpeg upsamples smoothly ("fancy") only when blocks give more than one pixel and planes
+    # are more than 2 samples wide
+    fancy = n > 1 and min(p.shape[1] for p in planes) > 2
+    if fancy and factors[0] == (1, 1) and factors[1] == factors[2] and factors[1] in ((1, 1), (2, 1), (2, 2)):
         _color.upsampled_ycbcr_to_rgb(*planes, *factors[1], out)
         return out
-    full = [_upsampled(p, fx, fy, fancy=n > 1) for p, (fx, fy) in zip(planes, factors)]
+    full = [_upsampled(p, fx, fy, fancy) for p, (fx, fy) in zip(planes, factors)]
     _color.ycbcr_to_rgb(*full, out)
     return out
 
