@@ -11,7 +11,7 @@ if sys.platform == "win32":
 else:
     compile_args = ["-O3"]
 
-KERNELS = ["checksums", "dct", "huffman", "lz77", "jpeg_color", "jpeg_forward", "jpeg_inverse", "jpeg_entropy", "jpeg_pipeline", "inflate", "deflate_blocks", "deflate_optimal", "deflate", "rans"]
+KERNELS = ["checksums", "dct", "huffman", "lz77", "jpeg_color", "jpeg_forward", "jpeg_inverse", "jpeg_entropy", "jpeg_pipeline", "jpeg_trellis", "inflate", "deflate_blocks", "deflate_optimal", "deflate", "rans"]
 
 extensions = [
     Extension(

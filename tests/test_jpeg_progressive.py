@@ -99,8 +99,9 @@ def test_every_scan_script_gives_the_same_pixels(photo, script, restart_interval
     hmax, vmax = jpeg.SUBSAMPLING[subsampling]
     sampling = [(hmax, vmax), (1, 1), (1, 1)]
     mcus_x, mcus_y = -(-image.shape[1] // (8 * hmax)), -(-image.shape[0] // (8 * vmax))
-    tables = encoder._quality_tables(90)
-    data = encoder._encode_progressive(image, sampling, mcus_x, mcus_y, tables, 90, restart_interval,
+    blocks = encoder.component_blocks(image, hmax, vmax, mcus_y * 8 * vmax, mcus_x * 8 * hmax,
+                                      encoder._quality_tables(90))
+    data = encoder._encode_progressive(blocks, *image.shape[:2], sampling, mcus_x, mcus_y, 90, restart_interval,
                                        script=_SCRIPTS[script])
     assert data.count(b"\xff\xda") == len(_SCRIPTS[script])
     pixels = _close_to_pillow(data)

@@ -27,6 +27,7 @@ from .._native import jpeg_color as _color
 from .._native import jpeg_entropy as _entropy
 from .._native import jpeg_forward as _forward
 from .._native import jpeg_pipeline as _pipeline
+from .._native import jpeg_trellis as _trellis
 from .._parallel import resolve, split_rows, with_helpers
 from .tables import (
     STD_AC_CHROMINANCE,
@@ -59,23 +60,62 @@ def _quantized_zigzag(plane: np.ndarray, table: np.ndarray) -> np.ndarray:
     return out.reshape(rows, cols, 64)
 
 
-def component_blocks(img, hmax, vmax, padded_h, padded_w, tables) -> list[np.ndarray]:
-    """Step by step: YCbCr planes, downsampled chroma, then each plane's quantized blocks
-    ([block_row, block_col, 64]). Non-interleaved scans need each component's own grid."""
+def component_planes(img, hmax, vmax, padded_h, padded_w) -> list[np.ndarray]:
+    """Level-shifted YCbCr planes (gray: one), chroma downsampled, each padded to whole MCUs."""
     gray = img.ndim == 2
     planes = np.empty((1 if gray else 3, padded_h, padded_w), np.float32)
     if gray:
         _color.gray_to_plane(img, planes[0])
     else:
         _color.rgb_to_ycbcr(img, planes)
-    blocks = []
+    out = []
     for k, plane in enumerate(planes):
         if k and (hmax, vmax) != (1, 1):
             small = np.empty((padded_h // vmax, padded_w // hmax), np.float32)
             _color.downsample(plane, hmax, vmax, small)
             plane = small
-        blocks.append(_quantized_zigzag(plane, tables[min(k, 1)]))
-    return blocks
+        out.append(plane)
+    return out
+
+
+def component_blocks(img, hmax, vmax, padded_h, padded_w, tables) -> list[np.ndarray]:
+    """Step by step: YCbCr planes, downsampled chroma, then each plane's quantized blocks
+    ([block_row, block_col, 64]). Non-interleaved scans need each component's own grid."""
+    return [_quantized_zigzag(plane, tables[min(k, 1)])
+            for k, plane in enumerate(component_planes(img, hmax, vmax, padded_h, padded_w))]
+
+
+TRELLIS_LAMBDA = 0.02  # lambda = this x the table's mean squared AC step (squared pixel error per bit)
+TRELLIS_PASSES = 1  # a second pass, pricing with tables made for the first one's choices, gained nothing
+
+
+def trellis_blocks(img, hmax, vmax, padded_h, padded_w, tables) -> list[np.ndarray]:
+    """:func:`component_blocks` with each block's AC values chosen by rate-distortion
+    (``_native.jpeg_trellis``) under the code lengths of Huffman tables made for the blocks as
+    they stand (plainly rounded, then the last pass's choices): luma's for luma, chroma's
+    shared by both chroma components, as the file will code them."""
+    planes = component_planes(img, hmax, vmax, padded_h, padded_w)
+    blocks = [_quantized_zigzag(plane, tables[min(k, 1)]).reshape(-1, 64) for k, plane in enumerate(planes)]
+    shapes, inputs = [], []
+    for k, plane in enumerate(planes):
+        table = np.asarray(tables[min(k, 1)], np.float32).ravel()
+        coeffs = dct.forward(_blocks(plane))
+        shapes.append(coeffs.shape[:2])
+        inputs.append((np.ascontiguousarray((coeffs.reshape(-1, 64) / table)[:, dct.ZIGZAG]),
+                       np.ascontiguousarray(table[dct.ZIGZAG] ** 2), TRELLIS_LAMBDA * float(np.mean(table[1:] ** 2))))
+    for _ in range(TRELLIS_PASSES):
+        lengths = [_ac_code_lengths([blocks[k] for k in group]) for group in ([0], [1, 2])[:min(len(planes), 2)]]
+        for k, (x, weight, lam) in enumerate(inputs):
+            _trellis.trellis_blocks(x, weight, lengths[min(k, 1)], lam, blocks[k])
+    return [b.reshape(*shape, 64) for b, shape in zip(blocks, shapes)]
+
+
+def _ac_code_lengths(block_sets) -> np.ndarray:
+    """Code lengths (256) of the optimal AC table for these blocks' symbols."""
+    dc_freq, ac_freq = np.zeros((1, 16), np.int64), np.zeros((1, 256), np.int64)
+    for blocks in block_sets:
+        _entropy.count_symbols(blocks, np.zeros(len(blocks), np.uint8), 1, 0, dc_freq, ac_freq)
+    return codes_from_table(*_huffman_from_counts(ac_freq[0]))[1]
 
 
 _BLOCKS_PER_THREAD = 768  # a default gives each thread this many blocks at least (2 win from 256x256)
@@ -201,7 +241,7 @@ PROGRESSION_GRAY = (((0,), 0, 0, 0, 1), ((0,), 1, 5, 0, 2), ((0,), 6, 63, 0, 2),
 
 def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bool = False,
            restart_interval: int = 0, interleave: bool = True, progressive: bool = False,
-           threads: int | None = None) -> bytes:
+           trellis: bool = False, threads: int | None = None) -> bytes:
     """Encode an HxWx3 RGB or HxW grayscale uint8 image as a baseline JFIF JPEG.
 
     ``quality`` 1-100 scales the Annex K tables as libjpeg does; ``subsampling`` applies to
@@ -209,7 +249,9 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
     ``restart_interval`` (0-65535 MCUs) inserts RSTn markers; ``interleave=False`` writes
     one scan per component (baseline allows it; the file is the same size or so).
     ``progressive`` writes a progressive file (SOF2) with libjpeg's default scan script and
-    Huffman tables made for each scan (as libjpeg does: ``optimize`` is implied). ``threads``:
+    Huffman tables made for each scan (as libjpeg does: ``optimize`` is implied). ``trellis``
+    chooses each block's AC values for the fewest bits at little error, as mozjpeg does
+    (``optimize`` implied; smaller files at the same PSNR, slower). ``threads``:
     how many threads transform and code pieces of the scan (``fastzip.get_threads()`` when
     None, one per 768 blocks at most; one when ``restart_interval`` is set); the bytes are the
     same for any number.
@@ -221,8 +263,19 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
     sampling = [(hmax, vmax)] + [(1, 1)] * (0 if gray else 2)
     mcus_x, mcus_y = -(-width // (8 * hmax)), -(-height // (8 * vmax))
     tables = _quality_tables(int(quality))
+    padded = (mcus_y * 8 * vmax, mcus_x * 8 * hmax)
+    comp_blocks = trellis_blocks(img, hmax, vmax, *padded, tables) if trellis else None
     if progressive:
-        return _encode_progressive(img, sampling, mcus_x, mcus_y, tables, int(quality), restart_interval)
+        if comp_blocks is None:
+            comp_blocks = component_blocks(img, hmax, vmax, *padded, tables)
+        return _encode_progressive(comp_blocks, height, width, sampling, mcus_x, mcus_y, int(quality),
+                                   restart_interval)
+    if comp_blocks is not None:
+        scans = interleaved_scan(comp_blocks, sampling, mcus_x, mcus_y) if interleave or gray else \
+            _component_scans(comp_blocks, sampling, height, width)
+        luma, chroma = _huffman_tables(scans, len(sampling), True, restart_interval, 1)
+        coded = _entropy_code(scans, [luma] + [chroma] * (len(sampling) - 1), restart_interval, 1, None)
+        return _headers(height, width, sampling, int(quality), luma, chroma, restart_interval) + coded + b"\xff\xd9"
 
     fused = FusedScan(img, hmax, vmax, mcus_y, mcus_x, tables, threads) if interleave or gray else None
     workers = fused.workers if fused is not None else \
@@ -311,14 +364,13 @@ def _entropy_code(scans, huff, restart_interval: int, workers: int, pipeline) ->
     return b"".join(coded)
 
 
-def _encode_progressive(img, sampling, mcus_x, mcus_y, tables, quality: int, restart_interval: int,
+def _encode_progressive(comp_blocks, height, width, sampling, mcus_x, mcus_y, quality: int, restart_interval: int,
                         script=None) -> bytes:
-    """The progressive file: every component's blocks (on the MCU grid) in one buffer, then each
-    scan of ``script`` (libjpeg's by default; (components, Ss, Se, Ah, Al) each) counted, given
-    its own Huffman tables (DHT before its SOS) and coded."""
-    height, width = img.shape[:2]
+    """The progressive file of ``comp_blocks`` (:func:`component_blocks`): every component's
+    blocks (on the MCU grid) in one buffer, then each scan of ``script`` (libjpeg's by
+    default; (components, Ss, Se, Ah, Al) each) counted, given its own Huffman tables (DHT
+    before its SOS) and coded."""
     hmax, vmax = sampling[0]
-    comp_blocks = component_blocks(img, hmax, vmax, mcus_y * 8 * vmax, mcus_x * 8 * hmax, tables)
     layout, parts, start = [], [], 0
     for (h, v), blocks in zip(sampling, comp_blocks):
         rows, cols = mcus_y * v, mcus_x * h
