@@ -115,6 +115,24 @@ def test_decode_scaled(benchmark, photo, codec, denominator):
     record_rate(benchmark, "source_megapixels_per_s", big.shape[0] * big.shape[1], 1e-6)
 
 
+@pytest.mark.parametrize("codec", ["fastzip", "pillow-draft"])
+def test_decode_scaled_progressive(benchmark, photo, codec):
+    """1/8 of a 2048x2048 progressive file: fastzip skips the AC scans of components whose
+    blocks become one pixel (their DC is all they give)."""
+    benchmark.group = "jpeg-decode-scaled-progressive[1/8]"
+    big = np.ascontiguousarray(np.tile(photo, (4, 4, 1)))
+    data = _pillow_encode(big, "4:2:0", progressive=True)
+
+    def draft():
+        with PIL.open(io.BytesIO(data)) as im:
+            im.draft("RGB", (big.shape[1] // 8, big.shape[0] // 8))
+            return np.asarray(im)
+
+    out = benchmark(lambda: jpeg.decode(data, scale=1 / 8)) if codec == "fastzip" else benchmark(draft)
+    assert out.shape == (big.shape[0] // 8, big.shape[1] // 8, 3)
+    record_rate(benchmark, "source_megapixels_per_s", big.shape[0] * big.shape[1], 1e-6)
+
+
 @pytest.fixture(scope="module")
 def batch(photo):
     """64 files of 256x256 crops (quality 85, 4:2:0): a data loader's batch."""

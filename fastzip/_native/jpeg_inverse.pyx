@@ -123,12 +123,17 @@ def reduced_to_plane(const int16_t[:, ::1] blocks, Py_ssize_t cols, const float[
     cdef int u, v, i, j
     cdef bint any_row
     cdef float acc
+    cdef bint[8] used  # frequencies the averages keep (at 1/8 only the DC; at 1/2 all but 4)
     if n < 1 or n > 8 or basis.shape[1] != 8 or quant.shape[0] != 64 or blocks.shape[1] != 64 or cols < 1 \
             or first_row < 0 or end_row * cols > blocks.shape[0]:
         raise ValueError("blocks, grid, table or basis do not fit")
     rows = blocks.shape[0] // cols
     if (plane.shape[0] + n - 1) // n > rows or (plane.shape[1] + n - 1) // n > cols:
         raise ValueError("plane larger than the block grid")
+    for u in range(8):
+        used[u] = False
+        for i in range(n):
+            used[u] = used[u] or basis[i, u] != 0
     with nogil:
         for by in range(first_row, min(end_row, (plane.shape[0] + n - 1) // n)):
             for bx in range(min(cols, (plane.shape[1] + n - 1) // n)):
@@ -136,16 +141,18 @@ def reduced_to_plane(const int16_t[:, ::1] blocks, Py_ssize_t cols, const float[
                 for i in range(n * n):
                     px[i] = 0
                 for u in range(8):  # coefficient row u contributes basis[i, u] * (row u @ basis.T)
+                    if not used[u]:
+                        continue
                     any_row = False
                     for v in range(8):
-                        if src[8 * u + v]:
+                        if src[8 * u + v] and used[v]:
                             any_row = True
                             break
                     if not any_row:
                         continue
                     for j in range(n):
                         acc = 0
-                        for v in range(8):
+                        for v in range(8):  # a frequency the averages cancel has a zero basis entry
                             acc = acc + src[8 * u + v] * quant[8 * u + v] * basis[j, v]
                         tmp[j] = acc
                     for i in range(n):

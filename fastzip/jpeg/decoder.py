@@ -74,6 +74,7 @@ class Header:
 
 
 _MARKER = re.compile(rb"\xff[^\x00\xff]")  # a marker: 0xFF, then a code that is neither stuffing nor fill
+_SCAN_END = re.compile(rb"\xff[^\x00\xff\xd0-\xd7]")  # where entropy-coded data ends: a marker, not RSTn
 
 
 class _Parser:
@@ -458,6 +459,12 @@ def _scan_layout(header: Header, components: list, coeffs: dict):
     return sx, sy, hs, vs, offset, stride
 
 
+def _pixel_per_block(header: Header, component: Component, scale: int) -> bool:
+    """Whether a scaled decode makes one pixel of each of this component's blocks."""
+    hmax, vmax, _, _ = _grid(header)
+    return scale == 8 and scaled_sizes(component.h, component.v, hmax, vmax, 1) == 1
+
+
 def _read_progressive_scan(p, header, payload, quant, dc_tables, ac_tables, restart_interval, coeffs, seen):
     """One scan of a progressive frame (T.81 G.1.1): a spectral band of coefficients (DC, for
     one or more components; or one component's AC band) at one bit position, added to the
@@ -470,6 +477,12 @@ def _read_progressive_scan(p, header, payload, quant, dc_tables, ac_tables, rest
     if ah and al != ah - 1:
         raise FormatError(f"invalid progressive scan: refines bit {al} after bit {ah}")
     by_id = {c.id: c for c in header.components}
+    if ss > 0 and payload[1] in by_id and _pixel_per_block(header, by_id[payload[1]], coeffs["scale"]):
+        # the component's blocks become one pixel each, their DC: its AC scans are skipped unread
+        found = _SCAN_END.search(p.data, p.pos)
+        p.pos = len(p.data) if found is None else found.start()
+        seen.add(payload[1])
+        return
     members, tables = [], []
     for k in range(ns):
         cid, selectors = payload[1 + 2 * k], payload[2 + 2 * k]
