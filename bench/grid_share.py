@@ -1,13 +1,14 @@
-"""A set with one pair of networks against a pair per image, at equal training time.
+"""A set with shared networks against networks per image, at equal training time.
 
     python -m bench.grid_share --size 256 --steps 600 --lambda 0.002     # writes docs/grid_share.md
 
 The eleven package photos, each fitted to ``--size`` square (``bench.vae_table1.photo_set``),
-are coded twice at one lambda: as separate streams (``archive.create``: each photo ``--steps``
-steps on its own networks) and as a shared set (``archive.create(share=True)``: the same number
-of steps, each photo's turn updating its latents and the one synthesis and ARM). A step costs the
-same in both (same networks, same pixels), so equal steps are equal time; the wall times are
-reported too. Both archives are written, read back and decoded without torch; JPEG and WebP
+are coded three times at one lambda: as separate streams (``archive.create``: each photo
+``--steps`` steps on its own networks), with one shared ARM (``share="arm"``: a synthesis per
+photo) and with both networks shared (``share="all"``); shared sets train every photo in turn,
+the same number of steps a photo, each turn updating its latents and the shared networks. A step
+costs the same in all three (same networks, same pixels), so equal steps are equal time; the wall
+times are reported too. Both archives are written, read back and decoded without torch; JPEG and WebP
 (Pillow, one quality for the set) are measured at no more than each archive's bytes.
 """
 
@@ -24,14 +25,14 @@ from bench.grid_table1 import webp_at_bytes
 from bench.vae_table1 import DOCS, jpeg_at_bytes, photo_set
 
 
-def run(names, images, lam: float, steps: int, share: bool, work: Path) -> dict:
+def run(names, images, lam: float, steps: int, share: str | None, work: Path) -> dict:
     from fastzip.metrics import psnr
     from fastzip.neural.grid import archive
 
     start = time.perf_counter()
     made, infos = archive.create(names, list(images), lam=lam, steps=steps, share=share)
     seconds = time.perf_counter() - start
-    path = work / ("shared.fzg" if share else "separate.fzg")
+    path = work / f"{share or 'separate'}.fzg"
     size = archive.save(made, path)
     decoded = np.stack(archive.decode_all(archive.load(path)))
     return {"share": share, "bytes": size, "seconds": seconds, "psnr": psnr(images, decoded),
@@ -50,16 +51,18 @@ def report(names, images, rows, args) -> str:
              "JPEG at ≤ same bytes | WebP at ≤ same bytes |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     pixels = images.shape[0] * images.shape[1] * images.shape[2]
+    labels = {None: "a pair per photo", "arm": "one ARM for the set, a synthesis per photo",
+              "all": "one pair for the set"}
     for row in rows:
         jpeg, webp = jpeg_at_bytes(images, row["bytes"]), webp_at_bytes(images, row["bytes"])
         lines.append(
-            f"| {'one pair for the set' if row['share'] else 'a pair per photo'} | {row['seconds'] / 60:.1f} | "
+            f"| {labels[row['share']]} | {row['seconds'] / 60:.1f} | "
             f"{row['bytes']:,} | {row['network_bytes']:,} | {8 * row['bytes'] / pixels:.3f} | {row['psnr']:.2f} | "
             + (f"q{jpeg[0]}: {jpeg[2]:.2f} dB ({jpeg[1]:,} B)" if jpeg else "does not fit") + " | "
             + (f"q{webp[0]}: {webp[2]:.2f} dB ({webp[1]:,} B)" if webp else "does not fit") + " |")
-    separate, shared = rows
-    lines += ["", "Per photo (PSNR, separate → shared): " + ", ".join(
-        f"{n} {a:.2f} → {b:.2f}" for n, a, b in zip(names, separate["per_photo"], shared["per_photo"])) + ".", ""]
+    per_photo = (" / ".join(f"{row['per_photo'][k]:.2f}" for row in rows) for k in range(len(names)))
+    lines += ["", "Per photo (PSNR: " + " / ".join(labels[row["share"]] for row in rows) + "): "
+              + ", ".join(f"{n} {values}" for n, values in zip(names, per_photo)) + ".", ""]
     return "\n".join(lines)
 
 
@@ -77,7 +80,7 @@ def main(argv=None) -> int:
     if args.photos:
         names, images = names[:args.photos], images[:args.photos]
     args.work.mkdir(parents=True, exist_ok=True)
-    rows = [run(names, images, args.lam, args.steps, share, args.work) for share in (False, True)]
+    rows = [run(names, images, args.lam, args.steps, share, args.work) for share in (None, "arm", "all")]
     text = report(names, images, rows, args)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "grid_share.md").write_text(text)

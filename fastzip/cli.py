@@ -267,11 +267,13 @@ def _create_grid_archive(args) -> int:
     written = archive.save(made, args.output)
     raw = sum(p.nbytes for p in pixels)
     for name, info, image in zip(names, infos, pixels):
-        size = info["bytes"] if "bytes" in info else info["latent_bytes"]
-        print(f"  {name}: {size} bytes{' of latents' if args.share else ''}, "
-              f"{8 * size / (image.shape[0] * image.shape[1]):.4f} bpp, PSNR {info['psnr']:.2f} dB")
+        size = info["bytes"] if args.share is None else info["latent_bytes"] + info["synthesis_bytes"]
+        what = {None: "", "arm": " of synthesis and latents", "all": " of latents"}[args.share]
+        print(f"  {name}: {size} bytes{what}, {8 * size / (image.shape[0] * image.shape[1]):.4f} bpp, "
+              f"PSNR {info['psnr']:.2f} dB")
     if args.share:
-        print(f"  shared networks: {made.network_bytes()} bytes")
+        print(f"  networks ({'the shared ARM and each synthesis' if args.share == 'arm' else 'shared'}): "
+              f"{made.network_bytes()} bytes")
     print(f"{args.output}: {len(names)} images, {written} bytes, ratio {raw / written:.2f} (raw {raw} bytes)")
     return 0
 
@@ -304,13 +306,13 @@ def _grid_archive_info(path) -> int:
     size = Path(path).stat().st_size
     sizes = data.sizes()
     raw = sum(3 * h * w for h, w in sizes)
-    shared = data.networks is not None
     print(f"{path}: grid archive, {size} bytes, {len(data.names)} images, ratio {raw / size:.2f} (raw {raw} bytes)")
-    print(f"  networks: {'one pair for the set' if shared else 'a pair per image'}, "
-          f"{data.network_bytes()} bytes in all")
+    kind = {None: "a synthesis and an ARM per image", "arm": "one ARM for the set, a synthesis per image",
+            "all": "one synthesis and one ARM for the set"}[data.share]
+    print(f"  networks: {kind}, {data.network_bytes()} bytes in all")
+    what = {None: "", "arm": " (size, synthesis, latents)", "all": " (size and latents)"}[data.share]
     for name, (h, w), blob in zip(data.names, sizes, data.streams):
-        print(f"  {name}: {w}x{h}, {len(blob)} bytes{' (size and latents)' if shared else ''}, "
-              f"{8 * len(blob) / (h * w):.4f} bpp")
+        print(f"  {name}: {w}x{h}, {len(blob)} bytes{what}, {8 * len(blob) / (h * w):.4f} bpp")
     return 0
 
 
@@ -411,8 +413,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "(one decoder, images fitted to --size)")
     arc.add_argument("--lambda", dest="lam", type=float, default=0.002, help="grid: rate-distortion trade-off")
     arc.add_argument("--bpp", type=float, default=None, help="grid: target bits per pixel instead of --lambda")
-    arc.add_argument("--share", action="store_true",
-                     help="grid: one synthesis and ARM for the whole set (stored once), latents per image")
+    arc.add_argument("--share", nargs="?", const="arm", default=None, choices=("arm", "all"),
+                     help="grid: networks shared by the set, trained on all of it: the entropy model (arm, the "
+                          "default when given) or the synthesis too (all)")
     arc.add_argument("--model", default="yosemite", choices=sorted(registry.MODELS),
                      help="the thesis's VAE family (yosemite = optimized)")
     arc.add_argument("--size", type=int, default=512, help="image side the model trains on")

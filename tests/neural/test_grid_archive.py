@@ -80,12 +80,13 @@ def test_hostile_headers_are_refused_before_allocation(golden_stream):
     with pytest.raises(FormatError, match="UTF-8"):
         archive.loads(_reseal(bytes(bad_name)))
     flags = bytearray(body)
-    flags[5] = 2
+    flags[5] = 3
     with pytest.raises(FormatError, match="flags"):
         archive.loads(_reseal(bytes(flags)))
-    flags[5] = archive.SHARED  # separate streams read as the shared layout: refused, not misread
-    with pytest.raises(FastzipError):
-        archive.decode_all(archive.loads(_reseal(bytes(flags))), max_pixels=1 << 16)
+    for shared in (archive.SHARED, archive.SHARED_ARM):  # separate streams read as shared: refused
+        flags[5] = shared
+        with pytest.raises(FastzipError):
+            archive.decode_all(archive.loads(_reseal(bytes(flags))), max_pixels=1 << 16)
     # Resealed mutants of the streams: the codec's checks answer, with fastzip errors only.
     rng = np.random.default_rng(5)
     for mutant in mutants(body, rng, 60, how="set", first=17):
@@ -95,18 +96,20 @@ def test_hostile_headers_are_refused_before_allocation(golden_stream):
             pass
 
 
-@pytest.fixture(scope="module")
-def shared_set():
+@pytest.fixture(scope="module", params=["arm", "all"])
+def shared_set(request):
     pytest.importorskip("torch")
     skimage_data = pytest.importorskip("skimage.data")
     images = [skimage_data.astronaut()[100:124, 200:240], skimage_data.coffee()[50:67, 80:103]]
-    made, infos = archive.create(["a.png", "b.png"], images, lam=0.002, steps=80, share=True, progress=False)
+    made, infos = archive.create(["a.png", "b.png"], images, lam=0.002, steps=80, share=request.param,
+                                 progress=False)
     return images, made, infos
 
 
 def test_a_shared_set_decodes_without_torch_to_the_encoders_pictures(shared_set, tmp_path):
-    """One pair of networks for the set: stored once, each image with only its size and latents;
-    a fresh process without torch decodes exactly the encoder's reconstructions."""
+    """Networks shared by the set (the ARM, or both): stored once, each image with its size (its
+    synthesis) and its latents; a fresh process without torch decodes exactly the encoder's
+    reconstructions."""
     import subprocess
     import sys
 
@@ -114,7 +117,8 @@ def test_a_shared_set_decodes_without_torch_to_the_encoders_pictures(shared_set,
     path = tmp_path / "set.fzg"
     written = archive.save(made, path)
     back = archive.load(path)
-    assert back.networks == made.networks and back.sizes() == [im.shape[:2] for im in images]
+    assert back.networks == made.networks and back.share == made.share
+    assert back.sizes() == [im.shape[:2] for im in images]
     assert written == len(archive.dumps(back)) and back.network_bytes() < written
     code = ("import sys; sys.modules['torch'] = None\n"
             "import numpy as np\n"
@@ -145,10 +149,11 @@ def test_damaged_shared_sets_raise_fastzip_errors(shared_set):
             archive.decode_all(archive.loads(_reseal(mutant)), max_pixels=1 << 16)
         except FastzipError:
             pass
-    tiny = archive.Archive(made.names, [s[:5] for s in made.streams], made.networks)
+    tiny = archive.Archive(made.names, [s[:5] for s in made.streams], made.networks, made.share)
     with pytest.raises(FormatError, match="shorter than its size"):
         archive.loads(archive.dumps(tiny))
-    big = archive.Archive(made.names, [struct.pack("<II", 60000, 60000) + s[8:] for s in made.streams], made.networks)
+    big = archive.Archive(made.names, [struct.pack("<II", 60000, 60000) + s[8:] for s in made.streams], made.networks,
+                          made.share)
     with pytest.raises(OutputLimitError):
         archive.decode_all(archive.loads(archive.dumps(big)))
 
@@ -177,9 +182,9 @@ def test_cli_create_info_extract(tmp_path, capsys):
         assert pixels.shape[:2] == shapes[Path(name).stem] and np.array_equal(pixels, codec.decode(data))
     shared = tmp_path / "shared.fzg"
     assert main(["archive", "create", str(src), "-o", str(shared), "--codec", "grid", "--steps", "20", "--share"]) == 0
-    assert "shared networks" in capsys.readouterr().out
+    assert "the shared ARM and each synthesis" in capsys.readouterr().out
     assert main(["archive", "info", str(shared)]) == 0
-    assert "one pair for the set" in capsys.readouterr().out
+    assert "one ARM for the set" in capsys.readouterr().out
     assert main(["archive", "extract", str(shared), "-o", str(tmp_path / "y")]) == 0
     expected = archive.decode_all(archive.load(shared))
     for name, pixels in zip(archive.load(shared).names, expected):

@@ -64,5 +64,6 @@ def test_shared_against_separate_networks_table_is_written(tmp_path):
     assert grid_share.main(["--size", "32", "--steps", "4", "--photos", "3", "--work", str(tmp_path / "work"),
                             "--out", str(tmp_path)]) == 0
     table = (tmp_path / "grid_share.md").read_text()
-    assert "| a pair per photo |" in table and "| one pair for the set |" in table
-    assert (tmp_path / "work" / "shared.fzg").stat().st_size < (tmp_path / "work" / "separate.fzg").stat().st_size
+    assert "| a pair per photo |" in table and "| one pair for the set |" in table and "| one ARM for the set" in table
+    sizes = {name: (tmp_path / "work" / f"{name}.fzg").stat().st_size for name in ("separate", "arm", "all")}
+    assert sizes["all"] < sizes["arm"] < sizes["separate"]

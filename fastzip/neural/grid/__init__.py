@@ -12,6 +12,7 @@ on a CPU budget).
   pass, rows on every thread fastzip's policy allows (and the network's numpy twin).
 - :mod:`.decoder` — decoding without torch: latents, then the pixels.
 - :mod:`.train` — overfitting with torch (encoding only).
-- :mod:`.codec` — ``encode`` / ``decode``, and ``encode_set`` (one synthesis and ARM for a set).
-- :mod:`.archive` — the ``FZGS`` set: a stream per image, or shared networks and latents per image.
+- :mod:`.codec` — ``encode`` / ``decode``, and ``encode_set`` (networks shared by a set: the ARM,
+  or the synthesis too).
+- :mod:`.archive` — the ``FZGS`` set: a stream per image, or shared networks and the rest per image.
 """

@@ -17,7 +17,7 @@ from ... import rans
 from . import arm, decoder, laplace, stream
 from .layout import arm_shapes
 
-__all__ = ["Encoded", "SetEncoded", "encode", "encode_set", "encode_at_bpp", "encode_set_at_bpp", "decode",
+__all__ = ["SHARES", "Encoded", "SetEncoded", "encode", "encode_set", "encode_at_bpp", "encode_set_at_bpp", "decode",
            "latent_stream", "synthesis_steps"]
 
 _STEP_EXPONENTS = range(4, 16)
@@ -141,46 +141,71 @@ def _coded_networks(models, images, lam: float) -> tuple[dict, dict, list[np.nda
     return params, step_of, arm_ints
 
 
+SHARES = ("arm", "all")
+
+
 @dataclass
 class SetEncoded:
-    """A set coded with one synthesis and one ARM: the networks' integers (params, steps), each
-    image's latent stream, reconstruction and info, and the set's info."""
+    """A set coded with shared networks: ``share`` "arm" (one ARM; a synthesis per image, in
+    ``synthesis``: (params, steps) each) or "all" (one ARM and one synthesis); ``params`` /
+    ``steps`` hold the shared networks' integers; then each image's latent stream,
+    reconstruction and info, and the set's info."""
+    share: str
     params: dict
     steps: dict
+    synthesis: list[tuple[dict, dict]] | None
     latent_streams: list[bytes]
     reconstructions: list[np.ndarray]
     infos: list[dict]
     info: dict
 
 
-def encode_set(images, lam: float = 0.002, *, steps: int | None = None, minutes: float | None = None,
-               seed: int = 0, progress: bool = True, **training) -> SetEncoded:
-    """Overfit one synthesis and one ARM to every image of ``images`` (each H x W x 3 uint8, any
-    sizes), with latents per image, and code them. ``steps`` per image, or ``minutes`` for the
-    whole set, as :func:`.archive.create` shares them between separate encodes."""
+def encode_set(images, lam: float = 0.002, *, share: str = "arm", steps: int | None = None,
+               minutes: float | None = None, seed: int = 0, progress: bool = True, **training) -> SetEncoded:
+    """Overfit shared networks and per-image latents to every image of ``images`` (each H x W x 3
+    uint8, any sizes), trained together, and code them. ``share`` "arm": one entropy model for
+    the set, a synthesis per image (the ARM generalises across photos, the synthesis does
+    not: docs/grid_share.md); "all": the synthesis too. ``steps`` per image, or ``minutes`` for
+    the whole set, as :func:`.archive.create` shares them between separate encodes."""
     from .train import GridModel, fit_set
 
+    if share not in SHARES:
+        raise ValueError(f"share must be one of {SHARES}, not {share!r}")
     images = [_checked_image(im) for im in images]
     if not images:
         raise ValueError("no images")
     first = GridModel(*images[0].shape[:2], seed=seed)
-    models = [first] + [GridModel(*im.shape[:2], seed=seed + k, shared=first) for k, im in enumerate(images[1:], 1)]
+    models = [first] + [GridModel(*im.shape[:2], seed=seed + k, shared=first, own_synthesis=share == "arm")
+                        for k, im in enumerate(images[1:], 1)]
     record = fit_set(models, images, lam, steps=None if steps is None else steps * len(images), minutes=minutes,
                      progress=progress, **training)
-    params, step_of, arm_ints = _coded_networks(models, images, lam)
+    if share == "all":
+        params, step_of, arm_ints = _coded_networks(models, images, lam)
+        each = [(params, step_of)] * len(images)
+        head, synth_stream, arm_stream = stream.networks_parts(params, step_of)
+        network_bytes = len(head) + 8 + len(synth_stream) + len(arm_stream)
+        per_image = [0] * len(images)
+    else:
+        each = []
+        for model, image in zip(models, images):
+            params, step_of, arm_ints = _coded_networks([model], [image], lam)
+            each.append((params, step_of))
+        params, step_of = {k: v for k, v in params.items() if k.startswith("arm")}, {}
+        arm_tables, arm_stream = stream.arm_part(params)
+        network_bytes = len(arm_tables) + 4 + len(arm_stream)
+        per_image = [sum(map(len, stream.synthesis_part(*pair))) + 4 for pair in each]
     streams, reconstructions, infos = [], [], []
-    for model, image in zip(models, images):
+    for model, image, (image_params, image_steps), synth_bytes in zip(models, images, each, per_image):
         grids = _integer_latents(model)
         streams.append(latent_stream(grids, arm_ints))
-        reconstructions.append(decoder.synthesize(*image.shape[:2], grids, params, step_of))
-        infos.append({"latent_bytes": len(streams[-1]), "psnr": _psnr(reconstructions[-1], image)})
-    tables, synth_stream, arm_stream = stream.networks_parts(params, step_of)
-    network_bytes = len(tables) + 8 + len(synth_stream) + len(arm_stream)
-    total = network_bytes + sum(8 + len(s) for s in streams)  # as the archive stores them, less names
+        reconstructions.append(decoder.synthesize(*image.shape[:2], grids, image_params, image_steps))
+        infos.append({"latent_bytes": len(streams[-1]), "synthesis_bytes": synth_bytes,
+                      "psnr": _psnr(reconstructions[-1], image)})
+    total = network_bytes + sum(8 + len(s) + b for s, b in zip(streams, per_image))  # as stored, less names
     pixels = sum(im.shape[0] * im.shape[1] for im in images)
-    info = {"bytes": total, "network_bytes": network_bytes, "bpp": 8 * total / pixels, "steps": record.steps,
-            "seconds": record.seconds, "lambda": lam, "history": record.history}
-    return SetEncoded(params, step_of, streams, reconstructions, infos, info)
+    info = {"bytes": total, "network_bytes": network_bytes + sum(per_image), "bpp": 8 * total / pixels,
+            "share": share, "steps": record.steps, "seconds": record.seconds, "lambda": lam, "history": record.history}
+    return SetEncoded(share, params, step_of, None if share == "all" else each, streams, reconstructions, infos, info)
 
 
 def encode_at_bpp(image, bpp: float, *, steps: int | None = None, minutes: float | None = None, probes: int = 3,

@@ -20,7 +20,8 @@ from . import laplace
 from .layout import arm_shapes, synthesis_shapes
 
 __all__ = ["FORMAT", "Coded", "dumps", "loads", "MAX_PIXELS", "param_shapes", "networks_parts",
-           "read_network_tables", "networks_from_parts", "check_size"]
+           "read_network_tables", "networks_from_parts", "synthesis_part", "arm_part", "synthesis_from_part",
+           "arm_from_part", "SYNTHESIS_HEAD", "ARM_HEAD", "check_size"]
 
 FORMAT = Format(b"FZGC", (1,), "fastzip grid-codec stream")
 MAX_PIXELS = 1 << 26  # 64 megapixels, checked before anything is allocated
@@ -66,39 +67,64 @@ def _groups() -> tuple[list, list]:
     return [(n, s) for n, s in shapes if n.startswith("synthesis")], [(n, s) for n, s in shapes if n.startswith("arm")]
 
 
+def synthesis_part(params: dict, steps: dict) -> tuple[bytes, bytes]:
+    """The synthesis as (its steps and tables, its rANS stream)."""
+    names = [n for n, _ in _groups()[0]]
+    tables, coded = _params_stream([params[n] for n in names])
+    return bytes(steps[n] for n in names) + tables, coded
+
+
+def arm_part(params: dict) -> tuple[bytes, bytes]:
+    """The ARM as (its tables, its rANS stream)."""
+    return _params_stream([params[n] for n, _ in _groups()[1]])
+
+
+SYNTHESIS_HEAD = 2 * 2 * len(synthesis_shapes())  # a step and a table byte per tensor (weight, bias a layer)
+ARM_HEAD = 2 * len(arm_shapes())  # a table byte per tensor
+
+
+def synthesis_from_part(head: bytes, coded: bytes) -> tuple[dict, dict]:
+    """(params, steps) of the synthesis from :func:`synthesis_part`'s two parts."""
+    group = _groups()[0]
+    steps = dict(zip((n for n, _ in group), head[:len(group)]))
+    if any(e > 30 for e in steps.values()):
+        raise FormatError(f"{FORMAT.name}: a synthesis step below 2**-30")
+    return _params_from_stream(group, head[len(group):], coded), steps
+
+
+def arm_from_part(tables: bytes, coded: bytes) -> dict:
+    """The ARM's params from :func:`arm_part`'s two parts."""
+    return _params_from_stream(_groups()[1], tables, coded)
+
+
+def _params_from_stream(group, tables: bytes, coded: bytes) -> dict:
+    if any(j >= laplace.SCALES for j in tables):
+        raise FormatError(f"{FORMAT.name}: a tensor names scale bin beyond {laplace.SCALES - 1}")
+    cdf, offset = laplace.tables()
+    sizes = [int(np.prod(shape)) for _, shape in group]
+    which = np.concatenate([np.full(n, j * laplace.FRACTIONS, np.int32) for n, j in zip(sizes, tables)])
+    values = rans.decode(coded, which, cdf, offset).astype(np.int64)
+    return {name: values[start:start + size].reshape(shape)
+            for (name, shape), start, size in zip(group, np.cumsum([0] + sizes[:-1]), sizes)}
+
+
 def networks_parts(params: dict, steps: dict) -> tuple[bytes, bytes, bytes]:
-    """The networks as (steps + synthesis tables + ARM tables, synthesis stream, ARM stream)."""
-    synthesis, arm = ([n for n, _ in group] for group in _groups())
-    synth_tables, synth_stream = _params_stream([params[n] for n in synthesis])
-    arm_tables, arm_stream = _params_stream([params[n] for n in arm])
-    return bytes(steps[n] for n in synthesis) + synth_tables + arm_tables, synth_stream, arm_stream
+    """Both networks as ``FZGC`` lays them out: (synthesis steps and tables + ARM tables,
+    synthesis stream, ARM stream)."""
+    synth_head, synth_stream = synthesis_part(params, steps)
+    arm_tables, arm_stream = arm_part(params)
+    return synth_head + arm_tables, synth_stream, arm_stream
 
 
 def read_network_tables(r) -> bytes:
     """The steps and tables :func:`networks_parts` writes first, from reader ``r``."""
-    synthesis, arm = _groups()
-    return bytes(r.take(2 * len(synthesis) + len(arm), "the network steps and tables"))
+    return bytes(r.take(SYNTHESIS_HEAD + ARM_HEAD, "the network steps and tables"))
 
 
 def networks_from_parts(tables: bytes, synth_stream: bytes, arm_stream: bytes) -> tuple[dict, dict]:
     """(params, steps) back from :func:`networks_parts`' three parts; FormatError if damaged."""
-    synthesis, arm = _groups()
-    steps = dict(zip((n for n, _ in synthesis), tables[:len(synthesis)]))
-    if any(e > 30 for e in steps.values()):
-        raise FormatError(f"{FORMAT.name}: a synthesis step below 2**-30")
-    synth_tables = tables[len(synthesis):2 * len(synthesis)]
-    arm_tables = tables[2 * len(synthesis):]
-    params = {}
-    cdf, offset = laplace.tables()
-    for group, group_tables, stream in ((synthesis, synth_tables, synth_stream), (arm, arm_tables, arm_stream)):
-        if any(j >= laplace.SCALES for j in group_tables):
-            raise FormatError(f"{FORMAT.name}: a tensor names scale bin beyond {laplace.SCALES - 1}")
-        sizes = [int(np.prod(shape)) for _, shape in group]
-        which = np.concatenate([np.full(n, j * laplace.FRACTIONS, np.int32) for n, j in zip(sizes, group_tables)])
-        values = rans.decode(stream, which, cdf, offset).astype(np.int64)
-        for (name, shape), start, size in zip(group, np.cumsum([0] + sizes[:-1]), sizes):
-            params[name] = values[start:start + size].reshape(shape)
-    return params, steps
+    params, steps = synthesis_from_part(tables[:SYNTHESIS_HEAD], synth_stream)
+    return {**params, **arm_from_part(tables[SYNTHESIS_HEAD:], arm_stream)}, steps
 
 
 def check_size(height: int, width: int, max_pixels: int) -> None:

@@ -44,19 +44,18 @@ def _mlp(widths, final_bias: float = 0.0) -> nn.Sequential:
 
 class GridModel(nn.Module):
     """Latent grids (finest first), the synthesis and the ARM of one H x W image; ``shared``,
-    another GridModel, lends its synthesis and ARM (one pair of networks for a set)."""
+    another GridModel, lends its ARM, and its synthesis too unless ``own_synthesis``."""
 
-    def __init__(self, height: int, width: int, seed: int = 0, shared: GridModel | None = None):
+    def __init__(self, height: int, width: int, seed: int = 0, shared: GridModel | None = None,
+                 own_synthesis: bool = False):
         super().__init__()
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.height, self.width = height, width
             self.latents = nn.ParameterList(nn.Parameter(torch.zeros(h, w)) for h, w in level_shapes(height, width))
-            if shared is None:
-                self.synthesis = _mlp((LEVELS,) + SYNTHESIS + (3,), final_bias=0.5)
-                self.arm = _mlp((len(CONTEXT),) + ARM_HIDDEN + (2,))
-            else:
-                self.synthesis, self.arm = shared.synthesis, shared.arm
+            self.synthesis = shared.synthesis if shared is not None and not own_synthesis else \
+                _mlp((LEVELS,) + SYNTHESIS + (3,), final_bias=0.5)
+            self.arm = shared.arm if shared is not None else _mlp((len(CONTEXT),) + ARM_HIDDEN + (2,))
 
     def quantized(self, mode: str) -> list[torch.Tensor]:
         """The latents as coded: "noise" (uniform, for training), "round" (straight through)."""
