@@ -52,6 +52,7 @@ class GridModel(nn.Module):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.height, self.width = height, width
+            self.noise = torch.Generator().manual_seed(seed)  # training noise: the same encode twice
             self.latents = nn.ParameterList(nn.Parameter(torch.zeros(h, w)) for h, w in level_shapes(height, width))
             self.synthesis = shared.synthesis if shared is not None and not own_synthesis else \
                 _mlp((LEVELS,) + SYNTHESIS + (3,), final_bias=0.5)
@@ -60,7 +61,7 @@ class GridModel(nn.Module):
     def quantized(self, mode: str) -> list[torch.Tensor]:
         """The latents as coded: "noise" (uniform, for training), "round" (straight through)."""
         if mode == "noise":
-            return [y + torch.empty_like(y).uniform_(-0.5, 0.5) for y in self.latents]
+            return [y + torch.empty_like(y).uniform_(-0.5, 0.5, generator=self.noise) for y in self.latents]
         return [y + (torch.round(y) - y).detach() for y in self.latents]
 
     def bits(self, latents: list[torch.Tensor]) -> torch.Tensor:
