@@ -3,11 +3,13 @@
     pytest bench/bench_jpeg.py --benchmark-only --benchmark-columns=min,median,ops
 
 Groups ``jpeg-encode[4:2:0|4:4:4]`` (standard tables, and ``optimize`` beside Pillow's
-``optimize``), ``jpeg-decode[4:2:0|4:4:4]`` and ``jpeg-decode-batch[threads]`` (64 files of 256x256:
-``decode_many`` beside Pillow in a thread pool), ``jpeg-encode-progressive`` and
-``jpeg-decode-progressive`` (4:2:0), ``jpeg-decode-scaled[1/2|1/4|1/8]`` (beside Pillow's
-``draft`` and a full decode then a box reduction); extra_info holds megapixels per second, bits per pixel and
-PSNR. The decode rows decode the same Pillow file.
+``optimize``); ``jpeg-decode[4:2:0|4:4:4]`` and ``jpeg-decode-batch[threads]`` (64 files of
+256x256: ``decode_many``, the peers mapped over a thread pool of the same size), each beside
+Pillow and simplejpeg (libjpeg-turbo without Pillow's overhead); ``jpeg-encode-progressive`` and
+``jpeg-decode-progressive`` (4:2:0); ``jpeg-decode-scaled[1/2|1/4|1/8]`` (beside Pillow's
+``draft`` and a full decode then a box reduction) and ``jpeg-decode-scaled-progressive[1/8]``.
+extra_info holds megapixels per second, bits per pixel and PSNR. The decode rows decode the same
+Pillow file.
 """
 
 import io
@@ -57,12 +59,19 @@ def test_encode(benchmark, photo, subsampling, codec):
     benchmark.extra_info["psnr"] = round(metrics.psnr(photo, _pillow_decode(data)), 3)
 
 
+def _simplejpeg_decode(data):
+    return pytest.importorskip("simplejpeg").decode_jpeg(data)
+
+
+_DECODERS = {"fastzip": jpeg.decode, "pillow": _pillow_decode, "simplejpeg": _simplejpeg_decode}
+
+
 @pytest.mark.parametrize("subsampling", list(SUBSAMPLING))
-@pytest.mark.parametrize("codec", ["fastzip", "pillow"])
+@pytest.mark.parametrize("codec", list(_DECODERS))
 def test_decode(benchmark, photo, subsampling, codec):
     benchmark.group = f"jpeg-decode[{subsampling}]"
     data = _pillow_encode(photo, subsampling)
-    out = benchmark(jpeg.decode if codec == "fastzip" else _pillow_decode, data)
+    out = benchmark(_DECODERS[codec], data)
     assert out.shape == photo.shape
     _record(benchmark, photo, data)
 
@@ -141,9 +150,10 @@ def batch(photo):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("codec", ["fastzip", "pillow"])
+@pytest.mark.parametrize("codec", list(_DECODERS))
 def test_decode_batch(benchmark, batch, codec, threads):
-    """``jpeg.decode_many`` beside Pillow's decode mapped over a thread pool of the same size."""
+    """``jpeg.decode_many`` beside Pillow's and simplejpeg's (libjpeg-turbo, the GIL released)
+    decodes mapped over a thread pool of the same size."""
     from concurrent.futures import ThreadPoolExecutor
 
     benchmark.group = f"jpeg-decode-batch[{threads} threads]"
@@ -151,5 +161,5 @@ def test_decode_batch(benchmark, batch, codec, threads):
         benchmark(jpeg.decode_many, batch, threads=threads)
     else:
         with ThreadPoolExecutor(threads) as pool:
-            benchmark(lambda: list(pool.map(_pillow_decode, batch)))
+            benchmark(lambda: list(pool.map(_DECODERS[codec], batch)))
     record_rate(benchmark, "images_per_s", len(batch))

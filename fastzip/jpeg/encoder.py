@@ -1,12 +1,13 @@
 """JPEG (ITU T.81, JFIF): an encoder whose files Pillow (libjpeg-turbo) opens.
 
 :func:`encode` takes HxWx3 RGB or HxW grayscale uint8 of any size and writes JFIF baseline
-sequential (or, with ``progressive``, progressive: :func:`_encode_progressive`): RGB -> YCbCr (BT.601 full range, as JFIF specifies), chroma subsampling
-(4:2:0, 4:2:2 or 4:4:4, averaging), level shift, 8x8 DCT (:mod:`fastzip.dct`), quantization
-with the Annex K tables scaled by the IJG quality formula, zigzag, DC prediction, AC
-run-lengths with ZRL/EOB, and the standard Annex K Huffman tables or, with ``optimize``,
-tables built for the image (optimal codes of at most 16 bits, none all ones). Restart
-markers every ``restart_interval`` MCUs.
+sequential (or, with ``progressive``, progressive: :func:`_encode_progressive`): RGB -> YCbCr
+(BT.601 full range, as JFIF specifies), chroma subsampling (4:2:0, 4:2:2 or 4:4:4, averaging),
+level shift, 8x8 DCT (:mod:`fastzip.dct`), quantization with the Annex K tables scaled by the
+IJG quality formula (or, with ``trellis``, values chosen by rate-distortion:
+:func:`trellis_blocks`), zigzag, DC prediction, AC run-lengths with ZRL/EOB, and the standard
+Annex K Huffman tables or, with ``optimize``, tables built for the image (optimal codes of at
+most 16 bits, none all ones). Restart markers every ``restart_interval`` MCUs.
 
 :func:`encode` runs its steps in order, each a function of its own: :func:`_validate`, the
 scans (:class:`FusedScan` from the pixels in one pass, or :func:`component_blocks` step by
