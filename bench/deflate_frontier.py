@@ -1,0 +1,154 @@
+"""Where fastzip's DEFLATE levels stand among the libraries a user can pick: compression ratio
+against compression speed for every level of fastzip, zlib, zlib-ng, libdeflate and ISA-L.
+
+    python -m bench.deflate_frontier      # writes docs/deflate_frontier.md and .png
+
+Corpora (``--mib`` each, from ``fastzip.data``): stdlib text, machine code, and a binary mix (the
+package photos' raw RGB pixels and a float32 sensor field, as array stores hold them). Each
+point is the best of ``--repeat`` zlib-format compressions (one for levels slower than 10 MB/s),
+timed on this machine with nothing else running. For each anchor the issue names (libdeflate 1,
+6, 9, 12; ISA-L 0-3) the table says whether a fastzip level is at least as small and at least
+as fast. The plot draws each library's levels and the frontier of all points.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+ANCHORS = [("libdeflate", 1), ("libdeflate", 6), ("libdeflate", 9), ("libdeflate", 12),
+           ("isal", 0), ("isal", 1), ("isal", 2), ("isal", 3)]
+
+
+def libraries() -> dict:
+    """{name: (levels, compress(data, level))} of what is installed."""
+    from fastzip import deflate
+
+    found = {"fastzip": (range(0, 13), lambda b, level: deflate.compress(b, level, threads=1)),
+             "zlib": (range(1, 10), zlib.compress)}
+    try:
+        from zlib_ng import zlib_ng
+        found["zlib-ng"] = (range(1, 10), zlib_ng.compress)
+    except ImportError:
+        pass
+    try:
+        import deflate as libdeflate
+        found["libdeflate"] = (range(1, 13), libdeflate.zlib_compress)
+    except ImportError:
+        pass
+    try:
+        from isal import isal_zlib
+        found["isal"] = (range(0, 4), isal_zlib.compress)
+    except ImportError:
+        pass
+    return found
+
+
+def corpora(size: int) -> dict:
+    from fastzip import data
+
+    photos = b"".join(np.ascontiguousarray(p).tobytes() for p in data.sample_photos().values())
+    field = data.sensor_field(512, 1024).astype(np.float32).tobytes()
+    mix = (photos + field) * (size // (len(photos) + len(field)) + 1)
+    return {"text": data.stdlib_text(size), "code": data.shared_library_code(size), "binary mix": mix[:size]}
+
+
+def measure(corpus: bytes, compress, level: int, repeat: int) -> tuple[float, float]:
+    """(ratio, MB/s) of the best of ``repeat`` runs (one when a run is slower than 10 MB/s)."""
+    best, packed = None, None
+    for k in range(repeat):
+        start = time.perf_counter()
+        packed = compress(corpus, level)
+        seconds = time.perf_counter() - start
+        best = seconds if best is None else min(best, seconds)
+        if len(corpus) / seconds < 10e6:
+            break
+    return len(corpus) / len(packed), len(corpus) / best / 1e6
+
+
+def frontier(points: list[tuple[str, int, float, float]]) -> list[tuple[str, int, float, float]]:
+    """The points no other point beats on both ratio and speed, fastest first."""
+    keep = [p for p in points if not any(q[2] >= p[2] and q[3] >= p[3] and (q[2], q[3]) != (p[2], p[3])
+                                         for q in points)]
+    return sorted(keep, key=lambda p: -p[3])
+
+
+def report(results: dict, argv) -> str:
+    lines = ["# DEFLATE: fastzip among the libraries", "",
+             f"`python -m bench.deflate_frontier {' '.join(argv)}`: zlib-format compression, one thread, "
+             "best of the runs; MB/s of input. A fastzip level **dominates** an anchor when it is at least as "
+             "small (ratio at least as high) and at least as fast.", ""]
+    for corpus, points in results.items():
+        lines += [f"## {corpus}", "", "| anchor | ratio | MB/s | fastzip level at least as small, fastest | "
+                  "its ratio | its MB/s | dominated |", "| --- | --- | --- | --- | --- | --- | --- |"]
+        ours = [p for p in points if p[0] == "fastzip"]
+        for name, level in ANCHORS:
+            anchor = next((p for p in points if p[:2] == (name, level)), None)
+            if anchor is None:
+                continue
+            smaller = [p for p in ours if p[2] >= anchor[2]]
+            best = max(smaller, key=lambda p: p[3]) if smaller else None
+            verdict = "yes" if best and best[3] >= anchor[3] else "no"
+            lines.append(f"| {name} {level} | {anchor[2]:.3f} | {anchor[3]:.0f} | "
+                         + (f"{best[1]} | {best[2]:.3f} | {best[3]:.0f} | {verdict} |" if best else "none | - | - | no |"))
+        lines += ["", "All points (library level: ratio at MB/s): " + "; ".join(
+            f"{n} {lv}: {r:.3f} at {s:.0f}" for n, lv, r, s in points) + ".", "",
+            "Frontier: " + ", ".join(f"{n} {lv}" for n, lv, _, _ in frontier(points)) + ".", ""]
+    lines += ["![ratio against speed](deflate_frontier.png)", ""]
+    return "\n".join(lines)
+
+
+def plot(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(results), figsize=(5.2 * len(results), 4.4))
+    for ax, (corpus, points) in zip(np.atleast_1d(axes), results.items()):
+        for name in dict.fromkeys(p[0] for p in points):
+            mine = [p for p in points if p[0] == name]
+            ax.plot([p[3] for p in mine], [p[2] for p in mine], "o-", label=name, lw=2 if name == "fastzip" else 1)
+            for p in mine:
+                ax.annotate(str(p[1]), (p[3], p[2]), fontsize=6, xytext=(2, 2), textcoords="offset points")
+        edge = frontier(points)
+        ax.step([p[3] for p in edge], [p[2] for p in edge], "k:", where="post", label="frontier")
+        ax.set(xscale="log", xlabel="compression MB/s (log)", ylabel="ratio", title=corpus)
+        ax.grid(alpha=0.3)
+    np.atleast_1d(axes)[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mib", type=float, default=8, help="MiB of each corpus")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=DOCS)
+    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from tqdm.auto import tqdm
+
+    libs = libraries()
+    results = {}
+    for corpus, raw in corpora(int(args.mib * (1 << 20))).items():
+        results[corpus] = [(name, level, *measure(raw, compress, level, args.repeat))
+                           for name, (levels, compress) in tqdm(libs.items(), desc=corpus, unit="library")
+                           for level in levels]
+    args.out.mkdir(parents=True, exist_ok=True)
+    text = report(results, argv)
+    (args.out / "deflate_frontier.md").write_text(text)
+    plot(results, args.out / "deflate_frontier.png")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
