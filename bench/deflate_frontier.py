@@ -112,6 +112,7 @@ def plot(results: dict, path: Path) -> None:
 
     fig, axes = plt.subplots(1, len(results), figsize=(5.2 * len(results), 4.4))
     for ax, (corpus, points) in zip(np.atleast_1d(axes), results.items()):
+        points = [p for p in points if p[2] > 1.01]  # stored (level 0) would squash the rest
         for name in dict.fromkeys(p[0] for p in points):
             mine = [p for p in points if p[0] == name]
             ax.plot([p[3] for p in mine], [p[2] for p in mine], "o-", label=name, lw=2 if name == "fastzip" else 1)
