@@ -126,6 +126,16 @@ def test_a_truncated_scan_leaves_the_rest_grey():
         assert np.array_equal(jpeg.decode(cut), jpeg.decode(_photo_file()))
 
 
+def test_warnings_point_at_the_callers_line():
+    import warnings
+
+    for data in (_cut_scan(), _photo_file()[:40] + b"junk" + _photo_file()[40:]):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CorruptDataWarning)
+            jpeg.decode(data)
+        assert caught and all(w.filename == __file__ for w in caught), [w.filename for w in caught]
+
+
 def test_junk_before_a_marker_is_skipped_with_a_warning():
     data = _photo_file()
     dqt = data.index(b"\xff\xdb")

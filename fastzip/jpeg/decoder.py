@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import re
 import struct
+import sys
 import warnings
 from dataclasses import dataclass, field
 
@@ -84,10 +85,14 @@ class _Parser:
         self.strict = strict
 
     def damaged(self, what: str) -> None:
-        """Damage libjpeg decodes past: FormatError when strict, else a warning."""
+        """Damage libjpeg decodes past: FormatError when strict, else a warning that points at
+        the caller's line (the first frame outside fastzip)."""
         if self.strict:
             raise FormatError(what)
-        warnings.warn(f"JPEG: {what}; decoded as libjpeg does", CorruptDataWarning, stacklevel=5)
+        level, frame = 1, sys._getframe()
+        while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] == "fastzip":
+            level, frame = level + 1, frame.f_back
+        warnings.warn(f"JPEG: {what}; decoded as libjpeg does", CorruptDataWarning, stacklevel=level)
 
     def need(self, n: int, what: str) -> bytes:
         if self.pos + n > len(self.data):
