@@ -559,7 +559,12 @@ def _one_pass_chroma(header: Header) -> tuple[int, int] | None:
     hmax, vmax, _, _ = _grid(header)
     if len(header.components) != 3 or header.adobe_transform == 0:
         return None
-    factors = [(hmax // c.h, vmax // c.v) for c in header.components]
+    return _one_pass_factors([(hmax // c.h, vmax // c.v) for c in header.components])
+
+
+def _one_pass_factors(factors: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """Chroma's factors when the planes' upsampling ``factors`` are the common layouts' (Y as
+    it is, Cb and Cr alike at 1x1, 2x1 or 2x2), else None."""
     if factors[0] == (1, 1) and factors[1] == factors[2] and factors[1] in ((1, 1), (2, 1), (2, 2)):
         return factors[1]
     return None
@@ -586,7 +591,8 @@ def _pixel_pipeline(header: Header, quant: dict, coeffs: dict, rows_per_mcu: lis
 
 def _reconstruct(header: Header, quant: dict, coeffs: dict, workers: int) -> np.ndarray:
     """Pixels from coefficients: per component a fused dequantize + IDCT + clamp into its plane,
-    then fancy upsampling and colour conversion; each step split between ``workers`` threads."""
+    then upsampling and colour conversion (:func:`_colour`); each step split between ``workers``
+    threads."""
     hmax, vmax, mcus_x, mcus_y = _grid(header)
     targets = _targets(header, quant, coeffs)
     planes = [plane for _, _, _, plane in targets]
@@ -598,38 +604,14 @@ def _reconstruct(header: Header, quant: dict, coeffs: dict, workers: int) -> np.
                                    plane)
 
     split_rows(inverse, mcus_y, workers)
-    chroma = _one_pass_chroma(header)
-    if chroma is not None and any(planes[k].shape[1] <= 2 and (hmax // c.h, vmax // c.v) != (1, 1)
-                                  for k, c in enumerate(header.components)):
-        chroma = None  # libjpeg upsamples a plane 2 samples wide or less by repeating them, not smoothly
-    if chroma is not None:
-        out = _destination(header, coeffs.get("out"), 3)
-        split_rows(lambda first, end: _color.upsampled_ycbcr_to_rgb(*planes, *chroma, out, first, end),
-                   header.height, workers)
-        return out
     factors = [(hmax // c.h, vmax // c.v) for c in header.components]
-    for k, (fx, fy) in enumerate(factors):
-        if (fx, fy) != (1, 1) and planes[k].shape[1] <= 2:
-            planes[k] = _upsampled(planes[k], fx, fy, fancy=False)
-        elif (fx, fy) != (1, 1):
-            src = planes[k]
-            full = np.empty((src.shape[0] * fy, src.shape[1] * fx), np.uint8)
-            split_rows(lambda first, end: _color.upsample(src, fx, fy, full, first, end), src.shape[0], workers)
-            planes[k] = full
-    if len(planes) == 1:
-        return np.ascontiguousarray(planes[0][:header.height, :header.width])
-    if header.adobe_transform == 0:  # Adobe marker: the three components are RGB, not YCbCr
-        return np.stack([p[:header.height, :header.width] for p in planes], axis=-1)
-    out = _destination(header, coeffs.get("out"), 3)
-    split_rows(lambda first, end: _color.ycbcr_to_rgb(*(p[first:end] for p in planes), out[first:end]),
-               header.height, workers)
-    return out
+    return _colour(header, planes, factors, header.height, header.width, coeffs.get("out"), workers)
 
 
 def _reconstruct_scaled(header: Header, quant: dict, coeffs: dict, scale: int, workers: int) -> np.ndarray:
     """The picture at 1/``scale`` from the coefficients (:mod:`.scaled`): each component's
     blocks through a reduced inverse DCT, chroma upsampled only where its transform could not
-    reach the output's scale, then colour as at full size."""
+    reach the output's scale, then colour as at full size (:func:`_colour`)."""
     hmax, vmax, _, _ = _grid(header)
     n = 8 // scale
     height, width = -(-header.height // scale), -(-header.width // scale)
@@ -642,29 +624,40 @@ def _reconstruct_scaled(header: Header, quant: dict, coeffs: dict, scale: int, w
         planes.append(reduced_plane(coeffs["buffer"][start:start + rows * cols], cols, quant[c.quant], size, own,
                                     workers))
         factors.append((hmax * n // (c.h * size), vmax * n // (c.v * size)))
+    # libjpeg upsamples smoothly only when blocks give more than one pixel
+    return _colour(header, planes, factors, height, width, None, workers, smooth=n > 1)
+
+
+def _colour(header: Header, planes: list, factors: list, height: int, width: int, out: np.ndarray | None,
+            workers: int, smooth: bool = True) -> np.ndarray:
+    """The picture (``height`` x ``width``) from the component planes, each upsampled by its
+    ``factors``: libjpeg's smooth ("fancy") upsampling where ``smooth`` and the plane is more
+    than 2 samples wide, else its samples repeated, as libjpeg does then; then YCbCr -> RGB into
+    ``out`` (new when None), or the planes as they are after an Adobe marker saying RGB. Rows
+    are shared by ``workers`` threads."""
     if len(planes) == 1:
         return np.ascontiguousarray(planes[0][:height, :width])
-    out = np.empty((height, width, 3), np.uint8)
-    if header.adobe_transform == 0:  # RGB components
-        full = [_upsampled(p, fx, fy, fancy=n > 1 and p.shape[1] > 2) for p, (fx, fy) in zip(planes, factors)]
-        out[...] = np.stack([p[:height, :width] for p in full], axis=-1)
+    fancy = [smooth and p.shape[1] > 2 for p in planes]
+    chroma = _one_pass_factors(factors) if header.adobe_transform != 0 else None
+    if chroma is not None and (chroma == (1, 1) or fancy[1] and fancy[2]):
+        out = np.empty((height, width, 3), np.uint8) if out is None else out
+        split_rows(lambda first, end: _color.upsampled_ycbcr_to_rgb(*planes, *chroma, out, first, end), height,
+                   workers)
         return out
-    # libjpeg upsamples smoothly ("fancy") only when blocks give more than one pixel and planes
-    # are more than 2 samples wide
-    fancy = n > 1 and min(p.shape[1] for p in planes) > 2
-    if fancy and factors[0] == (1, 1) and factors[1] == factors[2] and factors[1] in ((1, 1), (2, 1), (2, 2)):
-        _color.upsampled_ycbcr_to_rgb(*planes, *factors[1], out)
-        return out
-    full = [_upsampled(p, fx, fy, fancy) for p, (fx, fy) in zip(planes, factors)]
-    _color.ycbcr_to_rgb(*full, out)
+    full = [_upsampled(p, fx, fy, f, workers) for p, (fx, fy), f in zip(planes, factors, fancy)]
+    if header.adobe_transform == 0:  # Adobe marker: the three components are RGB, not YCbCr
+        return np.stack([p[:height, :width] for p in full], axis=-1)
+    out = np.empty((height, width, 3), np.uint8) if out is None else out
+    split_rows(lambda first, end: _color.ycbcr_to_rgb(*(p[first:end] for p in full), out[first:end]), height,
+               workers)
     return out
 
 
-def _upsampled(plane: np.ndarray, fx: int, fy: int, fancy: bool = True) -> np.ndarray:
+def _upsampled(plane: np.ndarray, fx: int, fy: int, fancy: bool, workers: int = 1) -> np.ndarray:
     if (fx, fy) == (1, 1):
         return plane
     if not fancy:
         return np.ascontiguousarray(np.repeat(np.repeat(plane, fy, axis=0), fx, axis=1))
     full = np.empty((plane.shape[0] * fy, plane.shape[1] * fx), np.uint8)
-    _color.upsample(plane, fx, fy, full)
+    split_rows(lambda first, end: _color.upsample(plane, fx, fy, full, first, end), plane.shape[0], workers)
     return full
