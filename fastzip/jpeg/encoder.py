@@ -243,7 +243,7 @@ PROGRESSION_GRAY = (((0,), 0, 0, 0, 1), ((0,), 1, 5, 0, 2), ((0,), 6, 63, 0, 2),
 def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bool = False,
            restart_interval: int = 0, interleave: bool = True, progressive: bool = False,
            trellis: bool = False, threads: int | None = None) -> bytes:
-    """Encode an HxWx3 RGB or HxW grayscale uint8 image as a baseline JFIF JPEG.
+    """Encode an HxWx3 RGB or HxW grayscale uint8 image as a JFIF JPEG (baseline, or progressive).
 
     ``quality`` 1-100 scales the Annex K tables as libjpeg does; ``subsampling`` applies to
     colour images; ``optimize`` builds Huffman tables for this image (two passes);
@@ -265,18 +265,14 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
     mcus_x, mcus_y = -(-width // (8 * hmax)), -(-height // (8 * vmax))
     tables = _quality_tables(int(quality))
     padded = (mcus_y * 8 * vmax, mcus_x * 8 * hmax)
-    comp_blocks = trellis_blocks(img, hmax, vmax, *padded, tables) if trellis else None
-    if progressive:
-        if comp_blocks is None:
-            comp_blocks = component_blocks(img, hmax, vmax, *padded, tables)
-        return _encode_progressive(comp_blocks, height, width, sampling, mcus_x, mcus_y, int(quality),
-                                   restart_interval)
-    if comp_blocks is not None:
+    if trellis or progressive:  # step by step: whole components' blocks
+        comp_blocks = (trellis_blocks if trellis else component_blocks)(img, hmax, vmax, *padded, tables)
+        if progressive:
+            return _encode_progressive(comp_blocks, height, width, sampling, mcus_x, mcus_y, int(quality),
+                                       restart_interval)
         scans = interleaved_scan(comp_blocks, sampling, mcus_x, mcus_y) if interleave or gray else \
             _component_scans(comp_blocks, sampling, height, width)
-        luma, chroma = _huffman_tables(scans, len(sampling), True, restart_interval, 1)
-        coded = _entropy_code(scans, [luma] + [chroma] * (len(sampling) - 1), restart_interval, 1, None)
-        return _headers(height, width, sampling, int(quality), luma, chroma, restart_interval) + coded + b"\xff\xd9"
+        return _sequential_file(scans, height, width, sampling, int(quality), True, restart_interval, 1, 1, None)
 
     fused = FusedScan(img, hmax, vmax, mcus_y, mcus_x, tables, threads) if interleave or gray else None
     workers = fused.workers if fused is not None else \
@@ -288,15 +284,20 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
     # Rows made and coded at once, unless the Huffman tables need every block counted first.
     in_one_pass = fused is not None and not optimize and not restart_interval and _pipeline.PIPELINE
     if fused is None:
-        blocks = component_blocks(img, hmax, vmax, mcus_y * 8 * vmax, mcus_x * 8 * hmax, tables)
-        scans = _component_scans(blocks, sampling, height, width)
+        scans = _component_scans(component_blocks(img, hmax, vmax, *padded, tables), sampling, height, width)
     else:
         scans = [fused.unmade if in_one_pass else fused.fill()]
+    return _sequential_file(scans, height, width, sampling, int(quality), optimize, restart_interval, workers,
+                            coders, fused if in_one_pass else None)
 
+
+def _sequential_file(scans, height, width, sampling, quality: int, optimize: bool, restart_interval: int,
+                     workers: int, coders: int, pipeline) -> bytes:
+    """A sequential file of ``scans``: Huffman tables (counted on ``workers`` threads), the
+    scans coded on ``coders`` (``pipeline`` makes a scan listed without blocks), the headers."""
     luma, chroma = _huffman_tables(scans, len(sampling), optimize, restart_interval, workers)
-    coded = _entropy_code(scans, [luma] + [chroma] * (len(sampling) - 1), restart_interval, coders,
-                          fused if in_one_pass else None)
-    return _headers(height, width, sampling, int(quality), luma, chroma, restart_interval) + coded + b"\xff\xd9"
+    coded = _entropy_code(scans, [luma] + [chroma] * (len(sampling) - 1), restart_interval, coders, pipeline)
+    return _headers(height, width, sampling, quality, luma, chroma, restart_interval) + coded + b"\xff\xd9"
 
 
 def _validate(image, subsampling: str, restart_interval: int) -> np.ndarray:
