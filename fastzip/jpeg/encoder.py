@@ -53,7 +53,11 @@ def _blocks(plane: np.ndarray) -> np.ndarray:
 def _quantized_zigzag(plane: np.ndarray, table: np.ndarray) -> np.ndarray:
     """Level-shifted plane -> quantized coefficients in zigzag order, [block_row, block_col, 64],
     within baseline's limits (DC differences of 11 bits, AC values of 10 bits)."""
-    coeffs = dct.forward(_blocks(plane))
+    return _quantized(dct.forward(_blocks(plane)), table)
+
+
+def _quantized(coeffs: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """:func:`_quantized_zigzag` of a plane's DCT ([block_row, block_col, 8, 8])."""
     rows, cols = coeffs.shape[:2]
     out = np.empty((rows * cols, 64), np.int16)
     reciprocal = (1.0 / np.asarray(table, np.float32)).ravel()
@@ -96,11 +100,11 @@ def trellis_blocks(img, hmax, vmax, padded_h, padded_w, tables) -> list[np.ndarr
     they stand (plainly rounded, then the last pass's choices): luma's for luma, chroma's
     shared by both chroma components, as the file will code them."""
     planes = component_planes(img, hmax, vmax, padded_h, padded_w)
-    blocks = [_quantized_zigzag(plane, tables[min(k, 1)]).reshape(-1, 64) for k, plane in enumerate(planes)]
-    shapes, inputs = [], []
+    blocks, shapes, inputs = [], [], []
     for k, plane in enumerate(planes):
         table = np.asarray(tables[min(k, 1)], np.float32).ravel()
         coeffs = dct.forward(_blocks(plane))
+        blocks.append(_quantized(coeffs, tables[min(k, 1)]).reshape(-1, 64))
         shapes.append(coeffs.shape[:2])
         inputs.append((np.ascontiguousarray((coeffs.reshape(-1, 64) / table)[:, dct.ZIGZAG]),
                        np.ascontiguousarray(table[dct.ZIGZAG] ** 2), TRELLIS_LAMBDA * float(np.mean(table[1:] ** 2))))
