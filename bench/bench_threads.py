@@ -6,7 +6,8 @@
 Groups ``threads-jpeg-encode``, ``threads-jpeg-decode`` (a 2048 x 2048 mosaic of the shipped
 photos, 4:2:0, quality 75), ``threads-dct-forward`` (65,536 float32 blocks),
 ``threads-deflate-compress-L{1,6,9}`` (16 MiB of stdlib text and machine code, in 1 MiB pieces
-when split), ``threads-vae-decode`` (the golden INT8 archive's Numba decoder) and
+when split), ``threads-deflate-decompress-indexed`` (the same corpus as one gzip member with
+``index=True``, beside zlib and libdeflate on one thread), ``threads-vae-decode`` (the golden INT8 archive's Numba decoder) and
 ``threads-grid-synthesis`` (the grid codec's fused Numba pixel pass, 768 x 512), each with
 ``threads`` = 1, 2, 3, 4 (more than this machine's cores shows what over-subscription costs). The small-input
 threshold: ``threads-threshold-jpeg-encode/decode[side]`` time 1 against 2 threads on squares of
@@ -76,6 +77,35 @@ def test_deflate_compress(benchmark, corpus, level, threads):
     packed = benchmark.pedantic(deflate.compress, (corpus, level), {"threads": threads}, rounds=3, iterations=1)
     _workers(benchmark)
     benchmark.extra_info["ratio"] = round(len(corpus) / len(packed), 4)
+    record_rate(benchmark, "MB/s", len(corpus) / 1e6)
+
+
+@pytest.fixture(scope="module")
+def indexed(corpus):
+    return deflate.compress(corpus, 6, format="gzip", index=True, threads=2)
+
+
+@pytest.mark.parametrize("threads", THREADS)
+def test_deflate_decompress_indexed(benchmark, corpus, indexed, threads):
+    benchmark.group = "threads-deflate-decompress-indexed"
+    out = benchmark.pedantic(deflate.decompress, (indexed,), {"threads": threads}, rounds=5, iterations=1)
+    assert len(out) == len(corpus)
+    _workers(benchmark)
+    record_rate(benchmark, "MB/s", len(corpus) / 1e6)
+
+
+@pytest.mark.parametrize("peer", ["zlib", "libdeflate"])
+def test_deflate_decompress_indexed_peers(benchmark, corpus, indexed, peer):
+    """The same file by one-thread peers (libdeflate: the fastest single-thread inflate here)."""
+    benchmark.group = "threads-deflate-decompress-indexed"
+    if peer == "zlib":
+        import zlib
+
+        run = lambda: zlib.decompress(indexed, wbits=31)  # noqa: E731
+    else:
+        libdeflate = pytest.importorskip("deflate")
+        run = lambda: libdeflate.gzip_decompress(indexed)  # noqa: E731
+    assert len(benchmark.pedantic(run, rounds=5, iterations=1)) == len(corpus)
     record_rate(benchmark, "MB/s", len(corpus) / 1e6)
 
 

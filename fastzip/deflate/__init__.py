@@ -32,7 +32,8 @@ from ..errors import FormatError, OutputLimitError
 from .engine import (LEVELS, PIECE, bound_exceeded, compressed_bound, deflate_pieces, inflate_error, new_deflater,
                      output_limit)
 from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_start,
-                      combine_checksums, header, read_header, sniff_format, trailer, update_checksum)
+                      combine_checksums, gzip_header, header, read_header, sniff_format, trailer, update_checksum)
+from .indexed import compress_pieces, index_field, inflate_pieces, piece_size, read_index, trailer_matches
 from .stream import Compressor, Decompressor, open
 
 __all__ = ["compress", "decompress", "decompress_into", "Compressor", "Decompressor", "open", "crc32", "adler32",
@@ -43,7 +44,7 @@ _PIECES_PER_THREAD = 2  # by default a thread per two pieces at most: below that
 
 
 def compress(data, level: int = 6, *, format: str = "zlib", mtime: float | None = None,
-             filename: str | bytes | None = None, threads: int | None = None) -> bytes:
+             filename: str | bytes | None = None, threads: int | None = None, index: bool = False) -> bytes:
     """Compress a bytes-like object; ``zlib.decompress`` (zlib), ``gzip.decompress`` (gzip) or
     ``zlib.decompress(..., wbits=-15)`` (raw) reads the result.
 
@@ -55,9 +56,18 @@ def compress(data, level: int = 6, *, format: str = "zlib", mtime: float | None 
     without ``threads`` only an explicit ``fastzip.threads(n)`` / ``set_threads(n)`` /
     FASTZIP_NUM_THREADS splits, never the automatic default; a default is capped at a thread
     per 2 MiB.
+
+    ``index=True`` (gzip only): the pieces are compressed without the history before them and
+    their sizes go into the header (:mod:`.indexed`), so that :func:`decompress` decodes them
+    on every core; any gzip reader still reads one ordinary member (a few hundred bytes per
+    MiB larger than without the index). The bytes are the same for any thread count.
     """
     check_format(format)
     view = memoryview(data).cast("B")
+    if index:
+        if format != "gzip":
+            raise ValueError("index=True needs format='gzip'")
+        return _compress_indexed(view, level, mtime, filename, resolve(threads))
     workers = resolve(threads, cap=len(view) // (_PIECES_PER_THREAD * PIECE), asked_only=True)
     if workers > 1 and len(view) > PIECE:
         return _compress_pieces(view, level, format, mtime, filename, workers)
@@ -80,12 +90,25 @@ def _compress_pieces(view, level: int, format: str, mtime, filename, workers: in
     return b"".join([header(format, level, mtime, filename), *outputs, trailer(format, checksum, len(view))])
 
 
-def decompress(data, *, format: str = "auto", max_output_size: int | None = None) -> bytes:
+def _compress_indexed(view, level: int, mtime, filename, workers: int) -> bytes:
+    piece = piece_size(len(view), PIECE)
+    outputs, crcs = compress_pieces(view, level, workers, piece)
+    head = gzip_header(level, mtime=mtime, filename=filename,
+                       extra=index_field(piece, len(view), [len(o) for o in outputs], crcs))
+    checksum = crcs[0]
+    for i in range(1, len(crcs)):
+        checksum = combine_checksums("gzip", checksum, crcs[i], min(piece, len(view) - i * piece))
+    return b"".join([head, *outputs, trailer("gzip", checksum, len(view))])
+
+
+def decompress(data, *, format: str = "auto", max_output_size: int | None = None, threads: int | None = None) -> bytes:
     """Decompress a whole zlib, gzip or raw DEFLATE stream (``"auto"`` tells them apart).
 
     Raises :class:`OutputLimitError` once the output would exceed ``max_output_size``,
     :class:`ChecksumError` for a wrong Adler-32/CRC-32, :class:`UnsupportedError` for a zlib
     preset dictionary, and :class:`FormatError` for anything else that is not valid.
+    A gzip member written with ``index=True`` decodes on ``threads`` threads (fastzip's policy
+    when None); any other stream on one.
     """
     check_format(format, FORMATS + ("auto",))
     limit = output_limit(max_output_size)
@@ -94,7 +117,21 @@ def decompress(data, *, format: str = "auto", max_output_size: int | None = None
         format = sniff_format(src.peek(2))
     parts, total = [], 0
     while True:
-        read_header(src, format)
+        fields = read_header(src, format)
+        index = read_index(fields["extra"]) if fields else None
+        if index is not None and index[1] <= limit - total:
+            decoded = inflate_pieces(src.available(), index, resolve(threads))
+            # Kept only when the trailer vouches for it; else the index does not describe the
+            # stream (or the stream is damaged): decode it from its start as any other.
+            if decoded is not None and trailer_matches(src.available()[decoded[1]:], *decoded):
+                out, used = decoded
+                src.consume(used)
+                check_trailer(src, format, crc32(out), len(out))
+                parts.append(bytes(out))
+                total += len(out)
+                if not another_member(src, format):
+                    break
+                continue
         status, used, out = Inflater().inflate_to_bytes(src.available(), limit - total)
         src.consume(used)
         if status == STATUS_NEED_OUTPUT:

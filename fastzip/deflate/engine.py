@@ -69,23 +69,26 @@ def bound_exceeded() -> RuntimeError:
     return RuntimeError("compressed_bound was too small for the deflater's output (a fastzip bug)")
 
 
-def deflate_pieces(view, start: int, level: int, final: bool, workers: int, checksum=None) -> tuple[list, list]:
-    """Raw DEFLATE of ``view[start:]`` in PIECE-sized pieces compressed on ``workers`` threads,
-    each by its own deflater with the 32 KiB before it (``view[:start]`` included) as history and
-    ending on a byte boundary (an empty stored block, zlib's sync flush; the last piece instead
-    ends the stream when ``final``), so that joined they make one stream (pigz's method).
-    Returns the pieces' outputs and, given ``checksum(piece)``, each piece's checksum."""
+def deflate_pieces(view, start: int, level: int, final: bool, workers: int, checksum=None, *, piece: int = PIECE,
+                   history: bool = True) -> tuple[list, list]:
+    """Raw DEFLATE of ``view[start:]`` in ``piece``-sized pieces compressed on ``workers`` threads,
+    each by its own deflater with the 32 KiB before it (``view[:start]`` included) as history
+    (none when not ``history``: each piece then decodes alone) and ending on a byte boundary (an
+    empty stored block, zlib's sync flush; the last piece instead ends the stream when ``final``),
+    so that joined they make one stream (pigz's method). Returns the pieces' outputs and, given
+    ``checksum(piece)``, each piece's checksum."""
     new_deflater(level)  # checks the level before any thread starts
-    starts = list(range(start, len(view), PIECE)) or [start]
+    size = piece
+    starts = list(range(start, len(view), size)) or [start]
     outputs, sums = [None] * len(starts), [None] * len(starts)
 
     def compress(first, end):
         for i in range(first, end):
-            begin, stop = starts[i], min(starts[i] + PIECE, len(view))
-            history = max(0, begin - WINDOW)
+            begin, stop = starts[i], min(starts[i] + size, len(view))
+            first_byte = max(0, begin - WINDOW) if history else begin
             out = bytearray(compressed_bound(stop - begin) + 8)
             last = final and i == len(starts) - 1
-            written = new_deflater(level).compress(view[history:stop], begin - history, last, out, sync=not last)
+            written = new_deflater(level).compress(view[first_byte:stop], begin - first_byte, last, out, sync=not last)
             if written == OUTPUT_FULL:
                 raise bound_exceeded()
             del out[written:]

@@ -114,8 +114,10 @@ def read_zlib_header(src: Input) -> None:
 
 # -- gzip ---------------------------------------------------------------------------------
 
-def gzip_header(level: int, *, mtime: float | None = None, filename: str | bytes | None = None) -> bytes:
-    """A gzip member header: FNAME when ``filename`` is given, MTIME now unless ``mtime`` is set."""
+def gzip_header(level: int, *, mtime: float | None = None, filename: str | bytes | None = None,
+                extra: bytes | None = None) -> bytes:
+    """A gzip member header: FNAME when ``filename`` is given, MTIME now unless ``mtime`` is set;
+    with ``extra``, the FEXTRA field and FHCRC (the header's CRC-16) to protect it."""
     flags = 0
     name = b""
     if filename:
@@ -128,7 +130,14 @@ def gzip_header(level: int, *, mtime: float | None = None, filename: str | bytes
     if mtime is None:
         mtime = time.time()
     xfl = 2 if level >= 9 else 4 if level == 1 else 0
-    return struct.pack("<2sBBIBB", GZIP_MAGIC, 8, flags, int(mtime) & 0xFFFFFFFF, xfl, 255) + name
+    fields = b""
+    if extra is not None:
+        if len(extra) > 0xFFFF:
+            raise ValueError("a gzip FEXTRA field holds at most 65535 bytes")
+        flags |= _FEXTRA | _FHCRC
+        fields = struct.pack("<H", len(extra)) + extra
+    head = struct.pack("<2sBBIBB", GZIP_MAGIC, 8, flags, int(mtime) & 0xFFFFFFFF, xfl, 255) + fields + name
+    return head + struct.pack("<H", zlib.crc32(head) & 0xFFFF) if extra is not None else head
 
 
 def read_gzip_header(src: Input) -> dict:
@@ -259,11 +268,13 @@ def trailer(format: str, checksum: int, size: int) -> bytes:
     return b""
 
 
-def read_header(src: Input, format: str) -> None:
+def read_header(src: Input, format: str) -> dict | None:
+    """Reads a zlib or gzip header (nothing for raw); returns the gzip header's fields."""
     if format == "gzip":
-        read_gzip_header(src)
-    elif format == "zlib":
+        return read_gzip_header(src)
+    if format == "zlib":
         read_zlib_header(src)
+    return None
 
 
 def check_trailer(src: Input, format: str, checksum: int, size: int) -> None:

@@ -13,11 +13,12 @@ import os
 
 from .._native.deflate import OUTPUT_FULL
 from .._native.inflate import STATUS_DONE, STATUS_NEED_INPUT, Inflater
-from ..errors import OutputLimitError
+from ..errors import FormatError, OutputLimitError
 from .._parallel import resolve
 from .engine import WINDOW, bound_exceeded, compressed_bound, deflate_pieces, inflate_error, new_deflater, output_limit
-from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_start, header,
-                      read_header, sniff_format, trailer, update_checksum)
+from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_start,
+                      combine_checksums, header, read_gzip_header, read_header, sniff_format, trailer, update_checksum)
+from .indexed import decode_piece, read_index
 
 __all__ = ["Compressor", "Decompressor", "open"]
 
@@ -163,6 +164,85 @@ class _Reader(io.RawIOBase):
         return n
 
 
+class _IndexedReader(io.RawIOBase):
+    """An indexed gzip member read from any position: the piece holding it is decoded alone and
+    checked against its CRC-32 (the index's), so a seek costs one piece, never the file."""
+
+    def __init__(self, fileobj, start: int, index: tuple, max_output_size):
+        self._file, self._start, self._index = fileobj, start, index
+        piece, total, sizes, _ = index
+        self._offsets = [0]
+        for size in sizes:
+            self._offsets.append(self._offsets[-1] + size)
+        if total > output_limit(max_output_size):
+            raise OutputLimitError(f"decompressed data exceeds max_output_size={max_output_size}")
+        self._pos, self._cached, self._data = 0, -1, b""
+
+    @classmethod
+    def open(cls, fileobj, max_output_size):
+        """The reader, or None (the file rewound) unless ``fileobj`` is seekable and holds one
+        indexed gzip member whose index agrees with its trailer."""
+        try:
+            if not fileobj.seekable():
+                return None
+            begin = fileobj.tell()
+            end = fileobj.seek(0, io.SEEK_END)
+            fileobj.seek(begin)
+        except (OSError, AttributeError, ValueError):
+            return None
+        try:
+            src = Input(fileobj.read(1 << 18))  # more than any header: FEXTRA, FNAME, FCOMMENT at 64 KiB each
+            index = read_index(read_gzip_header(src)["extra"])
+            start = begin + src.off
+        except FormatError:
+            index = None
+        if index is not None and start + sum(index[2]) + 8 == end:
+            fileobj.seek(end - 8)
+            tail = fileobj.read(8)
+            checksum = index[3][0]
+            for i in range(1, len(index[3])):
+                checksum = combine_checksums("gzip", checksum, index[3][i], min(index[0], index[1] - i * index[0]))
+            if tail == trailer("gzip", checksum, index[1]):
+                return cls(fileobj, start, index, max_output_size)
+        fileobj.seek(begin)
+        return None
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def tell(self):
+        return self._pos
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._index[1]}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = base + offset
+        return self._pos
+
+    def readinto(self, b):
+        piece, total = self._index[0], self._index[1]
+        if self._pos >= total:
+            return 0
+        i = self._pos // piece
+        if i != self._cached:
+            self._file.seek(self._start + self._offsets[i])
+            data = self._file.read(self._offsets[i + 1] - self._offsets[i])
+            out = decode_piece(data, self._index, i)
+            if out is None:
+                raise FormatError(f"indexed gzip: piece {i} does not decode to what its index says "
+                                  "(damaged data or index)")
+            self._cached, self._data = i, out
+        at = self._pos - i * piece
+        n = min(len(b), len(self._data) - at)
+        b[:n] = self._data[at:at + n]
+        self._pos += n
+        return n
+
+
 class DeflateFile(io.BufferedIOBase):
     """A gzip (or zlib/raw) file opened by :func:`open`: read or write, never both."""
 
@@ -172,7 +252,8 @@ class DeflateFile(io.BufferedIOBase):
         self._owns = owns
         self.mode = mode
         if mode == "rb":
-            self._reader = io.BufferedReader(_Reader(fileobj, format, max_output_size), 1 << 16)
+            raw = _IndexedReader.open(fileobj, max_output_size) if format in ("gzip", "auto") else None
+            self._reader = io.BufferedReader(raw or _Reader(fileobj, format, max_output_size), 1 << 16)
             self._compressor = None
         else:
             self._reader = None
@@ -180,6 +261,22 @@ class DeflateFile(io.BufferedIOBase):
 
     def readable(self):
         return self._reader is not None
+
+    def seekable(self):
+        """True for an indexed gzip file (``compress(..., index=True)``) read from a seekable file."""
+        return self._reader is not None and self._reader.seekable()
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        self._check("read")
+        if not self._reader.seekable():
+            raise io.UnsupportedOperation("seek needs an indexed gzip file (deflate.compress(..., index=True))")
+        return self._reader.seek(offset, whence)
+
+    def tell(self):
+        self._check("read")
+        if not self._reader.seekable():
+            raise io.UnsupportedOperation("tell needs an indexed gzip file")
+        return self._reader.tell()
 
     def writable(self):
         return self._compressor is not None
