@@ -6,6 +6,10 @@
     fastzip jpeg encode IN OUT.jpg [-q 75] [--subsampling 4:2:0] [--optimize] [--restart N]
     fastzip jpeg decode IN.jpg OUT.png        (reading and writing other image files needs Pillow)
     fastzip jpeg info IN.jpg
+    fastzip ae train DATA -o CODEC.fzc [--model conv] [--lambda L] [--minutes M | --steps N]
+    fastzip ae encode CODEC.fzc DATA -o CODES.fza [--lossless]    (DATA: folder, .npy or builtin:NAME)
+    fastzip ae decode CODEC.fzc CODES.fza -o OUT                  (OUT: folder of PNGs or .npy)
+    fastzip ae info FILE
     fastzip huffman compress IN OUT           fastzip's Huffman stream ("-" for stdin/stdout)
     fastzip huffman decompress IN OUT [--max-output-size N]
 """
@@ -353,12 +357,72 @@ def _cmd_tour(args) -> int:
         print(f"\n{name}\n{header}\n{'-' * len(header)}")
         for row in tour.jpeg_rows(photo, name, repeat=args.repeat):
             print(f"{row.codec:<38} {row.ratio:>7.3f} {row.compress_mbps:>10.1f} {row.decompress_mbps:>10.1f}  {row.note}")
-    for seconds, learned_rows in ((args.vae_seconds, tour.vae_rows), (args.grid_seconds, tour.grid_rows)):
+    for seconds, learned_rows in ((args.vae_seconds, tour.vae_rows), (args.grid_seconds, tour.grid_rows),
+                                  (args.ae_seconds, tour.ae_rows)):
         rows = list(learned_rows(seconds)) if seconds > 0 else []
         if rows:
             print(f"\n{rows[0].corpus}\n{header}\n{'-' * len(header)}")
         for row in rows:
             print(f"{row.codec:<38} {row.ratio:>7.3f} {row.compress_mbps:>10.3f} {row.decompress_mbps:>10.1f}  {row.note}")
+    return 0
+
+
+def _cmd_ae(args) -> int:
+    """The autoencoder codecs: train (torch) on a collection, then encode, decode and info
+    (numpy + Numba)."""
+    from .neural.ae import files
+    from .neural.ae.codec import CODEC_FORMAT, Codec, read_codes
+
+    if args.action == "info":
+        data = _read(args.inputs[0])
+        if data[:4] == CODEC_FORMAT.magic:
+            codec = Codec.loads(data)
+            print(f"{args.inputs[0]}: {codec.describe()}")
+            for key in ("lambda", "steps", "seconds", "train_images"):
+                if key in codec.meta:
+                    print(f"  {key}: {codec.meta[key]}")
+            if "heldout" in codec.meta:
+                print(f"  held out: {codec.meta['heldout']}")
+        else:
+            print(f"{args.inputs[0]}: autoencoder codes, {len(data)} bytes, {read_codes(data).describe()}")
+        return 0
+    wanted = {"train": 1, "encode": 2, "decode": 2}[args.action]
+    if len(args.inputs) != wanted or not args.output:
+        usage = {"train": "DATA -o CODEC.fzc", "encode": "CODEC.fzc DATA -o CODES.fza",
+                 "decode": "CODEC.fzc CODES.fza -o OUT"}[args.action]
+        print(f"fastzip: error: usage: fastzip ae {args.action} {usage}", file=sys.stderr)
+        return 2
+    if args.action == "train":
+        try:
+            from .neural.ae import train
+        except ImportError as exc:
+            print(f"fastzip: error: training needs torch ({exc}); pip install torch==2.13.0", file=sys.stderr)
+            return 1
+        images = files.read(args.inputs[0])
+        if args.minutes is None and args.steps is None:
+            args.minutes = 5.0
+        made = train.train(images, args.model, lam=args.lam, minutes=args.minutes, steps=args.steps,
+                           holdout=args.holdout, latent=args.latent, seed=args.seed)
+        written = made.codec.save(args.output)
+        print(f"{args.output}: {made.codec.describe()}; trained {made.steps} steps ({made.seconds:.0f} s) "
+              f"on {len(made.train_index)} images")
+        if "heldout" in made.codec.meta:
+            h = made.codec.meta["heldout"]
+            print(f"  {h['images']} held-out images: {h['bytes_per_image']} bytes each ({h['bpp']} bpp), "
+                  f"PSNR {h['psnr']} dB; lossless {h['lossless_bpp']} bpp")
+        return 0 if written else 1
+    codec = Codec.load(args.inputs[0])
+    if args.action == "encode":
+        images = files.read(args.inputs[1])
+        data = codec.encode(images, lossless=args.lossless, coder=args.coder)
+        _write(args.output, data)
+        pixels = images.shape[0] * images.shape[1] * images.shape[2]
+        print(f"{args.output}: {len(images)} images in {len(data)} bytes ({len(data) / len(images):.1f} bytes each, "
+              f"{8 * len(data) / pixels:.4f} bpp{', lossless' if args.lossless else ''})")
+        return 0
+    images = codec.decode(_read(args.inputs[1]))
+    paths = files.write(images, args.output)
+    print(f"{args.output}: {len(images)} images ({len(paths)} file{'s' if len(paths) > 1 else ''})")
     return 0
 
 
@@ -375,6 +439,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="training time of the VAE archive row (0 skips it; needs torch)")
     tour.add_argument("--grid-seconds", type=float, default=30.0,
                       help="training time of the latent-grid codec row (0 skips it; needs torch and numba)")
+    tour.add_argument("--ae-seconds", type=float, default=15.0,
+                      help="training time of the autoencoder codec row (0 skips it; needs torch and numba)")
     tour.set_defaults(func=_cmd_tour)
 
     _add_gzip_parser(sub, "compress", "gzip files (DEFLATE levels 0-12), like gzip")
@@ -430,6 +496,26 @@ def build_parser() -> argparse.ArgumentParser:
     arc.add_argument("--target-psnr", type=float, default=None, help="end VAE training at this PSNR (dB)")
     arc.add_argument("--seed", type=int, default=0)
     arc.set_defaults(func=_cmd_archive)
+
+    ae = sub.add_parser("ae", help="autoencoder codecs for collections of small images: train once (torch), "
+                        "then encode and decode many (numpy + Numba)")
+    ae.add_argument("action", choices=["train", "encode", "decode", "info"])
+    ae.add_argument("inputs", nargs="+", help="train: DATA; encode: CODEC DATA; decode: CODEC CODES; info: FILE "
+                    "(DATA: a folder of images, an .npy array (N, H, W[, 3]) uint8, or builtin:digits|faces|crops32|crops64)")
+    ae.add_argument("-o", "--output", help="train: codec file; encode: codes file; decode: a folder (PNG) or .npy")
+    ae.add_argument("--model", default="conv", choices=sorted(registry.AE_MODELS),
+                    help="dense, conv (a latent grid) or vae (conv trained as a VAE)")
+    ae.add_argument("--lambda", dest="lam", type=float, default=0.002,
+                    help="rate-distortion trade-off: larger spends fewer bytes (default 0.002)")
+    ae.add_argument("--latent", type=int, default=None, help="latent size: numbers (dense) or channels (conv, vae)")
+    ae.add_argument("--minutes", type=float, default=None, help="training time (default 5)")
+    ae.add_argument("--steps", type=int, default=None, help="training steps instead of a time budget")
+    ae.add_argument("--holdout", type=float, default=0.1, help="share of DATA held out and measured (default 0.1)")
+    ae.add_argument("--seed", type=int, default=0)
+    ae.add_argument("--lossless", action="store_true", help="encode: add the residual, decode exactly")
+    ae.add_argument("--coder", choices=("rans", "deflate"), default="rans",
+                    help="encode: the entropy coder (deflate for comparison)")
+    ae.set_defaults(func=_cmd_ae)
 
     huff = sub.add_parser("huffman", help="canonical Huffman byte codec")
     huff.add_argument("action", choices=["compress", "decompress"])

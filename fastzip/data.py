@@ -144,6 +144,52 @@ def sample_photos() -> dict:
     return photos
 
 
+def digits():
+    """scikit-learn's handwritten digits: (1797, 8, 8) uint8 (its 0-16 levels scaled to 0-255)
+    and the (1797,) labels 0-9."""
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    return np.clip(np.rint(d.images * (255 / 16)), 0, 255).astype(np.uint8), d.target.astype(np.int64)
+
+
+def faces():
+    """scikit-image's ``lfw_subset``: (200, 25, 25) uint8, and labels (1 for the 100 faces
+    first, 0 for the 100 non-faces after them)."""
+    import numpy as np
+    from skimage import data as sk
+
+    images = np.clip(np.rint(sk.lfw_subset() * 255), 0, 255).astype(np.uint8)
+    return images, (np.arange(len(images)) < 100).astype(np.int64)
+
+
+# Photos whose crops train the crop codecs, and the others, whose crops only test them.
+# (The stereo pair stays on one side: its two photos show one scene.)
+CROP_TRAIN_PHOTOS = ("astronaut", "rocket", "motorcycle_left", "motorcycle_right", "china", "immunohistochemistry",
+                     "retina")
+CROP_TEST_PHOTOS = ("coffee", "chelsea", "flower", "hubble_deep_field")
+
+
+def photo_crops(size: int = 32, names=CROP_TRAIN_PHOTOS, *, per_photo: int | None = None, seed: int = 0):
+    """(N, size, size, 3) uint8 crops of the named photos of :func:`sample_photos`, photo after
+    photo: every crop on a ``size`` grid, or ``per_photo`` of them drawn at seeded random
+    positions (so that a test set weighs each photo alike, whatever its size)."""
+    import numpy as np
+
+    photos = sample_photos()
+    rng = np.random.default_rng(seed)
+    crops = []
+    for name in names:
+        p = photos[name]
+        if per_photo is None:
+            corners = [(t, l) for t in range(0, p.shape[0] - size + 1, size) for l in range(0, p.shape[1] - size + 1, size)]
+        else:
+            corners = zip(rng.integers(0, p.shape[0] - size + 1, per_photo), rng.integers(0, p.shape[1] - size + 1, per_photo))
+        crops += [p[t:t + size, l:l + size] for t, l in corners]
+    return np.stack(crops)
+
+
 def sensor_field(rows: int, cols: int, *, top: int = 0, left: int = 0):
     """rows x cols float32 of a field that covers the plane: 100 cos(y / 300) sin(x / 200) plus unit
     Gaussian noise, rounded to multiples of 1/64 (an instrument's resolution), for the block whose

@@ -13,8 +13,8 @@ from typing import Callable, Iterator
 
 from . import data, deflate, huffman, jpeg, lz77, metrics
 
-__all__ = ["Row", "huffman_rows", "deflate_rows", "lz77_rows", "jpeg_rows", "vae_rows", "corpora", "pillow_jpegs",
-           "pillow_jpegs_within"]
+__all__ = ["Row", "huffman_rows", "deflate_rows", "lz77_rows", "jpeg_rows", "vae_rows", "grid_rows", "ae_rows",
+           "corpora", "pillow_jpegs", "pillow_jpegs_within"]
 
 
 @dataclass
@@ -266,6 +266,65 @@ def grid_rows(seconds: float, crop: int = 256) -> Iterator[Row]:
         t_dec = _best_time(lambda: np.asarray(Image.open(io.BytesIO(blobs[0]))), 3)
         yield Row(corpus, f"Pillow jpeg q{quality} (same bytes or fewer)", image.nbytes / len(blobs[0]),
                   mb / t_enc, mb / t_dec, f"PSNR {metrics.psnr(image, decoded):.2f} dB")
+
+
+def ae_rows(seconds: float) -> Iterator[Row]:
+    """An autoencoder codec (the dense model) trained for ``seconds`` on scikit-learn's digits,
+    coding the 180 held-out ones (8x8 grey) in one file, lossy and lossless, beside Pillow JPEG
+    (one quality for the set: the lowest whose PSNR reaches the codec's), PNG per image, and
+    DEFLATE-9 of the whole set. Needs torch, numba and scikit-learn; yields nothing without them.
+    Training time is not in the speeds (it is said in the note)."""
+    try:
+        from .neural.ae import train
+        images, _ = data.digits()
+    except ImportError:
+        return
+    import io
+
+    import numpy as np
+
+    made = train.train(images, "dense", minutes=seconds / 60, progress=False)
+    codec, held = made.codec, images[made.heldout_index]
+    corpus = data.describe(f"{len(held)} held-out digits, 8x8 grey", held.tobytes())
+    mb = held.nbytes / 1e6
+    lossy = codec.encode(held)
+    decoded = codec.decode(lossy)[..., 0]
+    quality = metrics.psnr(held, decoded)
+    for name, blob, note in (("fastzip ae dense", lossy, f"PSNR {quality:.2f} dB, {len(lossy) / len(held):.1f} B/image"),
+                             ("fastzip ae dense lossless", codec.encode(held, lossless=True), "exact")):
+        lossless = "lossless" in name
+        t_enc = _best_time(lambda: codec.encode(held, lossless=lossless), 3)
+        t_dec = _best_time(lambda: codec.decode(blob), 3)
+        yield Row(corpus, name, held.nbytes / len(blob), mb / t_enc, mb / t_dec,
+                  note + f" (trained {made.seconds:.0f} s on {len(made.train_index)} digits)")
+    try:
+        from PIL import Image
+    except ImportError:
+        return
+
+    def files(fmt, **options):
+        out = []
+        for image in held:
+            buf = io.BytesIO()
+            Image.fromarray(image).save(buf, fmt, **options)
+            out.append(buf.getvalue())
+        return out
+
+    for q in range(1, 101):
+        jpegs = files("JPEG", quality=q, optimize=True)
+        got = np.stack([np.asarray(Image.open(io.BytesIO(b))) for b in jpegs])
+        if metrics.psnr(held, got) >= quality or q == 100:
+            break
+    for name, blobs, options, note in (
+            (f"Pillow jpeg q{q} optimize", jpegs, ("JPEG", {"quality": q, "optimize": True}),
+             f"PSNR {metrics.psnr(held, got):.2f} dB, {sum(map(len, jpegs)) / len(held):.1f} B/image"),
+            ("Pillow png optimize", files("PNG", optimize=True), ("PNG", {"optimize": True}), "exact")):
+        t_enc = _best_time(lambda: files(options[0], **options[1]), 3)
+        t_dec = _best_time(lambda: [np.asarray(Image.open(io.BytesIO(b))) for b in blobs], 3)
+        yield Row(corpus, name, held.nbytes / sum(map(len, blobs)), mb / t_enc, mb / t_dec, note)
+    raw = held.tobytes()
+    yield _measure(corpus, "fastzip deflate -9 (whole set)", raw, lambda b: deflate.compress(b, 9), deflate.decompress,
+                   repeat=3, note="exact")
 
 
 def pillow_jpegs(images, quality: int) -> list[bytes]:

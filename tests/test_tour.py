@@ -24,3 +24,19 @@ def test_tour_jpeg_rows_put_each_setting_beside_pillows():
     if "Pillow jpeg q75 (libjpeg-turbo)" in rows:
         assert rows["Pillow jpeg q75 optimize progressive"].ratio > rows["Pillow jpeg q75 (libjpeg-turbo)"].ratio
     assert all("dB" in r.note and r.compress_mbps > 0 for r in rows.values())
+
+
+def test_tour_autoencoder_rows_are_measured_beside_jpeg_and_png():
+    import pytest
+
+    pytest.importorskip("torch")
+    pytest.importorskip("numba")
+    pytest.importorskip("sklearn")
+    from fastzip import tour
+
+    rows = {r.codec: r for r in tour.ae_rows(2.0)}
+    lossy, exact = rows["fastzip ae dense"], rows["fastzip ae dense lossless"]
+    assert lossy.ratio > exact.ratio > 1 and "dB" in lossy.note
+    assert "Pillow png optimize" in rows and any(name.startswith("Pillow jpeg") for name in rows)
+    # trained for seconds, the codec already beats PNG on held-out digits, losslessly
+    assert exact.ratio > rows["Pillow png optimize"].ratio

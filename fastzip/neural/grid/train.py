@@ -13,7 +13,6 @@ faster than 1x1 convolutions and ``unfold``.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,7 +20,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..runtime import keep_freed_memory, use_all_cores
+from ..runtime import Schedule, keep_freed_memory, use_all_cores
 from .laplace import B0, SCALES
 from .layout import ARM_HIDDEN, CONTEXT, LEVELS, SYNTHESIS, level_shapes
 
@@ -121,22 +120,10 @@ def fit_set(models: list[GridModel], images: list[np.ndarray], lam: float, *, st
     unique = {id(p): p for model in models for p in model.parameters()}
     optimizer = torch.optim.Adam(list(unique.values()), lr=lr)
     record = Fit()
-    start = time.perf_counter()
-    budget = minutes * 60 if minutes is not None else None
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=steps if steps is not None else int(budget), unit="step" if steps else "s",
-                   desc="grid codec", dynamic_ncols=True)
-    step = 0
-    while True:
-        elapsed = time.perf_counter() - start
-        done = step / steps if steps is not None else elapsed / budget
-        if done >= 1:
-            break
-        for group in optimizer.param_groups:
-            group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * done))
+    schedule = Schedule(optimizer, lr, steps=steps, minutes=minutes, desc="grid codec", progress=progress,
+                        evaluate_every=evaluate_every)
+    for done in schedule:
+        step = schedule.step
         model, target = models[step % len(models)], targets[step % len(models)]
         pixels = target.shape[0]
         latents = model.quantized("noise" if done < noise_share else "round")
@@ -146,16 +133,6 @@ def fit_set(models: list[GridModel], images: list[np.ndarray], lam: float, *, st
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        step += 1
-        if step % evaluate_every == 0 or bar is not None:
-            psnr = -10 * math.log10(max(float(mse.detach()), 1e-12))
-            bpp = float(bits.detach()) / pixels
-            if step % evaluate_every == 0:
-                record.history.append((step, time.perf_counter() - start, psnr, bpp))
-            if bar is not None:
-                bar.set_postfix(psnr=f"{psnr:.2f}", bpp=f"{bpp:.3f}", refresh=False)
-                bar.update(1 if steps is not None else int(time.perf_counter() - start) - bar.n)
-    if bar is not None:
-        bar.close()
-    record.steps, record.seconds = step, time.perf_counter() - start
+        schedule.record(mse.detach(), bits.detach() / pixels)
+    record.steps, record.seconds, record.history = schedule.step, schedule.seconds, schedule.history
     return record
