@@ -81,6 +81,10 @@ def _cmd_gzip(args) -> int:
 
 def _gzip_one(deflate, name, args) -> None:
     if name == "-":
+        if args.index:  # the index goes in the header: the whole input first
+            sys.stdout.buffer.write(deflate.compress(sys.stdin.buffer.read(), args.level, format="gzip", mtime=0,
+                                                     threads=args.threads, index=True))
+            return
         with deflate.open(sys.stdout.buffer, "wb", level=args.level, mtime=0, threads=args.threads) as out:
             _copy(sys.stdin.buffer, out)
         return
@@ -93,9 +97,13 @@ def _gzip_one(deflate, name, args) -> None:
         mtime = os.stat(src.fileno()).st_mtime
         raw = sys.stdout.buffer if args.stdout else open(target, "wb")
         try:
-            with deflate.open(raw, "wb", level=args.level, mtime=mtime, filename=os.path.basename(name),
-                              threads=args.threads) as out:
-                _copy(src, out)
+            if args.index:
+                raw.write(deflate.compress(src.read(), args.level, format="gzip", mtime=mtime,
+                                           filename=os.path.basename(name), threads=args.threads, index=True))
+            else:
+                with deflate.open(raw, "wb", level=args.level, mtime=mtime, filename=os.path.basename(name),
+                                  threads=args.threads) as out:
+                    _copy(src, out)
         except BaseException:
             if not args.stdout:
                 raw.close()
@@ -112,7 +120,7 @@ def _gzip_one(deflate, name, args) -> None:
 def _gunzip_one(deflate, name, args) -> None:
     limit = args.max_output_size
     if name == "-":
-        with deflate.open(sys.stdin.buffer, "rb", max_output_size=limit) as src:
+        with deflate.open(sys.stdin.buffer, "rb", max_output_size=limit, threads=args.threads) as src:
             if args.test:
                 while src.read(_CHUNK):
                     pass
@@ -120,7 +128,7 @@ def _gunzip_one(deflate, name, args) -> None:
                 _copy(src, sys.stdout.buffer)
         return
     if args.test:
-        with deflate.open(name, "rb", max_output_size=limit) as src:
+        with deflate.open(name, "rb", max_output_size=limit, threads=args.threads) as src:
             while src.read(_CHUNK):
                 pass
         return
@@ -128,13 +136,13 @@ def _gunzip_one(deflate, name, args) -> None:
         raise FastzipError("unknown suffix (expected .gz)")
     target = name[:-3]
     if args.stdout:
-        with deflate.open(name, "rb", max_output_size=limit) as src:
+        with deflate.open(name, "rb", max_output_size=limit, threads=args.threads) as src:
             _copy(src, sys.stdout.buffer)
         return
     if os.path.exists(target) and not args.force:
         raise FastzipError(f"{target} already exists (use -f to overwrite)")
     try:
-        with deflate.open(name, "rb", max_output_size=limit) as src, open(target, "wb") as dst:
+        with deflate.open(name, "rb", max_output_size=limit, threads=args.threads) as src, open(target, "wb") as dst:
             _copy(src, dst)
     except BaseException:
         if os.path.exists(target):
@@ -335,7 +343,12 @@ def _add_gzip_parser(sub, name, help_text):
         p.set_defaults(level=6)
         p.add_argument("-p", "--processes", "--threads", dest="threads", type=int, default=None, metavar="N",
                        help="compress on N threads, in 1 MiB pieces joined into one gzip stream (as pigz -p)")
+        p.add_argument("--index", action="store_true",
+                       help="independent pieces, their sizes in the header: any gzip reads the file, fastzip "
+                            "decompresses it on every core and seeks in it (reads the whole input first)")
     else:
+        p.add_argument("-p", "--processes", "--threads", dest="threads", type=int, default=None, metavar="N",
+                       help="threads for files written with --index (others decode on one)")
         p.add_argument("-t", "--test", action="store_true", help="test integrity, write nothing")
         p.add_argument("--max-output-size", type=int, default=None, help="refuse to produce more than N bytes")
     p.set_defaults(func=_cmd_gzip)
@@ -371,10 +384,14 @@ def _cmd_ae(args) -> int:
     """The autoencoder codecs: train (torch) on a collection, then encode, decode and info
     (numpy + Numba)."""
     from .neural.ae import files
-    from .neural.ae.codec import CODEC_FORMAT, Codec, read_codes
+    from .neural.ae.codec import CODEC_FORMAT, SHIPPED, Codec, read_codes
 
     if args.action == "info":
-        data = _read(args.inputs[0])
+        if args.inputs[0] in SHIPPED and not os.path.exists(args.inputs[0]):
+            codec = Codec.load(args.inputs[0])
+            data = codec.dumps()
+        else:
+            data = _read(args.inputs[0])
         if data[:4] == CODEC_FORMAT.magic:
             codec = Codec.loads(data)
             print(f"{args.inputs[0]}: {codec.describe()}")
@@ -501,7 +518,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "then encode and decode many (numpy + Numba)")
     ae.add_argument("action", choices=["train", "encode", "decode", "info"])
     ae.add_argument("inputs", nargs="+", help="train: DATA; encode: CODEC DATA; decode: CODEC CODES; info: FILE "
-                    "(DATA: a folder of images, an .npy array (N, H, W[, 3]) uint8, or builtin:digits|faces|crops32|crops64)")
+                    "(DATA: a folder of images, an .npy array (N, H, W[, 3]) uint8, or builtin:digits|faces|crops32|crops64; "
+                    "CODEC: a .fzc file or a shipped codec by name: digits, faces)")
     ae.add_argument("-o", "--output", help="train: codec file; encode: codes file; decode: a folder (PNG) or .npy")
     ae.add_argument("--model", default="conv", choices=sorted(registry.AE_MODELS),
                     help="dense, conv (a latent grid) or vae (conv trained as a VAE)")

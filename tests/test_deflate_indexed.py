@@ -193,3 +193,26 @@ def test_a_seek_into_a_damaged_piece_is_an_error_not_wrong_bytes(corpus, tmp_pat
             f.read(10)
         f.seek(2 * piece)
         assert f.read(100) == data[2 * piece:2 * piece + 100]
+
+
+def test_open_reads_an_indexed_file_on_several_threads(corpus, packed, tmp_path):
+    path = tmp_path / "big.gz"
+    path.write_bytes(packed)
+    for n in (1, 2):
+        with deflate.open(path, threads=n) as f:
+            assert f.read() == corpus
+            assert _parallel.last_workers() == n
+
+
+def test_the_command_line_writes_and_reads_indexed_files(corpus, tmp_path):
+    from fastzip.cli import main
+
+    path = tmp_path / "big.bin"
+    path.write_bytes(corpus)
+    assert main(["compress", "--index", "-p", "2", "-k", str(path)]) == 0
+    packed = (tmp_path / "big.bin.gz").read_bytes()
+    assert indexed.read_index(packed[12:_header_length(packed) - 2]) is not None
+    assert gzip.decompress(packed) == corpus
+    path.unlink()
+    assert main(["decompress", "-p", "2", str(tmp_path / "big.bin.gz")]) == 0
+    assert path.read_bytes() == corpus

@@ -14,7 +14,7 @@ import os
 from .._native.deflate import OUTPUT_FULL
 from .._native.inflate import STATUS_DONE, STATUS_NEED_INPUT, Inflater
 from ..errors import FormatError, OutputLimitError
-from .._parallel import resolve
+from .._parallel import resolve, split_rows
 from .engine import WINDOW, bound_exceeded, compressed_bound, deflate_pieces, inflate_error, new_deflater, output_limit
 from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_start,
                       combine_checksums, header, read_gzip_header, read_header, sniff_format, trailer, update_checksum)
@@ -166,20 +166,21 @@ class _Reader(io.RawIOBase):
 
 class _IndexedReader(io.RawIOBase):
     """An indexed gzip member read from any position: the piece holding it is decoded alone and
-    checked against its CRC-32 (the index's), so a seek costs one piece, never the file."""
+    checked against its CRC-32 (the index's), so a seek costs one piece, never the file; read
+    on, the next ``workers`` pieces are decoded side by side."""
 
-    def __init__(self, fileobj, start: int, index: tuple, max_output_size):
-        self._file, self._start, self._index = fileobj, start, index
+    def __init__(self, fileobj, start: int, index: tuple, max_output_size, workers: int = 1):
+        self._file, self._start, self._index, self._workers = fileobj, start, index, workers
         piece, total, sizes, _ = index
         self._offsets = [0]
         for size in sizes:
             self._offsets.append(self._offsets[-1] + size)
         if total > output_limit(max_output_size):
             raise OutputLimitError(f"decompressed data exceeds max_output_size={max_output_size}")
-        self._pos, self._cached, self._data = 0, -1, b""
+        self._pos, self._pieces = 0, {}
 
     @classmethod
-    def open(cls, fileobj, max_output_size):
+    def open(cls, fileobj, max_output_size, workers: int = 1):
         """The reader, or None (the file rewound) unless ``fileobj`` is seekable and holds one
         indexed gzip member whose index agrees with its trailer."""
         try:
@@ -203,7 +204,7 @@ class _IndexedReader(io.RawIOBase):
             for i in range(1, len(index[3])):
                 checksum = combine_checksums("gzip", checksum, index[3][i], min(index[0], index[1] - i * index[0]))
             if tail == trailer("gzip", checksum, index[1]):
-                return cls(fileobj, start, index, max_output_size)
+                return cls(fileobj, start, index, max_output_size, workers)
         fileobj.seek(begin)
         return None
 
@@ -223,22 +224,35 @@ class _IndexedReader(io.RawIOBase):
         self._pos = base + offset
         return self._pos
 
+    def _decode(self, first: int) -> None:
+        """Pieces ``first`` .. ``first + workers - 1`` (as many as exist), decoded side by side."""
+        last = min(first + self._workers, len(self._index[2]))
+        self._file.seek(self._start + self._offsets[first])
+        data = memoryview(self._file.read(self._offsets[last] - self._offsets[first]))
+        pieces = {}
+
+        def decode(begin, end):
+            for i in range(first + begin, first + end):
+                pieces[i] = decode_piece(data[self._offsets[i] - self._offsets[first]:
+                                              self._offsets[i + 1] - self._offsets[first]], self._index, i)
+
+        split_rows(decode, last - first, self._workers, pieces_per_worker=1)
+        self._pieces = pieces
+
     def readinto(self, b):
         piece, total = self._index[0], self._index[1]
         if self._pos >= total:
             return 0
         i = self._pos // piece
-        if i != self._cached:
-            self._file.seek(self._start + self._offsets[i])
-            data = self._file.read(self._offsets[i + 1] - self._offsets[i])
-            out = decode_piece(data, self._index, i)
-            if out is None:
-                raise FormatError(f"indexed gzip: piece {i} does not decode to what its index says "
-                                  "(damaged data or index)")
-            self._cached, self._data = i, out
+        if i not in self._pieces:
+            self._decode(i)
+        if self._pieces[i] is None:
+            raise FormatError(f"indexed gzip: piece {i} does not decode to what its index says "
+                              "(damaged data or index)")
+        data = self._pieces[i]
         at = self._pos - i * piece
-        n = min(len(b), len(self._data) - at)
-        b[:n] = self._data[at:at + n]
+        n = min(len(b), len(data) - at)
+        b[:n] = memoryview(data)[at:at + n]
         self._pos += n
         return n
 
@@ -252,7 +266,7 @@ class DeflateFile(io.BufferedIOBase):
         self._owns = owns
         self.mode = mode
         if mode == "rb":
-            raw = _IndexedReader.open(fileobj, max_output_size) if format in ("gzip", "auto") else None
+            raw = _IndexedReader.open(fileobj, max_output_size, resolve(threads)) if format in ("gzip", "auto") else None
             self._reader = io.BufferedReader(raw or _Reader(fileobj, format, max_output_size), 1 << 16)
             self._compressor = None
         else:
@@ -339,7 +353,8 @@ def open(file, mode: str = "rb", level: int = 6, *, format: str = "gzip", max_ou
     as for :func:`io.TextIOWrapper`). Reading raises the errors :func:`decompress` raises.
     Writing puts ``filename`` (default: a path's name without ``.gz``) and ``mtime``
     (default: now) in the gzip header, and compresses on ``threads`` threads as
-    :func:`~fastzip.deflate.compress` does.
+    :func:`~fastzip.deflate.compress` does. Reading a seekable indexed gzip file
+    (``compress(..., index=True)``) decodes its pieces on ``threads`` threads and can ``seek``.
     """
     text = "t" in mode
     kind = mode.replace("t", "").replace("b", "")

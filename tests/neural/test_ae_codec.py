@@ -266,3 +266,25 @@ def test_encoding_and_decoding_never_import_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("name,shape", [("digits", (8, 8, 1)), ("faces", (25, 25, 1))])
+def test_shipped_codecs_load_by_name_and_code_their_kind_of_image(name, shape, digits):
+    from fastzip.data import faces
+
+    codec = Codec.load(name)
+    assert codec.config.shape == shape and codec.meta["name"] == name and codec.meta["heldout"]["images"] > 0
+    images = digits[-30:] if name == "digits" else faces()[0][-10:]
+    assert np.array_equal(codec.decode(codec.encode(images, lossless=True))[..., 0], images)
+    lossy = codec.decode(codec.encode(images))[..., 0]
+    assert train.psnr(lossy, images) > 20
+
+
+def test_the_command_line_takes_a_shipped_codec_by_name(tmp_path, capsys):
+    from fastzip.cli import main
+
+    codes = tmp_path / "d.fza"
+    assert main(["ae", "encode", "digits", "builtin:digits", "-o", str(codes)]) == 0
+    assert main(["ae", "decode", "digits", str(codes), "-o", str(tmp_path / "d.npy")]) == 0
+    assert np.load(tmp_path / "d.npy").shape == (1797, 8, 8)
+    assert main(["ae", "info", "digits"]) == 0 and "dense" in capsys.readouterr().out

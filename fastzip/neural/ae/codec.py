@@ -28,12 +28,17 @@ from . import lossless as _lossless
 from . import prior
 from .network import Network, weight_names
 
-__all__ = ["Codec", "CODEC_FORMAT", "CODES_FORMAT", "Codes", "read_codes", "as_images", "MAX_SAMPLES", "CODERS"]
+__all__ = ["Codec", "CODEC_FORMAT", "CODES_FORMAT", "Codes", "read_codes", "as_images", "MAX_SAMPLES", "CODERS",
+           "SHIPPED"]
 
 CODEC_FORMAT = Format(b"FZAC", (1,), "fastzip autoencoder codec")
 CODES_FORMAT = Format(b"FZAA", (1,), "fastzip autoencoder codes")
 CODERS = ("rans", "deflate")
 MAX_SAMPLES = 1 << 28  # decoded samples (images x pixels x channels) allowed unless the caller says more
+# Codecs trained by ``python -m bench.ae_shipped`` and shipped in the package, by name: the dense
+# model on scikit-learn's 8x8 digits, the conv model on scikit-image's 25x25 lfw_subset faces.
+SHIPPED = ("digits", "faces")
+_SHIPPED_DIR = Path(__file__).resolve().parent / "shipped"
 _MAX_CODEC_ELEMENTS = 1 << 26
 _CODEC_HEAD = struct.Struct("<4sBI")  # magic, version, metadata length
 _CODES_HEAD = struct.Struct("<4sBBII")  # magic, version, flags, codec id, image count
@@ -189,6 +194,10 @@ class Codec:
 
     @classmethod
     def load(cls, path) -> "Codec":
+        """A codec file, or one shipped with fastzip by name (:data:`SHIPPED`: ``"digits"``,
+        ``"faces"``) when ``path`` is such a name and no file of that name exists."""
+        if isinstance(path, str) and path in SHIPPED and not Path(path).exists():
+            path = _SHIPPED_DIR / f"{path}.fzc"
         return cls.loads(Path(path).read_bytes())
 
     def _check(self) -> None:
