@@ -109,57 +109,51 @@ def idct_to_plane(const int16_t[:, ::1] blocks, Py_ssize_t cols, const float[::1
                   plane.shape[1], plane.shape[1])
 
 
-def reduced_to_plane(const int16_t[:, ::1] blocks, Py_ssize_t cols, const float[::1] quant,
-                     const float[:, ::1] basis, Py_ssize_t first_row, Py_ssize_t end_row, uint8_t[:, ::1] plane):
-    """Block rows ``first_row .. end_row - 1`` of a component at ``n`` pixels a block side
-    (``basis``: n x 8, ``fastzip.jpeg.scaled``): each block dequantized by ``quant`` (64,
-    natural order) and turned into basis @ block @ basis.T, level-shifted, rounded and clamped
-    as the full transform's pixels (``to_pixel``), written into ``plane`` cropped to its size. Rows of coefficients that are all zero (most of a
-    block's high frequencies) are skipped."""
-    cdef Py_ssize_t n = basis.shape[0], rows, by, bx, y, x, h, w
+def reduced_to_plane(const int16_t[:, ::1] blocks, Py_ssize_t cols, const float[::1] multiplier, int n,
+                     Py_ssize_t first_row, Py_ssize_t end_row, uint8_t[:, ::1] plane):
+    """Block rows ``first_row .. end_row - 1`` of a component at ``n`` (1, 2 or 4) pixels a
+    block side: each block's full inverse transform (as :func:`idct_to_plane`, ``multiplier``
+    the same) averaged over squares of 8/n x 8/n pixels, then level-shifted, rounded and clamped,
+    written into ``plane`` cropped to its size. The averages are what libjpeg-turbo's reduced
+    transforms approximate; a block without AC coefficients is one value, and n = 1 needs only
+    the DC."""
+    cdef Py_ssize_t rows, by, bx, y, x, h, w
     cdef const int16_t* src
-    cdef float[64] tmp  # 8 coefficient rows x n
-    cdef float[64] px
-    cdef int u, v, i, j
-    cdef bint any_row
-    cdef float acc
-    cdef bint[8] used  # frequencies the averages keep (at 1/8 only the DC; at 1/2 all but 4)
-    if n < 1 or n > 8 or basis.shape[1] != 8 or quant.shape[0] != 64 or blocks.shape[1] != 64 or cols < 1 \
+    cdef float[64] work
+    cdef float acc, norm
+    cdef uint8_t value
+    cdef int k, f, dy, dx
+    if n not in (1, 2, 4) or multiplier.shape[0] != 64 or blocks.shape[1] != 64 or cols < 1 \
             or first_row < 0 or end_row * cols > blocks.shape[0]:
-        raise ValueError("blocks, grid, table or basis do not fit")
+        raise ValueError("blocks, grid, multiplier or size do not fit")
     rows = blocks.shape[0] // cols
     if (plane.shape[0] + n - 1) // n > rows or (plane.shape[1] + n - 1) // n > cols:
         raise ValueError("plane larger than the block grid")
-    for u in range(8):
-        used[u] = False
-        for i in range(n):
-            used[u] = used[u] or basis[i, u] != 0
+    f = 8 // n
+    norm = <float>1.0 / (f * f)
     with nogil:
         for by in range(first_row, min(end_row, (plane.shape[0] + n - 1) // n)):
+            h = min(n, plane.shape[0] - by * n)
             for bx in range(min(cols, (plane.shape[1] + n - 1) // n)):
                 src = &blocks[by * cols + bx, 0]
-                for i in range(n * n):
-                    px[i] = 0
-                for u in range(8):  # coefficient row u contributes basis[i, u] * (row u @ basis.T)
-                    if not used[u]:
-                        continue
-                    any_row = False
-                    for v in range(8):
-                        if src[8 * u + v] and used[v]:
-                            any_row = True
-                            break
-                    if not any_row:
-                        continue
-                    for j in range(n):
-                        acc = 0
-                        for v in range(8):  # a frequency the averages cancel has a zero basis entry
-                            acc = acc + src[8 * u + v] * quant[8 * u + v] * basis[j, v]
-                        tmp[j] = acc
-                    for i in range(n):
-                        for j in range(n):
-                            px[n * i + j] += basis[i, u] * tmp[j]
-                h = min(n, plane.shape[0] - by * n)
                 w = min(n, plane.shape[1] - bx * n)
+                if n == 1 or only_dc(src):
+                    value = to_pixel(src[0] * multiplier[0])
+                    for y in range(h):
+                        for x in range(w):
+                            plane[by * n + y, bx * n + x] = value
+                    continue
+                for k in range(64):
+                    work[k] = src[k] * multiplier[k]
+                for k in range(8):
+                    idct_1d(work + k, 8)
+                transpose8(work)
+                for k in range(8):
+                    idct_1d(work + k, 8)
                 for y in range(h):
                     for x in range(w):
-                        plane[by * n + y, bx * n + x] = to_pixel(px[n * y + x])
+                        acc = 0
+                        for dx in range(f):  # work is transposed: pixel (row, col) at work[col * 8 + row]
+                            for dy in range(f):
+                                acc = acc + work[(x * f + dx) * 8 + y * f + dy]
+                        plane[by * n + y, bx * n + x] = to_pixel(acc * norm)
