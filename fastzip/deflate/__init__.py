@@ -58,9 +58,10 @@ def compress(data, level: int = 6, *, format: str = "zlib", mtime: float | None 
     per 2 MiB.
 
     ``index=True`` (gzip only): the pieces are compressed without the history before them and
-    their sizes go into the header (:mod:`.indexed`), so that :func:`decompress` decodes them
-    on every core; any gzip reader still reads one ordinary member (a few hundred bytes per
-    MiB larger than without the index). The bytes are the same for any thread count.
+    their sizes and CRC-32s go into the header (:mod:`.indexed`), so that :func:`decompress`
+    decodes them on every core and :func:`open` seeks in them; any gzip reader still reads one
+    ordinary member (0.16 % larger than one thread's on 16 MiB of text and code). The bytes
+    are the same for any thread count.
     """
     check_format(format)
     view = memoryview(data).cast("B")

@@ -3,8 +3,8 @@ can start anywhere (BGZF's and mgzip's idea, kept in one ordinary gzip member).
 
 The input is cut into pieces of ``piece`` bytes, each compressed *without* the history before
 it and ending on a byte boundary (an empty stored block), the last one ending the stream; the
-header's FEXTRA field holds subfield ``FZ`` with each piece's compressed size, and FHCRC
-protects the header. Every gzip reader decodes the file as one member; fastzip's reader
+header's FEXTRA field holds subfield ``FZ`` with each piece's compressed size and the CRC-32
+of its output, and FHCRC protects the header. Every gzip reader decodes the file as one member; fastzip's reader
 decodes the pieces side by side, each straight into its place in the output, and
 :func:`fastzip.deflate.open` seeks in them (a seek decodes one piece).
 
