@@ -664,7 +664,9 @@ def decode_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_
                 const uint8_t[:, ::1] dc_bits, const uint8_t[:, ::1] dc_vals, const int32_t[::1] dc_count,
                 const uint8_t[:, ::1] ac_bits, const uint8_t[:, ::1] ac_vals, const int32_t[::1] ac_count,
                 int16_t[:, ::1] coeffs, int64_t[::1] progress=None, bint lenient=False):
-    """Decode one baseline scan starting at ``data[start]`` into ``coeffs`` (natural order).
+    """Decode one baseline scan starting at ``data[start]`` into ``coeffs`` (natural order),
+    whose blocks must be zero on entry (a sequential JPEG codes each component in one scan;
+    zeroing the fresh buffer again block by block cost ~1 ms of a 2048x2048 file's 1/8 decode).
 
     Per scan component c: sampling ``h[c]`` x ``v[c]`` blocks per MCU, its blocks at
     ``coeffs[offset[c] + row * stride[c] + col]``, and its DC/AC tables (BITS, HUFFVAL,
@@ -716,9 +718,7 @@ def decode_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_
                 for by in range(v[c]):
                     for bx in range(h[c]):
                         blk = offset[c] + (my * v[c] + by) * stride[c] + mx * h[c] + bx
-                        out = &coeffs[blk, 0]
-                        for k in range(64):
-                            out[k] = 0
+                        out = &coeffs[blk, 0]  # zeros on entry: each block is decoded once
                         if r.nbits < 16:
                             fill(&r)
                         e = dc[c].fast_value[(r.acc >> (r.nbits - FAST_BITS)) & ((1 << FAST_BITS) - 1)]
