@@ -385,6 +385,7 @@ def _encode_progressive(comp_blocks, height, width, sampling, mcus_x, mcus_y, qu
         start += rows * cols
     buffer = np.ascontiguousarray(np.concatenate(parts))
     coded = []
+    out = np.empty(0, np.uint8)  # one output buffer for every scan: fresh pages per scan cost page faults
     if script is None:
         script = PROGRESSION_COLOUR if len(sampling) == 3 else PROGRESSION_GRAY
     for members, ss, se, ah, al in script:
@@ -418,7 +419,9 @@ def _encode_progressive(comp_blocks, height, width, sampling, mcus_x, mcus_y, qu
                 else:
                     code[t], size[t] = codes_from_table(*huff)
         for per_block in (64, 440):
-            out = np.empty(int(sx) * int(sy) * int((hs * vs).sum()) * per_block + 8192, np.uint8)
+            need = int(sx) * int(sy) * int((hs * vs).sum()) * per_block + 8192
+            if len(out) < need:
+                out = np.empty(need, np.uint8)
             written = _entropy.encode_progressive_scan(*scan, code, size, None, out)
             if written != _entropy.OUTPUT_FULL:
                 break
