@@ -89,9 +89,10 @@ def decoder_parameters(config: VAEConfig) -> int:
 @dataclass(frozen=True)
 class AEConfig:
     """An autoencoder codec's shape: ``kind`` "dense" (flattened pixels through Linear layers of
-    ``hidden`` widths to ``latent`` numbers), "conv" (two stride-2 3x3 convolutions of ``hidden``
-    channels to a grid of ``latent`` channels at a quarter of the side) or "variational" (the conv
-    one whose encoder also gives a log-variance: trained as a VAE, coded by its mean).
+    ``hidden`` widths to ``latent`` numbers, ReLU between), "conv" (two stride-2 3x3 convolutions
+    of ``hidden`` channels, each followed by GDN, to a grid of ``latent`` channels at a quarter of
+    the side; the decoder mirrors it with inverse GDN and pixel shuffles) or "variational" (the
+    conv one whose encoder also gives a log-variance: trained as a VAE, coded by its mean).
     ``shape`` is the images' (height, width, channels): a codec serves one shape."""
 
     kind: str

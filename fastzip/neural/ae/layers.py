@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["dense", "conv3x3", "dense_reference", "conv3x3_reference", "depth_to_space"]
+__all__ = ["dense", "conv3x3", "gdn", "dense_reference", "conv3x3_reference", "gdn_reference", "depth_to_space"]
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -61,6 +61,32 @@ def _conv3x3(x, w, b, stride, relu, out):
                     acc[o] = max(acc[o], np.float32(0.0))
 
 
+@njit(cache=True, nogil=True, parallel=True)
+def _gdn(x, beta, gamma, inverse, out):
+    channels = x.shape[-1]
+    flat = x.reshape(-1, channels)
+    result = out.reshape(-1, channels)
+    squares = np.empty((flat.shape[0], channels), np.float32)
+    for p in prange(flat.shape[0]):
+        for j in range(channels):
+            squares[p, j] = flat[p, j] * flat[p, j]
+        for c in range(channels):
+            acc = beta[c]
+            for j in range(channels):
+                acc += gamma[c, j] * squares[p, j]
+            norm = np.sqrt(acc)
+            result[p, c] = flat[p, c] * norm if inverse else flat[p, c] / norm
+
+
+def gdn(x: np.ndarray, beta: np.ndarray, gamma: np.ndarray, inverse: bool) -> np.ndarray:
+    """Generalized divisive normalization over the last axis (Balle et al.): each channel divided
+    (``inverse``: multiplied) by sqrt(beta[c] + sum_j gamma[c, j] x_j^2)."""
+    x = np.ascontiguousarray(x, np.float32)
+    out = np.empty_like(x)
+    _gdn(x, beta, gamma, inverse, out)
+    return out
+
+
 def dense(x: np.ndarray, w: np.ndarray, b: np.ndarray, relu: bool) -> np.ndarray:
     """x @ w + b, then ReLU if ``relu``; images on every thread Numba may use."""
     out = np.empty((x.shape[0], w.shape[1]), np.float32)
@@ -90,6 +116,12 @@ def conv3x3_reference(x, w, b, stride: int, relu: bool) -> np.ndarray:
         for kx in range(3):
             y += padded[:, ky:ky + stride * rows:stride, kx:kx + stride * cols:stride] @ w[ky, kx]
     return np.maximum(y, 0) if relu else y
+
+
+def gdn_reference(x, beta, gamma, inverse: bool) -> np.ndarray:
+    x = np.asarray(x, np.float32)
+    norm = np.sqrt(beta + (x * x) @ gamma.T)
+    return x * norm if inverse else x / norm
 
 
 def depth_to_space(x: np.ndarray) -> np.ndarray:

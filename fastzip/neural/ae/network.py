@@ -15,7 +15,7 @@ import numpy as np
 from ..._jit import check_impl, thread_scope
 from ..registry import AEConfig
 
-__all__ = ["Network", "weight_names", "CHUNK"]
+__all__ = ["Network", "weight_names", "GDN_WIDTHS", "CHUNK"]
 
 CHUNK = 256  # images per pass through the layers
 
@@ -34,10 +34,19 @@ def weight_names(config: AEConfig) -> dict[str, tuple[int, ...]]:
         layers = {"encoder.0": (c1, c, 3, 3), "encoder.1": (c2, c1, 3, 3), "encoder.2": (config.latent, c2, 3, 3),
                   "decoder.0": (c2, config.latent, 3, 3), "decoder.1": (4 * c1, c2, 3, 3),
                   "decoder.2": (c1, c1, 3, 3), "decoder.3": (4 * c, c1, 3, 3)}
+        for k, width in enumerate(GDN_WIDTHS(c1, c2)):
+            shapes[f"gdn.{k}.beta"] = (width,)
+            shapes[f"gdn.{k}.gamma"] = (width, width)
     for name, shape in layers.items():
         shapes[name + ".weight"] = shape
         shapes[name + ".bias"] = (shape[0],)
     return shapes
+
+
+def GDN_WIDTHS(c1: int, c2: int) -> tuple[int, ...]:
+    """The normalizations of a convolutional model, in order: GDN after the encoder's first two
+    convolutions, inverse GDN after the decoder's first three (its second after the shuffle)."""
+    return (c1, c2, c2, c1, c1)
 
 
 class Network:
@@ -61,12 +70,13 @@ class Network:
                 # Linear (out, in) -> (in, out); Conv2d (out, in, 3, 3) -> (3, 3, in, out)
                 layout = w.T if w.ndim == 2 else w.transpose(2, 3, 1, 0)
                 self._layers[name[:-7]] = (np.ascontiguousarray(layout), f32[name[:-7] + ".bias"])
+        self._gdn = [(f32[f"gdn.{k}.beta"], f32[f"gdn.{k}.gamma"]) for k in range(5)] if config.kind != "dense" else []
         from . import layers  # imports Numba
 
         if impl == "numba":
-            self._dense, self._conv = layers.dense, layers.conv3x3
+            self._dense, self._conv, self._norm = layers.dense, layers.conv3x3, layers.gdn
         else:
-            self._dense, self._conv = layers.dense_reference, layers.conv3x3_reference
+            self._dense, self._conv, self._norm = layers.dense_reference, layers.conv3x3_reference, layers.gdn_reference
 
     def _threads(self, threads):
         return thread_scope(threads) if self.impl == "numba" else contextlib.nullcontext()
@@ -81,8 +91,9 @@ class Network:
         else:
             ph, pw = cfg.padded
             x = np.pad(x, ((0, 0), (0, ph - x.shape[1]), (0, pw - x.shape[2]), (0, 0)), mode="edge")
-            h = self._conv(x, *L["encoder.0"], 2, True)
-            h = self._conv(h, *L["encoder.1"], 2, True)
+            G = self._gdn
+            h = self._norm(self._conv(x, *L["encoder.0"], 2, False), *G[0], False)
+            h = self._norm(self._conv(h, *L["encoder.1"], 2, False), *G[1], False)
             y = self._conv(h, *L["encoder.2"], 1, False)
         return y / self.step
 
@@ -96,9 +107,10 @@ class Network:
         if cfg.kind == "dense":
             h = self._dense(y, *L["decoder.0"], True)
             return self._dense(h, *L["decoder.1"], False).reshape(len(q), height, width, channels)
-        h = self._conv(y, *L["decoder.0"], 1, True)
-        h = np.maximum(depth_to_space(self._conv(h, *L["decoder.1"], 1, False)), 0)
-        h = self._conv(h, *L["decoder.2"], 1, True)
+        G = self._gdn
+        h = self._norm(self._conv(y, *L["decoder.0"], 1, False), *G[2], True)
+        h = self._norm(depth_to_space(self._conv(h, *L["decoder.1"], 1, False)), *G[3], True)
+        h = self._norm(self._conv(h, *L["decoder.2"], 1, False), *G[4], True)
         x = depth_to_space(self._conv(h, *L["decoder.3"], 1, False))
         return x[:, :height, :width]
 
