@@ -250,7 +250,7 @@ def report(results: dict, args) -> str:
              "JPEG, WebP: Pillow, per image the lowest quality whose PSNR reaches the codec's PSNR on that image; "
              "JPEG's **scan** counts only its entropy-coded data (no markers, headers or tables). "
              f"Lambda {MAIN_LAMBDA} unless a row says otherwise; rate-distortion curves over lambda "
-             f"{', '.join(map(str, LAMBDAS))} in [ae_rate_distortion.png](ae_rate_distortion.png).", ""]
+             f"{', '.join(map(str, args.lambdas_used))} in [ae_rate_distortion.png](ae_rate_distortion.png).", ""]
     for name, r in results.items():
         lines += [f"## {name}: {r['what']}", "",
                   "| codec | lambda | training (s) | bytes per image (alone) | bytes with DEFLATE instead of rANS | "
@@ -279,12 +279,15 @@ def report(results: dict, args) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--lambdas", type=float, nargs="+", default=None,
+                        help=f"the rate-distortion points (default {LAMBDAS}; {MAIN_LAMBDA} is always among them)")
     parser.add_argument("--out", type=Path, default=DOCS)
     args = parser.parse_args(argv)
     from tqdm.auto import tqdm
 
     cols = collections(args.quick)
-    lambdas = LAMBDAS[1:3] if args.quick else LAMBDAS
+    lambdas = LAMBDAS[1:3] if args.quick else sorted(set(args.lambdas or LAMBDAS) | {MAIN_LAMBDA})
+    args.lambdas_used = lambdas
     results = {}
     bar = tqdm(total=len(cols) * len(MODELS) * len(lambdas), desc="ae report", unit="codec")
     for col in cols:

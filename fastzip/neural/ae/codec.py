@@ -122,8 +122,9 @@ def read_codes(blob, *, max_images: int = 1 << 24) -> Codes:
 @dataclass
 class Codec:
     """A trained codec: ``config``, ``weights`` (torch's names, numpy arrays), the latent tables
-    (one row per latent channel) and residual tables (one per context), and ``meta`` (the
-    model's name, how it was trained, what it measured on held-out images)."""
+    (one row per latent channel and neighbourhood size, :mod:`.prior`), the lossless tables (one
+    per context) and predictor ``mix`` (:mod:`.lossless`), and ``meta`` (the model's name, how
+    it was trained, what it measured on held-out images)."""
     config: AEConfig
     weights: dict
     latent_cdf: np.ndarray
