@@ -49,6 +49,20 @@ cdef inline uint8_t to_pixel(float x) noexcept nogil:
     return <uint8_t><int>x
 
 
+cdef inline void inverse_block(const int16_t* src, const float* multiplier, float* work) noexcept nogil:
+    """Dequantize and inverse-transform one block into ``work``, left transposed: pixel (row,
+    col) at ``work[col * 8 + row]``. Both passes run down columns, eight at a time (the compiler
+    vectorizes across them); the transpose between makes the second pass the rows'."""
+    cdef int k
+    for k in range(64):
+        work[k] = src[k] * multiplier[k]
+    for k in range(8):
+        idct_1d(work + k, 8)
+    transpose8(work)
+    for k in range(8):
+        idct_1d(work + k, 8)
+
+
 cdef void idct_rows(const int16_t* blocks, Py_ssize_t cols, const float* multiplier, Py_ssize_t first_row,
                     Py_ssize_t end_row, uint8_t* plane, Py_ssize_t rows_px, Py_ssize_t cols_px,
                     Py_ssize_t stride) noexcept nogil:
@@ -58,7 +72,6 @@ cdef void idct_rows(const int16_t* blocks, Py_ssize_t cols, const float* multipl
     cdef Py_ssize_t by, bx, y, x, h, w
     cdef const int16_t* src
     cdef float[64] work
-    cdef int k
     cdef uint8_t v
     cdef uint8_t* dst
     for by in range(first_row, end_row):
@@ -75,15 +88,7 @@ cdef void idct_rows(const int16_t* blocks, Py_ssize_t cols, const float* multipl
                     for x in range(w):
                         dst[x] = v
                 continue
-            for k in range(64):
-                work[k] = src[k] * multiplier[k]
-            # Both passes run down columns, eight at a time (the compiler vectorizes across
-            # them); the transpose between makes the second pass the rows'.
-            for k in range(8):
-                idct_1d(work + k, 8)
-            transpose8(work)
-            for k in range(8):
-                idct_1d(work + k, 8)
+            inverse_block(src, multiplier, work)
             for y in range(h):
                 dst = plane + (by * 8 + y) * stride + bx * 8
                 for x in range(w):
@@ -122,7 +127,7 @@ def reduced_to_plane(const int16_t[:, ::1] blocks, Py_ssize_t cols, const float[
     cdef float[64] work
     cdef float acc, norm
     cdef uint8_t value
-    cdef int k, f, dy, dx
+    cdef int f, dy, dx
     if n not in (1, 2, 4) or multiplier.shape[0] != 64 or blocks.shape[1] != 64 or cols < 1 \
             or first_row < 0 or end_row * cols > blocks.shape[0]:
         raise ValueError("blocks, grid, multiplier or size do not fit")
@@ -143,13 +148,7 @@ def reduced_to_plane(const int16_t[:, ::1] blocks, Py_ssize_t cols, const float[
                         for x in range(w):
                             plane[by * n + y, bx * n + x] = value
                     continue
-                for k in range(64):
-                    work[k] = src[k] * multiplier[k]
-                for k in range(8):
-                    idct_1d(work + k, 8)
-                transpose8(work)
-                for k in range(8):
-                    idct_1d(work + k, 8)
+                inverse_block(src, &multiplier[0], work)
                 for y in range(h):
                     for x in range(w):
                         acc = 0

@@ -32,7 +32,7 @@ from ..errors import FormatError, OutputLimitError
 from .engine import (LEVELS, PIECE, bound_exceeded, compressed_bound, deflate_pieces, inflate_error, new_deflater,
                      output_limit)
 from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_start,
-                      combine_checksums, gzip_header, header, read_header, sniff_format, trailer, update_checksum)
+                      gzip_header, header, joined_checksum, read_header, sniff_format, trailer, update_checksum)
 from .indexed import compress_pieces, index_field, inflate_pieces, piece_size, read_index, trailer_matches
 from .stream import Compressor, Decompressor, open
 
@@ -85,9 +85,7 @@ def _compress_pieces(view, level: int, format: str, mtime, filename, workers: in
     """One stream made of pieces compressed on ``workers`` threads (see :func:`compress`)."""
     outputs, sums = deflate_pieces(view, 0, level, True, workers,
                                    lambda piece: update_checksum(format, piece, checksum_start(format)))
-    checksum = sums[0]
-    for i in range(1, len(sums)):
-        checksum = combine_checksums(format, checksum, sums[i], min(PIECE, len(view) - i * PIECE))
+    checksum = joined_checksum(format, sums, PIECE, len(view))
     return b"".join([header(format, level, mtime, filename), *outputs, trailer(format, checksum, len(view))])
 
 
@@ -96,10 +94,7 @@ def _compress_indexed(view, level: int, mtime, filename, workers: int) -> bytes:
     outputs, crcs = compress_pieces(view, level, workers, piece)
     head = gzip_header(level, mtime=mtime, filename=filename,
                        extra=index_field(piece, len(view), [len(o) for o in outputs], crcs))
-    checksum = crcs[0]
-    for i in range(1, len(crcs)):
-        checksum = combine_checksums("gzip", checksum, crcs[i], min(piece, len(view) - i * piece))
-    return b"".join([head, *outputs, trailer("gzip", checksum, len(view))])
+    return b"".join([head, *outputs, trailer("gzip", joined_checksum("gzip", crcs, piece, len(view)), len(view))])
 
 
 def decompress(data, *, format: str = "auto", max_output_size: int | None = None, threads: int | None = None) -> bytes:
@@ -124,7 +119,7 @@ def decompress(data, *, format: str = "auto", max_output_size: int | None = None
             decoded = inflate_pieces(src.available(), index, resolve(threads))
             # Kept only when the trailer vouches for it; else the index does not describe the
             # stream (or the stream is damaged): decode it from its start as any other.
-            if decoded is not None and trailer_matches(src.available()[decoded[1]:], *decoded):
+            if decoded is not None and trailer_matches(src.available()[decoded[1]:], decoded[0]):
                 out, used = decoded
                 src.consume(used)
                 check_trailer(src, format, crc32(out), len(out))

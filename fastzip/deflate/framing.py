@@ -18,7 +18,7 @@ from .._native.checksums import adler32, crc32
 from ..errors import ChecksumError, FormatError, UnsupportedError
 
 __all__ = ["FORMATS", "Input", "check_format", "header", "trailer", "checksum_start", "update_checksum",
-           "combine_checksums", "read_header", "check_trailer", "another_member", "zlib_header", "gzip_header",
+           "combine_checksums", "joined_checksum", "read_header", "check_trailer", "another_member", "zlib_header", "gzip_header",
            "read_zlib_header", "read_gzip_header", "sniff_format"]
 
 FORMATS = ("zlib", "gzip", "raw")
@@ -214,6 +214,15 @@ def combine_checksums(format: str, first: int, second: int, second_size: int) ->
     if format == "gzip":
         return _multiply_mod_p(_x_power_8n(second_size), first) ^ second
     return 0
+
+
+def joined_checksum(format: str, sums, piece: int, total: int) -> int:
+    """The checksum of ``total`` bytes from the checksums of its ``piece``-sized pieces in order
+    (the last one shorter), each taken on its own."""
+    checksum = sums[0]
+    for i in range(1, len(sums)):
+        checksum = combine_checksums(format, checksum, sums[i], min(piece, total - i * piece))
+    return checksum
 
 
 _ADLER_BASE = 65521

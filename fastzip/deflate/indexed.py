@@ -93,13 +93,7 @@ def inflate_pieces(data, index: tuple, workers: int) -> tuple[bytearray, int] | 
 
     def decode(first, end):
         for i in range(first, end):
-            begin, stop = i * piece, min((i + 1) * piece, total)
-            last = i == len(sizes) - 1
-            status, used, produced = Inflater().inflate(source[starts[i]:starts[i + 1]], last,
-                                                        target[begin:stop], 0)
-            expected = STATUS_DONE if last else STATUS_NEED_INPUT
-            if status != expected or used != sizes[i] or produced != stop - begin or \
-                    crc32(target[begin:stop]) != crcs[i]:
+            if not _decode_into(source[starts[i]:starts[i + 1]], index, i, target[i * piece:min((i + 1) * piece, total)]):
                 failed.append(i)
                 return
 
@@ -109,19 +103,24 @@ def inflate_pieces(data, index: tuple, workers: int) -> tuple[bytearray, int] | 
     return out, starts[-1]
 
 
+def _decode_into(data, index: tuple, i: int, out) -> bool:
+    """Decode piece ``i`` (``data`` its compressed bytes) into ``out`` (its exact size): whether
+    it filled ``out`` using exactly its bytes, ended as a piece there ends and matched its CRC-32."""
+    last = i == len(index[2]) - 1
+    status, used, produced = Inflater().inflate(data, last, out, 0)
+    return status == (STATUS_DONE if last else STATUS_NEED_INPUT) and used == index[2][i] == len(data) \
+        and produced == len(out) and crc32(out) == index[3][i]
+
+
 def decode_piece(data, index: tuple, i: int) -> bytearray | None:
     """Piece ``i`` alone (``data`` its compressed bytes), or None unless it decodes to exactly
     its size and CRC-32, using exactly its bytes."""
-    piece, total, sizes, crcs = index
-    size = min(piece, total - i * piece)
-    out = bytearray(size)
-    last = i == len(sizes) - 1
-    status, used, produced = Inflater().inflate(data, last, out, 0)
-    ok = status == (STATUS_DONE if last else STATUS_NEED_INPUT) and used == sizes[i] == len(data) and produced == size
-    return out if ok and crc32(out) == crcs[i] else None
+    piece, total = index[0], index[1]
+    out = bytearray(min(piece, total - i * piece))
+    return out if _decode_into(data, index, i, out) else None
 
 
-def trailer_matches(after, out, used) -> bool:
+def trailer_matches(after, out) -> bool:
     """Whether the gzip trailer at the start of ``after`` names ``out``'s CRC-32 and size."""
     return len(after) >= 8 and struct.unpack_from("<II", after) == (crc32(out), len(out) & 0xFFFFFFFF)
 

@@ -17,7 +17,7 @@ from ..errors import FormatError, OutputLimitError
 from .._parallel import resolve, split_rows
 from .engine import WINDOW, bound_exceeded, compressed_bound, deflate_pieces, inflate_error, new_deflater, output_limit
 from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_start,
-                      combine_checksums, header, read_gzip_header, read_header, sniff_format, trailer, update_checksum)
+                      header, joined_checksum, read_gzip_header, read_header, sniff_format, trailer, update_checksum)
 from .indexed import decode_piece, read_index
 
 __all__ = ["Compressor", "Decompressor", "open"]
@@ -200,10 +200,7 @@ class _IndexedReader(io.RawIOBase):
         if index is not None and start + sum(index[2]) + 8 == end:
             fileobj.seek(end - 8)
             tail = fileobj.read(8)
-            checksum = index[3][0]
-            for i in range(1, len(index[3])):
-                checksum = combine_checksums("gzip", checksum, index[3][i], min(index[0], index[1] - i * index[0]))
-            if tail == trailer("gzip", checksum, index[1]):
+            if tail == trailer("gzip", joined_checksum("gzip", index[3], index[0], index[1]), index[1]):
                 return cls(fileobj, start, index, max_output_size, workers)
         fileobj.seek(begin)
         return None
