@@ -198,6 +198,14 @@ cdef extern from *:
     uint32_t fz_crc32_bytewise(uint32_t crc, const uint8_t* p, size_t n) nogil
 
 
+cdef uint32_t adler32_update(uint32_t value, const uint8_t* p, size_t n) noexcept nogil:
+    return fz_adler32(value, p, n)
+
+
+cdef uint32_t crc32_update(uint32_t value, const uint8_t* p, size_t n) noexcept nogil:
+    return fz_crc32(value, p, n)
+
+
 def adler32(const uint8_t[::1] data, uint32_t value=1):
     """Adler-32 of ``data`` continuing from ``value`` (as ``zlib.adler32``)."""
     cdef uint32_t out

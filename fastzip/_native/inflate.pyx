@@ -7,24 +7,31 @@ It stops when the final block ends, when the output is full, or when the input r
 and can be called again with more of either: the same kernel serves one-shot decompression
 and bounded-memory streaming.
 
-Reading past the input. The bit buffer is refilled to at least 57 bits before every symbol,
+Reading past the input. The bit buffer is refilled to 56-63 bits before every symbol,
 enough for a whole length/distance pair (15 + 5 + 15 + 13 bits). Past the end of the input
 it is filled with zero bytes that are counted ("phantom" bytes); once a step has consumed
 any phantom bit, everything it decided is void: the state is rolled back to the last symbol
 boundary and the caller is told the input ran out. So a truncated stream never yields
 output decoded from bits that do not exist, and the loop never reads outside its buffers.
 
-Speed. Inside a block, while 8 input bytes and 258 + 8 output bytes remain, refills are
-single unaligned 8-byte loads and matches are copied 8 bytes at a time.
+Speed (libdeflate's methods, written anew). Inside a block, while FAST_IN input bytes and
+FAST_OUT output bytes remain, refills are branch-free unaligned 8-byte loads; one table
+lookup gives a literal (or two, when both codes fit the primary index), a length or distance
+with its base and extra-bit count, or a subtable pointer; the next entry is read ahead of the
+refill and of the match copy; matches are copied by whole words (periodic patterns for
+distances under 8). Tables are built in one pass over the symbols in code order.
 """
 
-from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t
-from libc.string cimport memcpy, memmove, memset
-from libc.stdlib cimport malloc, free
-from cpython.bytes cimport PyBytes_FromStringAndSize
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+from libc.string cimport memcpy, memset
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, _PyBytes_Resize
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_DECREF, Py_INCREF, Py_XDECREF
 
+from .checksums cimport adler32_update, crc32_update
 from .deflate_format cimport CODELEN_ORDER, DIST_BASE, DIST_EXTRA, LENGTH_BASE, LENGTH_EXTRA
-from .prefix_codes cimport build_table, lookup, table_primary_bits, SUBTABLE, TABLE_OVERSUBSCRIBED
+from .prefix_codes cimport (MAX_CODE_BITS, TABLE_OVERSUBSCRIBED, TABLE_TOO_SMALL, build_table, count_lengths, fill_every,
+                           lookup, reverse_bits, table_primary_bits)
 
 # Results of Inflater.inflate: > 0 progress states, < 0 errors (see ERRORS).
 cdef enum:
@@ -46,6 +53,13 @@ cdef enum:
     E_TOO_MANY_SYMBOLS = -13
 
 STATUS_DONE, STATUS_NEED_INPUT, STATUS_NEED_OUTPUT = DONE, NEED_INPUT, NEED_OUTPUT
+
+# What an Inflater sums its output with (see Inflater.checksum).
+cdef enum:
+    NO_CHECKSUM = 0
+    ADLER32 = 1
+    CRC32 = 2
+CHECKSUMS = {None: NO_CHECKSUM, "adler32": ADLER32, "crc32": CRC32}
 ERRORS = {
     E_BLOCK_TYPE: "invalid block type 3",
     E_STORED_LENGTH: "stored block length does not match its complement (LEN/NLEN)",
@@ -71,47 +85,130 @@ cdef enum:
     DIST_BITS = 8
     LITLEN_TABLE = (1 << 11) + 288 * (1 << 4)
     DIST_TABLE = (1 << 8) + 32 * (1 << 7)
-    FAST_OUT = 258 + 8
-    WINDOW = 32768
-    PIECE = 1 << 20          # output decoded between bulk copies by inflate_to_bytes
+    FAST_OUT = 258 + 48     # output room the fast loop needs: a match and its word overrun
+    FAST_IN = 32            # input it needs: up to three 8-byte refills a pass
+    SUM_SLICE = 1 << 17     # output decoded between checksum updates: still in cache when summed
 
-# Entries of the literal/length and distance tables, rewritten after build_table (see
-# prefix_codes.pxd) so that the decoder needs no second lookup: bits 0-7 the code length,
-# bit 8 SUBTABLE (pointer entries, left alone), bits 9-10 the kind, bits 12-15 the number of
-# extra bits, bits 16-31 the literal byte or the length or distance base.
+# Entries of the literal/length and distance tables (``build_decode_table``; indexed by the
+# next bits of the stream, as in prefix_codes.pxd), so that one lookup says all the decoder needs:
+#   bits 0-7    bits to consume: code plus extra bits (a subtable pointer: the primary bits)
+#   bits 8-11   the code's own length (where the extra bits start; a pointer: the subtable's
+#               index width). Subtable entries count only the bits after the primary index.
+#   bit 12      LITERAL: bits 16-23 the byte; with PAIR also bits 24-31 a second literal whose
+#               code followed within the primary index, consumed together
+#   bit 14      EXCEPTION: with SUB a pointer to the subtable starting at bits 16-31; else
+#               bits 16-31 are 0 for end-of-block or an error status (negated) to report
+#   bits 16-31  otherwise the length or distance base
 cdef enum:
-    KIND_MASK = 3 << 9
-    KIND_LITERAL = 0 << 9     # literal, or a valid distance
-    KIND_LENGTH = 1 << 9
-    KIND_END = 2 << 9
-    KIND_INVALID = 3 << 9     # literal/length 286, 287 or distance 30, 31
+    LITERAL = 1 << 12
+    PAIR = 1 << 13
+    EXCEPTION = 1 << 14
+    SUB = 1 << 15
 
 
-cdef void predecode(uint32_t* table, int used, bint litlen) noexcept nogil:
-    cdef int k
-    cdef uint32_t e, sym, L
-    for k in range(used):
-        e = table[k]
-        L = e & 0xFF
-        if e & SUBTABLE or L == 0:
-            continue
-        sym = e >> 16
-        if litlen:
-            if sym < 256:
-                table[k] = (sym << 16) | KIND_LITERAL | L
-            elif sym == 256:
-                table[k] = KIND_END | L
-            elif sym <= 285:
-                table[k] = (<uint32_t>LENGTH_BASE[sym - 257] << 16) | (<uint32_t>LENGTH_EXTRA[sym - 257] << 12) \
-                    | KIND_LENGTH | L
-            else:
-                table[k] = KIND_INVALID | L
-        elif sym < 30:
-            table[k] = (<uint32_t>DIST_BASE[sym] << 16) | (<uint32_t>DIST_EXTRA[sym] << 12) | KIND_LITERAL | L
+cdef void entry_values(uint32_t* value, const uint8_t* lengths, int n, bint litlen) noexcept nogil:
+    """The decoder's entry for each symbol of a literal/length or distance code."""
+    cdef int s
+    cdef uint32_t L
+    for s in range(n):
+        L = lengths[s]
+        if litlen and s < 256:
+            value[s] = (<uint32_t>s << 16) | LITERAL | (L << 8) | L
+        elif litlen and s == 256:
+            value[s] = EXCEPTION | (L << 8) | L
+        elif litlen and s <= 285:
+            value[s] = (<uint32_t>LENGTH_BASE[s - 257] << 16) | (L << 8) | (L + LENGTH_EXTRA[s - 257])
+        elif litlen:
+            value[s] = (<uint32_t>(-E_LITLEN_SYMBOL) << 16) | EXCEPTION | (L << 8) | L
+        elif s < 30:
+            value[s] = (<uint32_t>DIST_BASE[s] << 16) | (L << 8) | (L + DIST_EXTRA[s])
         else:
-            table[k] = KIND_INVALID | L
+            value[s] = (<uint32_t>(-E_DISTANCE_SYMBOL) << 16) | EXCEPTION | (L << 8) | L
 
 
+cdef int build_decode_table(const uint8_t* lengths, int n, bint litlen, int max_primary, uint32_t* table,
+                            int capacity, int* primary_bits) noexcept nogil:
+    """Fill ``table`` with the decoder's entries for the canonical code of ``lengths``, in one
+    pass: symbols in code order (a counting sort by length), each code's entries written with
+    its stride, so no entry is written twice and the table needs no clearing. Codes longer
+    than the primary index go to subtables of one width; codes sharing a prefix are adjacent
+    in code order, so each subtable is filled while its prefix lasts. Sets ``primary_bits``;
+    returns the entries used or a TABLE_* error. Over-subscribed codes are refused, and so
+    are incomplete ones except the empty code and a lone code of length 1 (RFC 1951 allows
+    both for distances; the bit patterns they leave are invalid codes).
+    """
+    cdef uint32_t[288] value
+    cdef uint16_t[288] order
+    cdef uint32_t[MAX_CODE_BITS + 2] count
+    cdef uint32_t[MAX_CODE_BITS + 2] start
+    cdef int s, L, i, used_syms = 0, max_len, pb, sub_bits, prefix = -1
+    cdef uint32_t code = 0, rcode, k, primary, used, base = 0, entry, room = 1u << MAX_CODE_BITS
+    cdef uint32_t invalid = (<uint32_t>(-E_INVALID_CODE) << 16) | EXCEPTION
+    max_len = count_lengths(lengths, n, count, True)
+    if max_len < 0:
+        return max_len
+    for L in range(1, MAX_CODE_BITS + 1):
+        used_syms += count[L]
+        room -= count[L] << (MAX_CODE_BITS - L)
+    pb = max_primary if max_primary < max_len else (max_len if max_len > 0 else 1)
+    primary_bits[0] = pb
+    primary = 1u << pb
+    sub_bits = max_len - pb if max_len > pb else 0
+    if <int>primary > capacity:
+        return TABLE_TOO_SMALL
+    if room:  # one of the two incomplete codes allowed: what no code covers is invalid
+        for k in range(primary):
+            table[k] = invalid
+    entry_values(value, lengths, n, litlen)
+    start[1] = 0
+    for L in range(1, MAX_CODE_BITS + 1):
+        start[L + 1] = start[L] + count[L]
+    for s in range(n):
+        if lengths[s]:
+            order[start[lengths[s]]] = <uint16_t>s
+            start[lengths[s]] += 1
+    used = primary
+    L = 1
+    for i in range(used_syms):
+        s = order[i]
+        while lengths[s] > L:   # the next length: canonical codes continue one bit longer
+            code <<= 1
+            L += 1
+        rcode = reverse_bits(code, L)
+        code += 1
+        entry = value[s]
+        if L <= pb:
+            fill_every(table, rcode, primary, 1u << L, entry)
+        else:
+            if <int>(rcode & (primary - 1)) != prefix:
+                prefix = rcode & (primary - 1)
+                if used + (1u << sub_bits) > <uint32_t>capacity:
+                    return TABLE_TOO_SMALL
+                base = used
+                table[prefix] = (base << 16) | EXCEPTION | SUB | (<uint32_t>sub_bits << 8) | <uint32_t>pb
+                used += 1u << sub_bits
+            # Past the primary index, whose bits the pointer consumes.
+            entry -= (<uint32_t>pb << 8) + <uint32_t>pb
+            fill_every(table + base, rcode >> pb, 1u << sub_bits, 1u << (L - pb), entry)
+    return <int>used
+
+
+cdef void pair_literals(uint32_t* table, int primary_bits) noexcept nogil:
+    """Where a literal's code leaves room in the primary index for a whole second literal's
+    code, make the entry decode both. Descending order: ``k >> L < k`` is still a single.
+    Branch-free: whether an entry pairs changes at random from one index to the next."""
+    cdef int k
+    cdef uint32_t e, f, pairs
+    for k in range((1 << primary_bits) - 1, -1, -1):
+        e = table[k]
+        f = table[k >> (e & 0x1F)]
+        pairs = ((e & f) >> 12) & 1 & ((e & 0xFF) + (f & 0xFF) <= <uint32_t>primary_bits)
+        table[k] = e + ((0u - pairs) & ((((f >> 16) & 0xFF) << 24) | PAIR | (f & 0xFF)))
+
+
+cdef inline uint32_t extra_value(uint32_t entry, uint64_t bits) noexcept nogil:
+    """Base plus the extra bits that follow the code, read from ``bits`` before consuming."""
+    return (entry >> 16) + <uint32_t>((bits & ((1ull << (entry & 0xFF)) - 1)) >> ((entry >> 8) & 0xF))
 
 
 cdef struct Bits:
@@ -122,7 +219,7 @@ cdef struct Bits:
 
 
 cdef inline void refill(Bits* b, const uint8_t* src, Py_ssize_t n) noexcept nogil:
-    """Bring b.nbits to at least 57."""
+    """Bring b.nbits to 56-63 (never 64: the fast loop shifts by it modulo 64)."""
     cdef uint64_t word
     if b.pos + 8 <= n and b.phantom == 0:
         memcpy(&word, src + b.pos, 8)
@@ -130,7 +227,7 @@ cdef inline void refill(Bits* b, const uint8_t* src, Py_ssize_t n) noexcept nogi
         b.pos += (63 - b.nbits) >> 3
         b.nbits |= 56
         return
-    while b.nbits <= 56:
+    while b.nbits < 56:
         if b.pos < n:
             b.buf |= (<uint64_t>src[b.pos]) << b.nbits
             b.pos += 1
@@ -163,6 +260,17 @@ cdef inline void normalize(Bits* b) noexcept nogil:
     b.phantom = 0
 
 
+cdef inline uint32_t resolve(const uint32_t* table, Bits* b, int primary_bits) noexcept nogil:
+    """The entry for the code at the low end of the bit buffer; through a subtable, whose
+    pointer's bits (the primary index) it consumes."""
+    cdef uint32_t entry = table[b.buf & ((1u << primary_bits) - 1)]
+    if entry & SUB:
+        b.buf >>= primary_bits
+        b.nbits -= primary_bits
+        entry = table[(entry >> 16) + (b.buf & ((1u << ((entry >> 8) & 0xF)) - 1))]
+    return entry
+
+
 cdef inline void copy_match(uint8_t* dst, uint32_t dist, uint32_t length, Py_ssize_t room) noexcept nogil:
     """Copy ``length`` bytes from ``dist`` back (the source may overlap the destination);
     ``room`` bytes are writable at ``dst``."""
@@ -183,9 +291,87 @@ cdef inline void copy_match(uint8_t* dst, uint32_t dist, uint32_t length, Py_ssi
             dst[k] = from_[k]
 
 
+cdef inline const uint8_t* refill_word(const uint8_t* ip, uint64_t* buf, uint32_t* nbits) noexcept nogil:
+    """The fast loop's refill: one unaligned 8-byte load, whole bytes taken until 56-63 bits are
+    held; ``nbits`` is only right in its low byte (entries are subtracted whole)."""
+    cdef uint64_t word
+    cdef uint32_t held = nbits[0] & 63
+    memcpy(&word, ip, 8)
+    buf[0] |= word << held
+    nbits[0] |= 56
+    return ip + ((63 - held) >> 3)
+
+
+cdef inline uint32_t take_entry(const uint32_t* table, uint64_t mask, uint64_t* buf, uint32_t* nbits,
+                               uint64_t* saved) noexcept nogil:
+    """Look up the next entry and consume its bits at once, keeping the bits as they were in
+    ``saved`` (where a length's extra bits are read from)."""
+    cdef uint32_t entry = table[buf[0] & mask]
+    saved[0] = buf[0]
+    buf[0] >>= <uint8_t>entry
+    nbits[0] -= entry
+    return entry
+
+
+cdef inline uint8_t* put_literals(uint8_t* op, uint32_t entry) noexcept nogil:
+    """Store a literal entry's byte, or its two; always writes two bytes (the fast loop has
+    the room) and returns where the next byte goes."""
+    cdef uint16_t two = <uint16_t>(entry >> 16)
+    memcpy(op, &two, 2)
+    return op + 1 + ((entry >> 13) & 1)
+
+
+cdef inline void copy_match_fast(uint8_t* dst, uint32_t dist, uint32_t length) noexcept nogil:
+    """The fast loop's match copy, by whole words: it may write up to FAST_OUT - 258 bytes past
+    the match (the fast loop has the room; later output overwrites them)."""
+    cdef const uint8_t* from_ = dst - dist
+    cdef uint64_t word
+    cdef uint32_t k
+    if dist >= 8:
+        # No word reads bytes it writes. Five words cover most matches.
+        memcpy(&word, from_, 8)
+        memcpy(dst, &word, 8)
+        memcpy(&word, from_ + 8, 8)
+        memcpy(dst + 8, &word, 8)
+        memcpy(&word, from_ + 16, 8)
+        memcpy(dst + 16, &word, 8)
+        memcpy(&word, from_ + 24, 8)
+        memcpy(dst + 24, &word, 8)
+        memcpy(&word, from_ + 32, 8)
+        memcpy(dst + 32, &word, 8)
+        k = 40
+        while k < length:
+            memcpy(&word, from_ + k, 8)
+            memcpy(dst + k, &word, 8)
+            memcpy(&word, from_ + k + 8, 8)
+            memcpy(dst + k + 8, &word, 8)
+            k += 16
+    elif dist == 1:
+        word = from_[0] * 0x0101010101010101ull
+        k = 0
+        while k < length:
+            memcpy(dst + k, &word, 8)
+            k += 8
+    else:
+        # A period of 2-7 bytes: each word stored is right in its first ``dist`` bytes, which
+        # the next word (read ``dist`` further on) repeats.
+        k = 0
+        while k < length:
+            memcpy(&word, from_ + k, 8)
+            memcpy(dst + k, &word, 8)
+            k += dist
+
+
 cdef class Inflater:
-    """State of one raw DEFLATE stream being decoded; feed it with :meth:`inflate`."""
+    """State of one raw DEFLATE stream being decoded; feed it with :meth:`inflate`.
+
+    ``Inflater(checksum="adler32" | "crc32")`` also sums all it outputs, a slice at a time
+    while the slice is still in cache (a second pass over a large output, after it has left
+    the cache, cost 2-3x the sum itself); :attr:`checksum` is the running value.
+    """
     cdef Bits bits
+    cdef int sum_kind
+    cdef uint32_t sum_value
     cdef int mode
     cdef bint final_block
     cdef uint32_t stored_left
@@ -196,7 +382,11 @@ cdef class Inflater:
     cdef const uint8_t* src      # the input of the call under way (set by _run)
     cdef Py_ssize_t n
 
-    def __cinit__(self):
+    def __cinit__(self, checksum=None):
+        if checksum not in CHECKSUMS:
+            raise ValueError(f"checksum must be one of {sorted(k for k in CHECKSUMS if k)} or None")
+        self.sum_kind = CHECKSUMS[checksum]
+        self.sum_value = 1 if self.sum_kind == ADLER32 else 0
         self.mode = MODE_HEADER
         self.fixed_loaded = False
         memset(&self.bits, 0, sizeof(Bits))
@@ -204,6 +394,11 @@ cdef class Inflater:
     @property
     def finished(self):
         return self.mode == MODE_DONE
+
+    @property
+    def checksum(self):
+        """Adler-32 or CRC-32 of everything output so far (None without a checksum)."""
+        return self.sum_value if self.sum_kind != NO_CHECKSUM else None
 
     def inflate(self, const uint8_t[::1] src, bint final_input, uint8_t[::1] out, Py_ssize_t out_pos):
         """Decode from ``src`` into ``out[out_pos:]``; ``out[:out_pos]`` is the history matches may use.
@@ -221,48 +416,72 @@ cdef class Inflater:
             raise ValueError("out_pos outside the output buffer")
         self.bits.pos = 0
         with nogil:
-            status = self._run(sp, src.shape[0], final_input, op, out.shape[0], &pos)
+            status = self._run_summed(sp, src.shape[0], final_input, op, out.shape[0], &pos)
         self.src = NULL
         return status, self.bits.pos, pos
 
-    def inflate_to_bytes(self, const uint8_t[::1] src, Py_ssize_t limit):
+    def inflate_to_bytes(self, const uint8_t[::1] src, Py_ssize_t limit, Py_ssize_t size_hint=0):
         """Decode a whole stream from ``src`` (all of the input) into a new bytes object.
 
-        Decoding happens in a small window buffer that stays in cache; each filled piece is
-        copied out in bulk, and the pieces are joined once at the end into an object of the
-        exact size. (Decoding straight into a growing result was slower: stores to cold
-        memory, and copies on every growth.) Returns ``(status, in_used, data)``: status
-        DONE, NEED_OUTPUT if ``limit`` bytes were not enough, or a negative error; ``data``
-        holds what was decoded.
+        Decodes straight into the result, which starts at ``size_hint`` bytes (a gzip
+        trailer's ISIZE, say) or four times the input, and when full grows to what the ratio
+        so far predicts (at least by a quarter); it is cut to size at the end. Returns ``(status, in_used, data)``: status DONE,
+        NEED_OUTPUT if ``limit`` bytes were not enough, or a negative error; ``data`` holds
+        what was decoded.
         """
-        cdef Py_ssize_t total = 0, in_pos = 0, wpos = 0, start, piece, wcap = WINDOW + PIECE
+        cdef Py_ssize_t n = src.shape[0], in_pos = 0, pos = 0, grown
+        cdef Py_ssize_t cap = size_hint if size_hint > 0 else 8 * n + 64
+        cdef const uint8_t* sp = &src[0] if n else NULL
+        cdef PyObject* result
+        cdef uint8_t* op
         cdef int status
-        cdef list pieces = []
-        cdef const uint8_t* sp = &src[0] if src.shape[0] else NULL
-        cdef uint8_t* window = <uint8_t*>malloc(wcap)
-        if window == NULL:
-            raise MemoryError()
+        if cap > limit:
+            cap = limit
+        obj = PyBytes_FromStringAndSize(NULL, cap)
+        result = <PyObject*>obj
+        Py_INCREF(obj)
+        del obj
         try:
             while True:
                 self.bits.pos = 0
-                start = wpos
+                op = <uint8_t*>PyBytes_AS_STRING(<object>result)
                 with nogil:
-                    status = self._run(sp + in_pos, src.shape[0] - in_pos, True, window, wcap, &wpos)
+                    status = self._run_summed(sp + in_pos, n - in_pos, True, op, cap, &pos)
                 in_pos += self.bits.pos
-                piece = wpos - start
-                if total + piece > limit:
-                    piece = limit - total
-                    status = NEED_OUTPUT
-                pieces.append(PyBytes_FromStringAndSize(<char*>window + start, piece))
-                total += piece
-                if status != NEED_OUTPUT or total == limit:
+                if status != NEED_OUTPUT or cap == limit:
                     break
-                if wpos > WINDOW:  # keep the last 32 KiB as history
-                    memmove(window, window + wpos - WINDOW, WINDOW)
-                    wpos = WINDOW
-        finally:
-            free(window)
-        return status, in_pos, pieces[0] if len(pieces) == 1 else b"".join(pieces)
+                # Grow to what the ratio so far predicts for the whole input, plus an eighth.
+                grown = <Py_ssize_t>(<double>pos * n / (in_pos if in_pos else 1) * 1.125) + 4096
+                if grown < cap + cap // 4:
+                    grown = cap + cap // 4
+                cap = limit if grown > limit else grown
+                _PyBytes_Resize(&result, cap)
+            _PyBytes_Resize(&result, pos)
+        except BaseException:
+            Py_XDECREF(result)
+            raise
+        obj = <object>result
+        Py_DECREF(obj)
+        return status, in_pos, obj
+
+    cdef int _run_summed(self, const uint8_t* src, Py_ssize_t n, bint final_input,
+                         uint8_t* out, Py_ssize_t cap, Py_ssize_t* out_pos) noexcept nogil:
+        """:meth:`_run`, and with a checksum, in slices of SUM_SLICE output bytes, each summed
+        as soon as it is decoded."""
+        cdef Py_ssize_t start = out_pos[0], stop
+        cdef int status
+        if self.sum_kind == NO_CHECKSUM:
+            return self._run(src, n, final_input, out, cap, out_pos)
+        while True:
+            stop = cap if cap - out_pos[0] <= SUM_SLICE else out_pos[0] + SUM_SLICE
+            status = self._run(src, n, final_input, out, stop, out_pos)
+            if self.sum_kind == ADLER32:
+                self.sum_value = adler32_update(self.sum_value, out + start, out_pos[0] - start)
+            else:
+                self.sum_value = crc32_update(self.sum_value, out + start, out_pos[0] - start)
+            start = out_pos[0]
+            if status != NEED_OUTPUT or stop == cap:
+                return status
 
     cdef int _stop(self, Bits* saved, bint final_input) noexcept nogil:
         """The input ran out inside a step: roll back to the step's start."""
@@ -354,13 +573,13 @@ cdef class Inflater:
         """Decode one block's symbols; 0 at its end-of-block, else a status to return."""
         cdef Bits saved
         cdef Py_ssize_t pos = out_pos[0]
-        cdef uint32_t entry, sym, length = 0, dist, L, kind
+        cdef uint32_t entry, sym, length = 0, dist, L
         cdef const uint32_t* lit = self.lit_table
         cdef const uint32_t* dtab = self.dist_table
         cdef int lit_bits = self.lit_bits, dist_bits = self.dist_bits
         cdef int status
         while True:
-            if self.bits.phantom == 0 and self.bits.pos + 8 <= n and cap - pos >= FAST_OUT:
+            if self.bits.phantom == 0 and self.bits.pos + FAST_IN <= n and cap - pos >= FAST_OUT:
                 status = self._decode_fast(src, n, out, cap, &pos)
                 if status != 0:
                     out_pos[0] = pos
@@ -368,19 +587,12 @@ cdef class Inflater:
                 continue  # near the end of the input or output: one symbol the careful way
             saved = self.bits
             refill(&self.bits, src, n)
-            entry = lookup(lit, self.bits.buf, lit_bits)
-            L = entry & 0xFF
-            if L == 0:
-                out_pos[0] = pos
-                return self._fail(&saved, E_INVALID_CODE, final_input)
-            kind = entry & KIND_MASK
-            if kind == KIND_LENGTH:
-                length = (entry >> 16) + <uint32_t>((self.bits.buf >> L) & ((1ull << ((entry >> 12) & 0xF)) - 1))
-                L += (entry >> 12) & 0xF
-            self.bits.buf >>= L
-            self.bits.nbits -= L
-            sym = entry >> 16
-            if kind == KIND_LITERAL:
+            entry = resolve(lit, &self.bits, lit_bits)
+            if entry & LITERAL:
+                # The first literal only (of a pair): its code is bits 8-11.
+                L = (entry >> 8) & 0xF
+                self.bits.buf >>= L
+                self.bits.nbits -= L
                 if overran(&self.bits):
                     out_pos[0] = pos
                     return self._stop(&saved, final_input)
@@ -389,28 +601,28 @@ cdef class Inflater:
                     normalize(&self.bits)
                     out_pos[0] = pos
                     return NEED_OUTPUT
-                out[pos] = <uint8_t>sym
+                out[pos] = <uint8_t>(entry >> 16)
                 pos += 1
                 continue
-            if kind == KIND_END:
-                if overran(&self.bits):
-                    out_pos[0] = pos
-                    return self._stop(&saved, final_input)
-                out_pos[0] = pos
-                return 0
-            if kind == KIND_INVALID:
-                out_pos[0] = pos
-                return self._fail(&saved, E_LITLEN_SYMBOL, final_input)
-            entry = lookup(dtab, self.bits.buf, dist_bits)
             L = entry & 0xFF
-            if L == 0:
+            if entry & EXCEPTION:
+                self.bits.buf >>= L
+                self.bits.nbits -= L
                 out_pos[0] = pos
-                return self._fail(&saved, E_INVALID_CODE, final_input)
-            if entry & KIND_MASK == KIND_INVALID:
+                if entry >> 16:
+                    return self._fail(&saved, -<int>(entry >> 16), final_input)
+                if overran(&self.bits):
+                    return self._stop(&saved, final_input)
+                return 0  # end of block
+            length = extra_value(entry, self.bits.buf)
+            self.bits.buf >>= L
+            self.bits.nbits -= L
+            entry = resolve(dtab, &self.bits, dist_bits)
+            if entry & EXCEPTION:
                 out_pos[0] = pos
-                return self._fail(&saved, E_DISTANCE_SYMBOL, final_input)
-            dist = (entry >> 16) + <uint32_t>((self.bits.buf >> L) & ((1ull << ((entry >> 12) & 0xF)) - 1))
-            L += (entry >> 12) & 0xF
+                return self._fail(&saved, -<int>(entry >> 16), final_input)
+            L = entry & 0xFF
+            dist = extra_value(entry, self.bits.buf)
             self.bits.buf >>= L
             self.bits.nbits -= L
             if overran(&self.bits):
@@ -429,78 +641,88 @@ cdef class Inflater:
 
     cdef int _decode_fast(self, const uint8_t* src, Py_ssize_t n, uint8_t* out, Py_ssize_t cap,
                           Py_ssize_t* out_pos) noexcept nogil:
-        """Decode while 8 input bytes and FAST_OUT output bytes remain: no phantom bits and no
-        output check can occur, so nothing needs saving. Returns 0 when that no longer holds,
-        1 at the end of the block, or an error."""
-        cdef uint64_t buf = self.bits.buf, word
-        cdef uint32_t nbits = self.bits.nbits, entry, sym, L, e, length, dist, kind
-        cdef int more
-        cdef Py_ssize_t ip = self.bits.pos, pos = out_pos[0]
-        cdef Py_ssize_t in_end = n - 8, out_end = cap - FAST_OUT
+        """Decode while FAST_IN input bytes and FAST_OUT output bytes remain: no phantom bits
+        and no output check can occur, so nothing needs saving. Returns 0 when that no longer
+        holds, 1 at the end of the block, or an error.
+
+        Refills are unaligned 8-byte loads that bring the buffer to 56 bits or more: one
+        before up to three literal entries (each one or two literals), one before a length
+        (at most 20 bits with its extra bits), one before its distance (at most 28).
+        """
+        cdef uint64_t buf = self.bits.buf, saved
+        cdef uint32_t nbits = self.bits.nbits, entry, length, dist
+        # Pointers, not indices: fewer registers live in the loop.
+        cdef const uint8_t* ip = src + self.bits.pos
+        cdef const uint8_t* in_end = src + n - FAST_IN
+        cdef uint8_t* op = out + out_pos[0]
+        cdef uint8_t* out_end = out + cap - FAST_OUT
         cdef const uint32_t* lit = self.lit_table
         cdef const uint32_t* dtab = self.dist_table
         cdef int lit_bits = self.lit_bits, dist_bits = self.dist_bits, status = 0
-        while ip <= in_end and pos <= out_end:
-            memcpy(&word, src + ip, 8)
-            buf |= word << nbits
-            ip += (63 - nbits) >> 3
-            nbits |= 56
-            entry = lookup(lit, buf, lit_bits)
-            L = entry & 0xFF
-            if L == 0:
-                status = E_INVALID_CODE
-                break
-            kind = entry & KIND_MASK
-            if kind == KIND_LITERAL:
-                buf >>= L
-                nbits -= L
-                out[pos] = <uint8_t>(entry >> 16)
-                pos += 1
-                # At least 42 bits remain: up to two more literals need no refill.
-                for more in range(2):
-                    entry = lookup(lit, buf, lit_bits)
-                    if entry & KIND_MASK != KIND_LITERAL or (entry & 0xFF) == 0:
-                        break
-                    L = entry & 0xFF
-                    buf >>= L
-                    nbits -= L
-                    out[pos] = <uint8_t>(entry >> 16)
-                    pos += 1
-                continue
-            if kind == KIND_END:
-                buf >>= L
-                nbits -= L
-                status = 1
-                break
-            if kind == KIND_INVALID:
-                status = E_LITLEN_SYMBOL
-                break
-            # A length: its extra bits follow the code; the entry holds base and extra count.
-            e = (entry >> 12) & 0xF
-            length = (entry >> 16) + <uint32_t>((buf >> L) & ((1ull << e) - 1))
-            buf >>= L + e
-            nbits -= L + e
-            entry = lookup(dtab, buf, dist_bits)
-            L = entry & 0xFF
-            if L == 0:
-                status = E_INVALID_CODE
-                break
-            if entry & KIND_MASK == KIND_INVALID:
-                status = E_DISTANCE_SYMBOL
-                break
-            e = (entry >> 12) & 0xF
-            dist = (entry >> 16) + <uint32_t>((buf >> L) & ((1ull << e) - 1))
-            buf >>= L + e
-            nbits -= L + e
-            if dist > pos:
+        cdef uint64_t lit_mask = (1u << lit_bits) - 1, dist_mask = (1u << dist_bits) - 1
+        # As libdeflate does: the next literal/length entry is read ahead, from bits already
+        # at hand, so the table load overlaps the refill and the match copy; an entry's bits are
+        # consumed as soon as it is read, whatever it turns out to be.
+        ip = refill_word(ip, &buf, &nbits)
+        entry = lit[buf & lit_mask]
+        while ip <= in_end and op <= out_end:
+            saved = buf
+            buf >>= <uint8_t>entry
+            nbits -= entry
+            if entry & LITERAL:
+                # Two more literal entries may follow before a refill (libdeflate's count).
+                op = put_literals(op, entry)
+                entry = take_entry(lit, lit_mask, &buf, &nbits, &saved)
+                if entry & LITERAL:
+                    op = put_literals(op, entry)
+                    entry = take_entry(lit, lit_mask, &buf, &nbits, &saved)
+                    if entry & LITERAL:
+                        op = put_literals(op, entry)
+                        entry = lit[buf & lit_mask]
+                        ip = refill_word(ip, &buf, &nbits)
+                        continue
+            # At most 22 bits of literals and 20 of a length are gone: 14 or more remain.
+            if entry & EXCEPTION:
+                if entry & SUB:
+                    entry = lit[(entry >> 16) + (buf & ((1u << ((entry >> 8) & 0xF)) - 1))]
+                    saved = buf
+                    buf >>= <uint8_t>entry
+                    nbits -= entry
+                    if entry & LITERAL:
+                        op[0] = <uint8_t>(entry >> 16)
+                        op += 1
+                        entry = lit[buf & lit_mask]
+                        ip = refill_word(ip, &buf, &nbits)
+                        continue
+                if entry & EXCEPTION:
+                    status = -<int>(entry >> 16) if entry >> 16 else 1
+                    break
+            length = extra_value(entry, saved)
+            entry = dtab[buf & dist_mask]
+            ip = refill_word(ip, &buf, &nbits)
+            if entry & EXCEPTION:
+                if entry & SUB:
+                    buf >>= dist_bits
+                    nbits -= dist_bits
+                    entry = dtab[(entry >> 16) + (buf & ((1u << ((entry >> 8) & 0xF)) - 1))]
+                if entry & EXCEPTION:
+                    status = -<int>(entry >> 16)
+                    break
+            saved = buf
+            buf >>= <uint8_t>entry
+            nbits -= entry
+            dist = extra_value(entry, saved)
+            entry = lit[buf & lit_mask]
+            ip = refill_word(ip, &buf, &nbits)
+            if dist > op - out:
                 status = E_DISTANCE_TOO_FAR
                 break
-            copy_match(out + pos, dist, length, cap - pos)
-            pos += length
+            copy_match_fast(op, dist, length)
+            op += length
         self.bits.buf = buf
-        self.bits.nbits = nbits
-        self.bits.pos = ip
-        out_pos[0] = pos
+        self.bits.nbits = nbits & 0xFF
+        self.bits.pos = ip - src
+        out_pos[0] = op - out
         return status
 
     cdef void _load_fixed(self) noexcept nogil:
@@ -522,10 +744,9 @@ cdef class Inflater:
         # all 32 (codes 30 and 31 are then caught as invalid symbols, as RFC 1951 says).
         lengths[318] = 5
         lengths[319] = 5
-        self.lit_bits = table_primary_bits(lengths, 288, LITLEN_BITS)
-        self.dist_bits = table_primary_bits(lengths + 288, 32, 5)
-        predecode(self.lit_table, build_table(lengths, 288, LITLEN_BITS, self.lit_table, LITLEN_TABLE, True), True)
-        predecode(self.dist_table, build_table(lengths + 288, 32, 5, self.dist_table, DIST_TABLE, True), False)
+        build_decode_table(lengths, 288, True, LITLEN_BITS, self.lit_table, LITLEN_TABLE, &self.lit_bits)
+        pair_literals(self.lit_table, self.lit_bits)
+        build_decode_table(lengths + 288, 32, False, 5, self.dist_table, DIST_TABLE, &self.dist_bits)
         self.fixed_loaded = True
 
     cdef int _read_dynamic_header(self) noexcept nogil:
@@ -585,14 +806,12 @@ cdef class Inflater:
             i += rep
         if lengths[256] == 0:
             return E_NO_END_OF_BLOCK
-        self.lit_bits = table_primary_bits(lengths, hlit, LITLEN_BITS)
-        used = build_table(lengths, hlit, LITLEN_BITS, self.lit_table, LITLEN_TABLE, True)
+        used = build_decode_table(lengths, hlit, True, LITLEN_BITS, self.lit_table, LITLEN_TABLE, &self.lit_bits)
         if used < 0:
             return E_OVERSUBSCRIBED if used == TABLE_OVERSUBSCRIBED else E_INCOMPLETE
-        predecode(self.lit_table, used, True)
-        self.dist_bits = table_primary_bits(lengths + hlit, hdist, DIST_BITS)
-        used = build_table(lengths + hlit, hdist, DIST_BITS, self.dist_table, DIST_TABLE, True)
+        pair_literals(self.lit_table, self.lit_bits)
+        used = build_decode_table(lengths + hlit, hdist, False, DIST_BITS, self.dist_table, DIST_TABLE,
+                                  &self.dist_bits)
         if used < 0:
             return E_OVERSUBSCRIBED if used == TABLE_OVERSUBSCRIBED else E_INCOMPLETE
-        predecode(self.dist_table, used, False)
         return 0

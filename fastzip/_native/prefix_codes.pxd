@@ -21,12 +21,13 @@ cdef enum:
 
 
 cdef inline uint32_t reverse_bits(uint32_t code, int n) noexcept nogil:
-    cdef uint32_t r = 0
-    cdef int i
-    for i in range(n):
-        r = (r << 1) | (code & 1)
-        code >>= 1
-    return r
+    """The low ``n`` (1-16) bits of ``code`` in reverse order: swaps of halves, bytes,
+    nibbles, pairs and bits of a 16-bit word, then a shift (no loop, no branch)."""
+    code = ((code >> 8) & 0x00FF) | ((code & 0x00FF) << 8)
+    code = ((code >> 4) & 0x0F0F) | ((code & 0x0F0F) << 4)
+    code = ((code >> 2) & 0x3333) | ((code & 0x3333) << 2)
+    code = ((code >> 1) & 0x5555) | ((code & 0x5555) << 1)
+    return (code & 0xFFFF) >> (16 - n)
 
 
 cdef inline void assign_canonical(const uint8_t* lengths, Py_ssize_t n, uint16_t* codes, bint reverse) noexcept nogil:
@@ -53,19 +54,22 @@ cdef inline void assign_canonical(const uint8_t* lengths, Py_ssize_t n, uint16_t
             codes[s] = 0
 
 
-cdef inline int build_table(const uint8_t* lengths, int n, int primary_bits, uint32_t* table,
-                            int capacity, bint allow_single) noexcept nogil:
-    """Fill ``table`` for the canonical code of ``lengths`` (each <= 16); returns entries used.
+cdef inline void fill_every(uint32_t* table, uint32_t k, uint32_t end, uint32_t step, uint32_t entry) noexcept nogil:
+    """``table[k], table[k + step], ...`` below ``end`` get ``entry``: every index whose low
+    bits are one code's (a code of L bits owns every ``1 << L``-th entry)."""
+    while k < end:
+        table[k] = entry
+        k += step
 
-    Over-subscribed codes are refused; so are incomplete ones, except the empty code and,
-    with ``allow_single``, a lone code of length 1 (RFC 1951 allows both for distances).
-    """
-    cdef uint32_t[MAX_CODE_BITS + 2] count
-    cdef uint32_t[MAX_CODE_BITS + 2] next_code
-    cdef int s, L, max_len = 0, used_syms = 0, sub_bits
+
+cdef inline int count_lengths(const uint8_t* lengths, int n, uint32_t* count, bint allow_single) noexcept nogil:
+    """Count the codes of each length into ``count`` (MAX_CODE_BITS + 2 entries) and check
+    the code: the longest length, or TABLE_OVERSUBSCRIBED, or TABLE_INCOMPLETE except for the
+    empty code and, with ``allow_single``, a lone code of length 1 (RFC 1951 allows both for
+    distances)."""
+    cdef int s, L, max_len = 0, used_syms = 0
     cdef long long left = 1
-    cdef uint32_t code, rcode, k, prefix, base, step, entry, primary, used
-    memset(count, 0, sizeof(count))
+    memset(count, 0, (MAX_CODE_BITS + 2) * sizeof(uint32_t))
     for s in range(n):
         count[lengths[s]] += 1
         if lengths[s] > max_len:
@@ -78,6 +82,23 @@ cdef inline int build_table(const uint8_t* lengths, int n, int primary_bits, uin
             return TABLE_OVERSUBSCRIBED
     if left > 0 and used_syms > 0 and not (allow_single and used_syms == 1 and max_len == 1):
         return TABLE_INCOMPLETE
+    return max_len
+
+
+cdef inline int build_table(const uint8_t* lengths, int n, int primary_bits, uint32_t* table,
+                            int capacity, bint allow_single) noexcept nogil:
+    """Fill ``table`` for the canonical code of ``lengths`` (each <= 16); returns entries used.
+
+    Over-subscribed codes are refused; so are incomplete ones, except the empty code and,
+    with ``allow_single``, a lone code of length 1 (RFC 1951 allows both for distances).
+    """
+    cdef uint32_t[MAX_CODE_BITS + 2] count
+    cdef uint32_t[MAX_CODE_BITS + 2] next_code
+    cdef int s, L, max_len, sub_bits
+    cdef uint32_t code, rcode, k, prefix, base, entry, primary, used
+    max_len = count_lengths(lengths, n, count, allow_single)
+    if max_len < 0:
+        return max_len
     if primary_bits > max_len:
         primary_bits = max_len if max_len > 0 else 1
     primary = 1u << primary_bits
@@ -99,10 +120,7 @@ cdef inline int build_table(const uint8_t* lengths, int n, int primary_bits, uin
         next_code[L] += 1
         entry = (<uint32_t>s << 16) | <uint32_t>L
         if L <= primary_bits:
-            k = rcode
-            while k < primary:
-                table[k] = entry
-                k += 1u << L
+            fill_every(table, rcode, primary, 1u << L, entry)
         else:
             prefix = rcode & (primary - 1)
             if table[prefix] == 0:
@@ -112,11 +130,7 @@ cdef inline int build_table(const uint8_t* lengths, int n, int primary_bits, uin
                 table[prefix] = (((used - primary) >> sub_bits) << 16) | SUBTABLE | <uint32_t>sub_bits
                 used += 1u << sub_bits
             base = primary + ((table[prefix] >> 16) << sub_bits)
-            step = 1u << (L - primary_bits)
-            k = rcode >> primary_bits
-            while k < (1u << sub_bits):
-                table[base + k] = entry
-                k += step
+            fill_every(table + base, rcode >> primary_bits, 1u << sub_bits, 1u << (L - primary_bits), entry)
     return <int>used
 
 

@@ -30,9 +30,9 @@ from .._native.inflate import STATUS_DONE, STATUS_NEED_INPUT, STATUS_NEED_OUTPUT
 from .._parallel import resolve
 from ..errors import FormatError, OutputLimitError
 from .engine import (LEVELS, PIECE, bound_exceeded, compressed_bound, deflate_pieces, inflate_error, new_deflater,
-                     output_limit)
-from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_start,
-                      gzip_header, header, joined_checksum, read_header, sniff_format, trailer, update_checksum)
+                     output_limit, plausible_size)
+from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_name, checksum_start,
+                      gzip_header, gzip_size, header, joined_checksum, read_header, sniff_format, trailer, update_checksum)
 from .indexed import compress_pieces, index_field, inflate_pieces, piece_size, read_index, trailer_matches
 from .stream import Compressor, Decompressor, open
 
@@ -97,8 +97,13 @@ def _compress_indexed(view, level: int, mtime, filename, workers: int) -> bytes:
     return b"".join([head, *outputs, trailer("gzip", joined_checksum("gzip", crcs, piece, len(view)), len(view))])
 
 
-def decompress(data, *, format: str = "auto", max_output_size: int | None = None, threads: int | None = None) -> bytes:
+def decompress(data, *, format: str = "auto", max_output_size: int | None = None, threads: int | None = None,
+               size_hint: int | None = None) -> bytes:
     """Decompress a whole zlib, gzip or raw DEFLATE stream (``"auto"`` tells them apart).
+
+    ``size_hint`` is the output size expected (like :func:`zlib.decompress`'s ``bufsize``):
+    the output buffer starts that large, so a right hint decodes without regrowing it. A gzip
+    member's trailer gives one (ISIZE) when none is given; any hint is only a hint.
 
     Raises :class:`OutputLimitError` once the output would exceed ``max_output_size``,
     :class:`ChecksumError` for a wrong Adler-32/CRC-32, :class:`UnsupportedError` for a zlib
@@ -128,13 +133,16 @@ def decompress(data, *, format: str = "auto", max_output_size: int | None = None
                 if not another_member(src, format):
                     break
                 continue
-        status, used, out = Inflater().inflate_to_bytes(src.available(), limit - total)
+        rest = src.available()
+        hint = size_hint if size_hint is not None else (gzip_size(rest) if format == "gzip" else 0)
+        inflater = Inflater(checksum_name(format))
+        status, used, out = inflater.inflate_to_bytes(rest, limit - total, plausible_size(hint, len(rest)))
         src.consume(used)
         if status == STATUS_NEED_OUTPUT:
             raise OutputLimitError(f"decompressed data exceeds max_output_size={max_output_size}")
         if status != STATUS_DONE:
             raise inflate_error(status)
-        check_trailer(src, format, update_checksum(format, out, checksum_start(format)), len(out))
+        check_trailer(src, format, inflater.checksum, len(out))
         parts.append(out)
         total += len(out)
         if not another_member(src, format):
@@ -158,7 +166,8 @@ def decompress_into(data, out, *, format: str = "auto") -> int:
     while True:
         read_header(src, format)
         member = target[total:]
-        status, used, written = Inflater().inflate(src.available(), True, member, 0)
+        inflater = Inflater(checksum_name(format))
+        status, used, written = inflater.inflate(src.available(), True, member, 0)
         src.consume(used)
         if status == STATUS_NEED_OUTPUT:
             raise OutputLimitError(f"decompressed data exceeds the output buffer ({len(target)} bytes)")
@@ -166,7 +175,7 @@ def decompress_into(data, out, *, format: str = "auto") -> int:
             raise FormatError("invalid DEFLATE data: truncated")
         if status != STATUS_DONE:
             raise inflate_error(status)
-        check_trailer(src, format, update_checksum(format, member[:written], checksum_start(format)), written)
+        check_trailer(src, format, inflater.checksum, written)
         total += written
         if not another_member(src, format):
             return total

@@ -52,6 +52,15 @@ def compressed_bound(size: int, segments: int = 1) -> int:
     return size + 5 * (size // 65535 + blocks) + 16
 
 
+# DEFLATE cannot expand by more than 1032:1 (a 258-byte match per two bits, at best).
+MAX_RATIO = 1032
+
+
+def plausible_size(hint: int, compressed: int) -> int:
+    """An output size hint no larger than ``compressed`` bytes can decode to (0: none)."""
+    return max(0, min(hint, MAX_RATIO * compressed + 64))
+
+
 def output_limit(max_output_size) -> int:
     if max_output_size is None:
         return sys.maxsize

@@ -198,6 +198,11 @@ def checksum_start(format: str) -> int:
     return 1 if format == "zlib" else 0
 
 
+def checksum_name(format: str) -> str | None:
+    """The checksum in the format's trailer, by the name ``Inflater(checksum=...)`` takes."""
+    return {"zlib": "adler32", "gzip": "crc32"}.get(format)
+
+
 def update_checksum(format: str, data, value: int) -> int:
     if format == "zlib":
         return adler32(data, value)
@@ -275,6 +280,12 @@ def trailer(format: str, checksum: int, size: int) -> bytes:
     if format == "gzip":
         return struct.pack("<II", checksum, size & 0xFFFFFFFF)
     return b""
+
+
+def gzip_size(rest) -> int:
+    """The ISIZE at the end of ``rest`` (a gzip member's body and trailer, and whatever
+    follows it): the member's size modulo 2**32 when it is the last, a guess otherwise."""
+    return int.from_bytes(rest[-4:], "little") if len(rest) >= 4 else 0
 
 
 def read_header(src: Input, format: str) -> dict | None:
