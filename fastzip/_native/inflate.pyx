@@ -16,10 +16,11 @@ output decoded from bits that do not exist, and the loop never reads outside its
 
 Speed (libdeflate's methods, written anew). Inside a block, while FAST_IN input bytes and
 FAST_OUT output bytes remain, refills are branch-free unaligned 8-byte loads; one table
-lookup gives a literal (or two, when both codes fit the primary index), a length or distance
-with its base and extra-bit count, or a subtable pointer; the next entry is read ahead of the
-refill and of the match copy; matches are copied by whole words (periodic patterns for
-distances under 8). Tables are built in one pass over the symbols in code order.
+lookup gives a literal, a length or distance with its base and extra-bit count, or a
+subtable pointer; the next entry is read ahead of the refill and of the match copy; matches
+are copied by whole words (periodic patterns for distances under 8). Tables are built in one
+pass over the symbols in code order. (Entries holding two literals, where both codes fit the
+primary index, were tried: slower, as each store's address then waits for a table load.)
 """
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
@@ -32,6 +33,27 @@ from .checksums cimport adler32_update, crc32_update
 from .deflate_format cimport CODELEN_ORDER, DIST_BASE, DIST_EXTRA, LENGTH_BASE, LENGTH_EXTRA
 from .prefix_codes cimport (MAX_CODE_BITS, TABLE_OVERSUBSCRIBED, TABLE_TOO_SMALL, build_table, count_lengths, fill_every,
                            lookup, reverse_bits, table_primary_bits)
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define FZ_RARELY(x) __builtin_expect(!!(x), 0)
+    #else
+    #define FZ_RARELY(x) (x)
+    #endif
+    #if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+    static int fz_cpu_has_bmi2(void) { __builtin_cpu_init(); return __builtin_cpu_supports("bmi2"); }
+    #else
+    static int fz_cpu_has_bmi2(void) { return 0; }
+    #endif
+    """
+    bint rarely "FZ_RARELY"(bint) nogil
+    int fz_cpu_has_bmi2() nogil
+
+# Whether this CPU runs BMI2 (shifts by a register without the CL register, bit-field
+# extraction): the build compiles this module a second time with them, as inflate_bmi2,
+# which deflate.engine picks where they run (5-8 % faster here).
+BMI2_RUNS_HERE = bool(fz_cpu_has_bmi2())
 
 # Results of Inflater.inflate: > 0 progress states, < 0 errors (see ERRORS).
 cdef enum:
@@ -94,14 +116,12 @@ cdef enum:
 #   bits 0-7    bits to consume: code plus extra bits (a subtable pointer: the primary bits)
 #   bits 8-11   the code's own length (where the extra bits start; a pointer: the subtable's
 #               index width). Subtable entries count only the bits after the primary index.
-#   bit 12      LITERAL: bits 16-23 the byte; with PAIR also bits 24-31 a second literal whose
-#               code followed within the primary index, consumed together
+#   bit 12      LITERAL: bits 16-23 the byte
 #   bit 14      EXCEPTION: with SUB a pointer to the subtable starting at bits 16-31; else
 #               bits 16-31 are 0 for end-of-block or an error status (negated) to report
 #   bits 16-31  otherwise the length or distance base
 cdef enum:
     LITERAL = 1 << 12
-    PAIR = 1 << 13
     EXCEPTION = 1 << 14
     SUB = 1 << 15
 
@@ -126,14 +146,15 @@ cdef void entry_values(uint32_t* value, const uint8_t* lengths, int n, bint litl
             value[s] = (<uint32_t>(-E_DISTANCE_SYMBOL) << 16) | EXCEPTION | (L << 8) | L
 
 
-cdef int build_decode_table(const uint8_t* lengths, int n, bint litlen, int max_primary, uint32_t* table,
-                            int capacity, int* primary_bits) noexcept nogil:
+cdef int build_decode_table(const uint8_t* lengths, int n, bint litlen, int pb, uint32_t* table,
+                            int capacity) noexcept nogil:
     """Fill ``table`` with the decoder's entries for the canonical code of ``lengths``, in one
     pass: symbols in code order (a counting sort by length), each code's entries written with
-    its stride, so no entry is written twice and the table needs no clearing. Codes longer
-    than the primary index go to subtables of one width; codes sharing a prefix are adjacent
-    in code order, so each subtable is filled while its prefix lasts. Sets ``primary_bits``;
-    returns the entries used or a TABLE_* error. Over-subscribed codes are refused, and so
+    its stride, so no entry is written twice and the table needs no clearing. The primary
+    index is always ``pb`` bits (short codes repeat), so the decoder's mask is a constant.
+    Longer codes go to subtables of one width; codes sharing a prefix are adjacent in code
+    order, so each subtable is filled while its prefix lasts. Returns the entries used or a
+    TABLE_* error. Over-subscribed codes are refused, and so
     are incomplete ones except the empty code and a lone code of length 1 (RFC 1951 allows
     both for distances; the bit patterns they leave are invalid codes).
     """
@@ -141,7 +162,7 @@ cdef int build_decode_table(const uint8_t* lengths, int n, bint litlen, int max_
     cdef uint16_t[288] order
     cdef uint32_t[MAX_CODE_BITS + 2] count
     cdef uint32_t[MAX_CODE_BITS + 2] start
-    cdef int s, L, i, used_syms = 0, max_len, pb, sub_bits, prefix = -1
+    cdef int s, L, i, used_syms = 0, max_len, sub_bits, prefix = -1
     cdef uint32_t code = 0, rcode, k, primary, used, base = 0, entry, room = 1u << MAX_CODE_BITS
     cdef uint32_t invalid = (<uint32_t>(-E_INVALID_CODE) << 16) | EXCEPTION
     max_len = count_lengths(lengths, n, count, True)
@@ -150,8 +171,6 @@ cdef int build_decode_table(const uint8_t* lengths, int n, bint litlen, int max_
     for L in range(1, MAX_CODE_BITS + 1):
         used_syms += count[L]
         room -= count[L] << (MAX_CODE_BITS - L)
-    pb = max_primary if max_primary < max_len else (max_len if max_len > 0 else 1)
-    primary_bits[0] = pb
     primary = 1u << pb
     sub_bits = max_len - pb if max_len > pb else 0
     if <int>primary > capacity:
@@ -193,22 +212,10 @@ cdef int build_decode_table(const uint8_t* lengths, int n, bint litlen, int max_
     return <int>used
 
 
-cdef void pair_literals(uint32_t* table, int primary_bits) noexcept nogil:
-    """Where a literal's code leaves room in the primary index for a whole second literal's
-    code, make the entry decode both. Descending order: ``k >> L < k`` is still a single.
-    Branch-free: whether an entry pairs changes at random from one index to the next."""
-    cdef int k
-    cdef uint32_t e, f, pairs
-    for k in range((1 << primary_bits) - 1, -1, -1):
-        e = table[k]
-        f = table[k >> (e & 0x1F)]
-        pairs = ((e & f) >> 12) & 1 & ((e & 0xFF) + (f & 0xFF) <= <uint32_t>primary_bits)
-        table[k] = e + ((0u - pairs) & ((((f >> 16) & 0xFF) << 24) | PAIR | (f & 0xFF)))
-
-
 cdef inline uint32_t extra_value(uint32_t entry, uint64_t bits) noexcept nogil:
-    """Base plus the extra bits that follow the code, read from ``bits`` before consuming."""
-    return (entry >> 16) + <uint32_t>((bits & ((1ull << (entry & 0xFF)) - 1)) >> ((entry >> 8) & 0xF))
+    """Base plus the extra bits that follow the code, read from ``bits`` before consuming
+    (bits 12-15 of a length or distance entry are clear: bits 8-15 are the code's length)."""
+    return (entry >> 16) + <uint32_t>((bits & ((1ull << <uint8_t>entry) - 1)) >> <uint8_t>(entry >> 8))
 
 
 cdef struct Bits:
@@ -313,14 +320,6 @@ cdef inline uint32_t take_entry(const uint32_t* table, uint64_t mask, uint64_t* 
     return entry
 
 
-cdef inline uint8_t* put_literals(uint8_t* op, uint32_t entry) noexcept nogil:
-    """Store a literal entry's byte, or its two; always writes two bytes (the fast loop has
-    the room) and returns where the next byte goes."""
-    cdef uint16_t two = <uint16_t>(entry >> 16)
-    memcpy(op, &two, 2)
-    return op + 1 + ((entry >> 13) & 1)
-
-
 cdef inline void copy_match_fast(uint8_t* dst, uint32_t dist, uint32_t length) noexcept nogil:
     """The fast loop's match copy, by whole words: it may write up to FAST_OUT - 258 bytes past
     the match (the fast loop has the room; later output overwrites them)."""
@@ -376,7 +375,6 @@ cdef class Inflater:
     cdef bint final_block
     cdef uint32_t stored_left
     cdef bint fixed_loaded
-    cdef int lit_bits, dist_bits
     cdef uint32_t[LITLEN_TABLE] lit_table
     cdef uint32_t[DIST_TABLE] dist_table
     cdef const uint8_t* src      # the input of the call under way (set by _run)
@@ -576,7 +574,6 @@ cdef class Inflater:
         cdef uint32_t entry, sym, length = 0, dist, L
         cdef const uint32_t* lit = self.lit_table
         cdef const uint32_t* dtab = self.dist_table
-        cdef int lit_bits = self.lit_bits, dist_bits = self.dist_bits
         cdef int status
         while True:
             if self.bits.phantom == 0 and self.bits.pos + FAST_IN <= n and cap - pos >= FAST_OUT:
@@ -587,10 +584,9 @@ cdef class Inflater:
                 continue  # near the end of the input or output: one symbol the careful way
             saved = self.bits
             refill(&self.bits, src, n)
-            entry = resolve(lit, &self.bits, lit_bits)
+            entry = resolve(lit, &self.bits, LITLEN_BITS)
             if entry & LITERAL:
-                # The first literal only (of a pair): its code is bits 8-11.
-                L = (entry >> 8) & 0xF
+                L = entry & 0xFF
                 self.bits.buf >>= L
                 self.bits.nbits -= L
                 if overran(&self.bits):
@@ -617,7 +613,7 @@ cdef class Inflater:
             length = extra_value(entry, self.bits.buf)
             self.bits.buf >>= L
             self.bits.nbits -= L
-            entry = resolve(dtab, &self.bits, dist_bits)
+            entry = resolve(dtab, &self.bits, DIST_BITS)
             if entry & EXCEPTION:
                 out_pos[0] = pos
                 return self._fail(&saved, -<int>(entry >> 16), final_input)
@@ -658,8 +654,8 @@ cdef class Inflater:
         cdef uint8_t* out_end = out + cap - FAST_OUT
         cdef const uint32_t* lit = self.lit_table
         cdef const uint32_t* dtab = self.dist_table
-        cdef int lit_bits = self.lit_bits, dist_bits = self.dist_bits, status = 0
-        cdef uint64_t lit_mask = (1u << lit_bits) - 1, dist_mask = (1u << dist_bits) - 1
+        cdef int status = 0
+        cdef uint64_t lit_mask = (1u << LITLEN_BITS) - 1, dist_mask = (1u << DIST_BITS) - 1
         # As libdeflate does: the next literal/length entry is read ahead, from bits already
         # at hand, so the table load overlaps the refill and the match copy; an entry's bits are
         # consumed as soon as it is read, whatever it turns out to be.
@@ -671,18 +667,21 @@ cdef class Inflater:
             nbits -= entry
             if entry & LITERAL:
                 # Two more literal entries may follow before a refill (libdeflate's count).
-                op = put_literals(op, entry)
+                op[0] = <uint8_t>(entry >> 16)
+                op += 1
                 entry = take_entry(lit, lit_mask, &buf, &nbits, &saved)
                 if entry & LITERAL:
-                    op = put_literals(op, entry)
+                    op[0] = <uint8_t>(entry >> 16)
+                    op += 1
                     entry = take_entry(lit, lit_mask, &buf, &nbits, &saved)
                     if entry & LITERAL:
-                        op = put_literals(op, entry)
+                        op[0] = <uint8_t>(entry >> 16)
+                        op += 1
                         entry = lit[buf & lit_mask]
                         ip = refill_word(ip, &buf, &nbits)
                         continue
             # At most 22 bits of literals and 20 of a length are gone: 14 or more remain.
-            if entry & EXCEPTION:
+            if rarely(entry & EXCEPTION):
                 if entry & SUB:
                     entry = lit[(entry >> 16) + (buf & ((1u << ((entry >> 8) & 0xF)) - 1))]
                     saved = buf
@@ -700,10 +699,10 @@ cdef class Inflater:
             length = extra_value(entry, saved)
             entry = dtab[buf & dist_mask]
             ip = refill_word(ip, &buf, &nbits)
-            if entry & EXCEPTION:
+            if rarely(entry & EXCEPTION):
                 if entry & SUB:
-                    buf >>= dist_bits
-                    nbits -= dist_bits
+                    buf >>= DIST_BITS
+                    nbits -= DIST_BITS
                     entry = dtab[(entry >> 16) + (buf & ((1u << ((entry >> 8) & 0xF)) - 1))]
                 if entry & EXCEPTION:
                     status = -<int>(entry >> 16)
@@ -714,7 +713,7 @@ cdef class Inflater:
             dist = extra_value(entry, saved)
             entry = lit[buf & lit_mask]
             ip = refill_word(ip, &buf, &nbits)
-            if dist > op - out:
+            if rarely(dist > op - out):
                 status = E_DISTANCE_TOO_FAR
                 break
             copy_match_fast(op, dist, length)
@@ -744,9 +743,8 @@ cdef class Inflater:
         # all 32 (codes 30 and 31 are then caught as invalid symbols, as RFC 1951 says).
         lengths[318] = 5
         lengths[319] = 5
-        build_decode_table(lengths, 288, True, LITLEN_BITS, self.lit_table, LITLEN_TABLE, &self.lit_bits)
-        pair_literals(self.lit_table, self.lit_bits)
-        build_decode_table(lengths + 288, 32, False, 5, self.dist_table, DIST_TABLE, &self.dist_bits)
+        build_decode_table(lengths, 288, True, LITLEN_BITS, self.lit_table, LITLEN_TABLE)
+        build_decode_table(lengths + 288, 32, False, DIST_BITS, self.dist_table, DIST_TABLE)
         self.fixed_loaded = True
 
     cdef int _read_dynamic_header(self) noexcept nogil:
@@ -806,12 +804,10 @@ cdef class Inflater:
             i += rep
         if lengths[256] == 0:
             return E_NO_END_OF_BLOCK
-        used = build_decode_table(lengths, hlit, True, LITLEN_BITS, self.lit_table, LITLEN_TABLE, &self.lit_bits)
+        used = build_decode_table(lengths, hlit, True, LITLEN_BITS, self.lit_table, LITLEN_TABLE)
         if used < 0:
             return E_OVERSUBSCRIBED if used == TABLE_OVERSUBSCRIBED else E_INCOMPLETE
-        pair_literals(self.lit_table, self.lit_bits)
-        used = build_decode_table(lengths + hlit, hdist, False, DIST_BITS, self.dist_table, DIST_TABLE,
-                                  &self.dist_bits)
+        used = build_decode_table(lengths + hlit, hdist, False, DIST_BITS, self.dist_table, DIST_TABLE)
         if used < 0:
             return E_OVERSUBSCRIBED if used == TABLE_OVERSUBSCRIBED else E_INCOMPLETE
         return 0

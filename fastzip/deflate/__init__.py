@@ -6,7 +6,8 @@ Python's :mod:`zlib` and :mod:`gzip`.
 - :class:`Compressor` / :class:`Decompressor` take a stream piece by piece in bounded memory;
 - :func:`open` reads and writes gzip files the way :func:`gzip.open` does;
 - :func:`crc32` and :func:`adler32` are the framings' checksums (native: PCLMULQDQ folding and
-  SSE2 sums where the CPU has them), called like :func:`zlib.crc32` / :func:`zlib.adler32`.
+  SSE2 sums where the CPU has them), called like :func:`zlib.crc32` / :func:`zlib.adler32`;
+- ``INFLATE_KERNEL`` names the inflate build this CPU runs (``"bmi2"`` or ``"portable"``).
 
 Levels 0-9 mean what they mean to zlib: 0 stores, 1-3 match greedily, 4-9 lazily, with
 zlib's good/lazy/nice/chain parameters; 10-12 search harder and parse near-optimally, like
@@ -26,18 +27,18 @@ else is an error.
 from __future__ import annotations
 
 from .._native.checksums import adler32, crc32
-from .._native.inflate import STATUS_DONE, STATUS_NEED_INPUT, STATUS_NEED_OUTPUT, Inflater
 from .._parallel import resolve
 from ..errors import FormatError, OutputLimitError
-from .engine import (LEVELS, PIECE, bound_exceeded, compressed_bound, deflate_pieces, inflate_error, new_deflater,
-                     output_limit, plausible_size)
+from .engine import (INFLATE_KERNEL, LEVELS, PIECE, STATUS_DONE, STATUS_NEED_INPUT, STATUS_NEED_OUTPUT, Inflater,
+                     bound_exceeded, compressed_bound, deflate_pieces, inflate_error, new_deflater, output_limit,
+                     plausible_size)
 from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_name, checksum_start,
                       gzip_header, gzip_size, header, joined_checksum, read_header, sniff_format, trailer, update_checksum)
 from .indexed import compress_pieces, index_field, inflate_pieces, piece_size, read_index, trailer_matches
 from .stream import Compressor, Decompressor, open
 
 __all__ = ["compress", "decompress", "decompress_into", "Compressor", "Decompressor", "open", "crc32", "adler32",
-           "LEVELS", "FORMATS"]
+           "LEVELS", "FORMATS", "INFLATE_KERNEL"]
 
 
 _PIECES_PER_THREAD = 2  # by default a thread per two pieces at most: below that, one thread

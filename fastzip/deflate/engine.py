@@ -1,18 +1,39 @@
 """The native DEFLATE engines as both the whole-buffer functions and the streaming classes use
-them: the level table, the output bound, the caller's output limit, inflate's error words, and
-compression in pieces on several threads."""
+them: the level table, the output bound, the caller's output limit, which inflate kernel this
+CPU runs and its error words, and compression in pieces on several threads."""
 
 from __future__ import annotations
 
 import sys
 
+from .._native import inflate as _portable
 from .._native.deflate import OUTPUT_FULL, Deflater
-from .._native.inflate import ERRORS
 from .._parallel import split_rows
 from ..errors import FormatError
 
 __all__ = ["LEVELS", "new_deflater", "compressed_bound", "output_limit", "inflate_error", "deflate_pieces",
-           "WINDOW", "PIECE"]
+           "WINDOW", "PIECE", "Inflater", "INFLATE_KERNEL", "STATUS_DONE", "STATUS_NEED_INPUT", "STATUS_NEED_OUTPUT"]
+
+
+def _inflate_kernels() -> dict:
+    """The inflate builds this CPU runs, best first: the BMI2 build where the CPU has BMI2
+    and the wheel has that build, and the portable one everywhere."""
+    kernels = {}
+    if _portable.BMI2_RUNS_HERE:
+        try:
+            from .._native import inflate_bmi2
+            kernels["bmi2"] = inflate_bmi2
+        except ImportError:  # a build for another CPU family, or without the variant
+            pass
+    kernels["portable"] = _portable
+    return kernels
+
+
+INFLATE_KERNELS = _inflate_kernels()
+INFLATE_KERNEL = next(iter(INFLATE_KERNELS))
+Inflater = INFLATE_KERNELS[INFLATE_KERNEL].Inflater
+STATUS_DONE, STATUS_NEED_INPUT, STATUS_NEED_OUTPUT = _portable.STATUS_DONE, _portable.STATUS_NEED_INPUT, _portable.STATUS_NEED_OUTPUT
+ERRORS = _portable.ERRORS
 
 WINDOW = 32768  # how far back DEFLATE's matches reach
 PIECE = 1 << 20  # input per piece when compressing on several threads

@@ -24,9 +24,8 @@ from __future__ import annotations
 import struct
 
 from .._native.checksums import crc32
-from .._native.inflate import STATUS_DONE, STATUS_NEED_INPUT, Inflater
 from .._parallel import split_rows
-from .engine import WINDOW, deflate_pieces
+from .engine import STATUS_DONE, STATUS_NEED_INPUT, WINDOW, Inflater, deflate_pieces
 
 __all__ = ["SUBFIELD", "index_field", "read_index", "inflate_pieces", "decode_piece", "trailer_matches", "compress_pieces",
            "piece_size", "MAX_PIECES"]

@@ -12,10 +12,10 @@ import io
 import os
 
 from .._native.deflate import OUTPUT_FULL
-from .._native.inflate import STATUS_DONE, STATUS_NEED_INPUT, Inflater
 from ..errors import FormatError, OutputLimitError
 from .._parallel import resolve, split_rows
-from .engine import WINDOW, bound_exceeded, compressed_bound, deflate_pieces, inflate_error, new_deflater, output_limit
+from .engine import (STATUS_DONE, STATUS_NEED_INPUT, WINDOW, Inflater, bound_exceeded, compressed_bound, deflate_pieces,
+                     inflate_error, new_deflater, output_limit)
 from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_start,
                       header, joined_checksum, read_gzip_header, read_header, sniff_format, trailer, update_checksum)
 from .indexed import decode_piece, read_index

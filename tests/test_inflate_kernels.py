@@ -1,0 +1,63 @@
+"""Every inflate build this CPU runs (portable, and BMI2 where it has BMI2) decodes the same way:
+the same bytes, the same status and the same input used, for valid streams of every kind and
+for damaged ones; and the build chosen is the best one the CPU runs."""
+
+import zlib
+
+import numpy as np
+import pytest
+
+from fastzip.deflate import engine
+
+from common import mutants
+
+KERNELS = list(engine.INFLATE_KERNELS)
+
+
+def streams(corpora):
+    """Raw DEFLATE streams of every block kind: zlib at each level and strategy (stored,
+    fixed, dynamic, Huffman-only, run-length), over text, machine code and pixels."""
+    found = []
+    for name, data in corpora.items():
+        data = data[:300_000]
+        for level, strategy in [(0, zlib.Z_DEFAULT_STRATEGY), (1, zlib.Z_DEFAULT_STRATEGY), (6, zlib.Z_FILTERED),
+                                (9, zlib.Z_DEFAULT_STRATEGY), (6, zlib.Z_HUFFMAN_ONLY), (6, zlib.Z_RLE),
+                                (6, zlib.Z_FIXED)]:
+            packer = zlib.compressobj(level, zlib.DEFLATED, -15, 9, strategy)
+            found.append((f"{name}-{level}-{strategy}", data, packer.compress(data) + packer.flush()))
+    return found
+
+
+def decode(kernel, stream, limit=1 << 30, hint=0):
+    return engine.INFLATE_KERNELS[kernel].Inflater("crc32").inflate_to_bytes(stream, limit, hint)
+
+
+def test_the_best_kernel_this_cpu_runs_is_chosen():
+    from fastzip._native import inflate
+    assert engine.INFLATE_KERNEL == KERNELS[0]
+    assert KERNELS[-1] == "portable"
+    assert ("bmi2" in KERNELS) <= inflate.BMI2_RUNS_HERE
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_each_kernel_decodes_every_block_kind(real_corpora, kernel):
+    for label, data, stream in streams(real_corpora):
+        status, used, out = decode(kernel, stream)
+        assert (status, used, out) == (engine.STATUS_DONE, len(stream), data), label
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_each_kernel_sums_what_it_decodes(real_corpora, kernel):
+    data = real_corpora["stdlib_text"][:700_000]
+    inflater = engine.INFLATE_KERNELS[kernel].Inflater("adler32")
+    inflater.inflate_to_bytes(zlib.compress(data, 6)[2:-4], 1 << 30, 1000)  # a small hint: it grows
+    assert inflater.checksum == zlib.adler32(data)
+
+
+def test_kernels_agree_on_damaged_streams(real_corpora):
+    """Same status, input used and output (up to an error) from every kernel."""
+    rng = np.random.default_rng(7)
+    base = zlib.compress(real_corpora["machine_code"][:40_000], 6)[2:-4]
+    for stream in mutants(base, rng, 300, changes=(1, 3), how="flip", cut_every=5):
+        results = {kernel: decode(kernel, stream, limit=200_000) for kernel in KERNELS}
+        assert len(set(results.values())) == 1, results.keys()
