@@ -3,8 +3,9 @@
     pytest bench/bench_checksums.py --benchmark-only --benchmark-columns=min,median,ops
 
 Groups ``checksum-crc32[SIZE]`` and ``checksum-adler32[SIZE]`` on random bytes: ``native`` (what
-``fastzip.deflate.crc32`` runs here: PCLMULQDQ folding where the CPU has it), ``slicing`` (the
-table fallback, CRC-32 only), ``portable`` (Adler-32 without SIMD), ``zlib``, and at 16 KiB
+``fastzip.deflate.crc32``/``adler32`` run here: PCLMULQDQ folding, AVX2 sums where the CPU has
+them), ``slicing`` (the table fallback, CRC-32 only), ``sse2`` and ``portable`` (Adler-32's
+fallbacks), ``zlib``, and at 16 KiB
 the RFCs' loops (``fastzip.reference.checksums``). extra_info has GB/s.
 """
 
@@ -20,8 +21,8 @@ from .helpers import record_rate
 
 SIZES = {"16KiB": 1 << 14, "1MiB": 1 << 20}
 CRC = {"native": checksums.crc32, "slicing": checksums.crc32_slicing, "zlib": zlib.crc32, "reference": reference.crc32}
-ADLER = {"native": checksums.adler32, "portable": checksums.adler32_portable, "zlib": zlib.adler32,
-         "reference": reference.adler32}
+ADLER = {"native": checksums.adler32, "sse2": checksums.adler32_sse2, "portable": checksums.adler32_portable,
+         "zlib": zlib.adler32, "reference": reference.adler32}
 
 
 def _data(size: int) -> bytes:
