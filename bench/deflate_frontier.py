@@ -3,12 +3,13 @@ against compression speed for every level of fastzip, zlib, zlib-ng, libdeflate 
 
     python -m bench.deflate_frontier      # writes docs/deflate_frontier.md and .png
 
-Corpora (``--mib`` each, from ``fastzip.data``): stdlib text, machine code, and a binary mix (the
-package photos' raw RGB pixels and a float32 sensor field, as array stores hold them). Each
-point is the best of ``--repeat`` zlib-format compressions (one for levels slower than 10 MB/s),
-timed on this machine with nothing else running. For each anchor the issue names (libdeflate 1,
-6, 9, 12; ISA-L 0-3) the table says whether a fastzip level is at least as small and at least
-as fast. The plot draws each library's levels and the frontier of all points.
+Corpora (``--mib`` each, from ``fastzip.data``): stdlib text, machine code, and a binary mix
+(``data.array_mix``: the package photos' raw RGB pixels and a float32 sensor field, as array
+stores hold them). Each point is the best of ``--repeat`` zlib-format compressions (one for
+levels slower than 10 MB/s), timed on this machine with nothing else running. For each anchor
+the issue names (libdeflate 1, 6, 9, 12; ISA-L 0-3) the table says whether a fastzip level is
+at least as small and at least as fast. The plot draws each library's levels and the frontier
+of all points. A last table gives every decoder's speed on each corpus.
 """
 
 from __future__ import annotations
@@ -50,13 +51,50 @@ def libraries() -> dict:
     return found
 
 
+def decoders(size: int) -> dict:
+    """{name: decompress(zlib stream)} of what is installed; libdeflate is told the output size
+    (its API needs it), and fastzip is measured both with it (``size_hint``) and without."""
+    from fastzip import deflate
+
+    found = {"fastzip": deflate.decompress, "fastzip (size given)": lambda z: deflate.decompress(z, size_hint=size),
+             "zlib": zlib.decompress}
+    try:
+        from zlib_ng import zlib_ng
+        found["zlib-ng"] = zlib_ng.decompress
+    except ImportError:
+        pass
+    try:
+        import deflate as libdeflate
+        found["libdeflate (size given)"] = lambda z: libdeflate.zlib_decompress(z, size)
+    except ImportError:
+        pass
+    try:
+        from isal import isal_zlib
+        found["isal"] = isal_zlib.decompress
+    except ImportError:
+        pass
+    return found
+
+
+def measure_inflate(raw: bytes, repeat: int) -> dict:
+    """{decoder: output MB/s} decoding one zlib level-6 stream of ``raw``, best of ``repeat``
+    rounds in which every decoder runs once (so drift of the machine's speed hits all alike)."""
+    packed = zlib.compress(raw, 6)
+    found = decoders(len(raw))
+    best = dict.fromkeys(found, float("inf"))
+    for _ in range(max(repeat, 1)):
+        for name, decompress in found.items():
+            start = time.perf_counter()
+            out = decompress(packed)
+            best[name] = min(best[name], time.perf_counter() - start)
+            assert out == raw, name
+    return {name: len(raw) / seconds / 1e6 for name, seconds in best.items()}
+
+
 def corpora(size: int) -> dict:
     from fastzip import data
 
-    photos = b"".join(np.ascontiguousarray(p).tobytes() for p in data.sample_photos().values())
-    field = data.sensor_field(512, 1024).astype(np.float32).tobytes()
-    mix = (photos + field) * (size // (len(photos) + len(field)) + 1)
-    return {"text": data.stdlib_text(size), "code": data.shared_library_code(size), "binary mix": mix[:size]}
+    return {"text": data.stdlib_text(size), "code": data.shared_library_code(size), "binary mix": data.array_mix(size)}
 
 
 def measure(corpus: bytes, compress, level: int, repeat: int) -> tuple[float, float]:
@@ -79,7 +117,24 @@ def frontier(points: list[tuple[str, int, float, float]]) -> list[tuple[str, int
     return sorted(keep, key=lambda p: -p[3])
 
 
-def report(results: dict, argv) -> str:
+def inflate_report(speeds: dict) -> list[str]:
+    """The decoders' table: MB/s of output per corpus, and as a share of libdeflate's."""
+    corpora_ = list(speeds)
+    names = list(next(iter(speeds.values())))
+    lines = ["## Inflate", "", "Decoding one zlib level-6 stream of each corpus; MB/s of output (in brackets: "
+             "the share of libdeflate's speed).", "", "| decoder | " + " | ".join(corpora_) + " |",
+             "| --- |" + " --- |" * len(corpora_)]
+    for name in names:
+        cells = []
+        for corpus in corpora_:
+            anchor = speeds[corpus].get("libdeflate (size given)")
+            share = f" ({speeds[corpus][name] / anchor:.2f}x)" if anchor else ""
+            cells.append(f"{speeds[corpus][name]:.0f}{share}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
+def report(results: dict, argv, speeds: dict | None = None) -> str:
     lines = ["# DEFLATE: fastzip among the libraries", "",
              f"`python -m bench.deflate_frontier {' '.join(argv)}`: zlib-format compression, one thread, "
              "best of the runs; MB/s of input. A fastzip level **dominates** an anchor when it is at least as "
@@ -101,6 +156,8 @@ def report(results: dict, argv) -> str:
             f"{n} {lv}: {r:.3f} at {s:.0f}" for n, lv, r, s in points) + ".", "",
             "Frontier: " + ", ".join(f"{n} {lv}" for n, lv, _, _ in frontier(points)) + ".", ""]
     lines += ["![ratio against speed](deflate_frontier.png)", ""]
+    if speeds:
+        lines += inflate_report(speeds)
     return "\n".join(lines)
 
 
@@ -138,13 +195,14 @@ def main(argv=None) -> int:
     from tqdm.auto import tqdm
 
     libs = libraries()
-    results = {}
+    results, speeds = {}, {}
     for corpus, raw in corpora(int(args.mib * (1 << 20))).items():
         results[corpus] = [(name, level, *measure(raw, compress, level, args.repeat))
                            for name, (levels, compress) in tqdm(libs.items(), desc=corpus, unit="library")
                            for level in levels]
+        speeds[corpus] = measure_inflate(raw, 3 * args.repeat)
     args.out.mkdir(parents=True, exist_ok=True)
-    text = report(results, argv)
+    text = report(results, argv, speeds)
     (args.out / "deflate_frontier.md").write_text(text)
     plot(results, args.out / "deflate_frontier.png")
     print(text)

@@ -221,6 +221,16 @@ def photo_mosaic(height: int, width: int):
     return out
 
 
+def array_mix(size: int = 1 << 20) -> bytes:
+    """``size`` bytes of what array stores hold: the package photos' raw RGB pixels and a float32
+    :func:`sensor_field`, one after the other, repeated."""
+    import numpy as np
+
+    photos = b"".join(np.ascontiguousarray(p).tobytes() for _, p in sorted(sample_photos().items()))
+    unit = photos + sensor_field(512, 1024).astype(np.float32).tobytes()
+    return (unit * (size // len(unit) + 1))[:size]
+
+
 def describe(name: str, data: bytes) -> str:
     """``"name (N bytes, sha256 abcdef012345)"`` — how every report names its corpus."""
     return f"{name} ({len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()[:12]})"

@@ -1,4 +1,5 @@
-"""bench/deflate_frontier.py runs end to end on small corpora: the anchors' table and the plot."""
+"""bench/deflate_frontier.py runs end to end on small corpora: the anchors' table, the plot and the
+decoders' table."""
 
 import sys
 from pathlib import Path
@@ -16,7 +17,8 @@ def test_frontier_table_and_plot_are_written(tmp_path):
         sys.path.pop(0)
     assert deflate_frontier.main(["--mib", "0.03", "--repeat", "1", "--out", str(tmp_path)]) == 0
     table = (tmp_path / "deflate_frontier.md").read_text()
-    assert table.count("## ") == 3 and "fastzip 12" in table and "Frontier:" in table
+    assert table.count("## ") == 4 and "fastzip 12" in table and "Frontier:" in table
+    assert "## Inflate" in table and "| fastzip (size given) |" in table
     if "libdeflate" in deflate_frontier.libraries():
         assert "| libdeflate 6 |" in table
     assert (tmp_path / "deflate_frontier.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
