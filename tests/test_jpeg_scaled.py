@@ -3,11 +3,12 @@ decoding gives: Pillow's ``draft`` pictures within a rounding, for every subsamp
 and progressive files, grayscale and odd sizes; the same for any thread count; into ``out``."""
 
 import io
+import warnings
 
 import numpy as np
 import pytest
 
-from fastzip import jpeg
+from fastzip import CorruptDataWarning, jpeg
 
 Image = pytest.importorskip("PIL.Image")
 skimage_data = pytest.importorskip("skimage.data")
@@ -53,6 +54,25 @@ def test_scaled_decode_threads_out_and_bad_scales():
         with pytest.raises(ValueError, match="scale"):
             jpeg.decode(data, scale=bad)
     assert [im.shape for im in jpeg.decode_many([data, data], scale=0.125)] == [(50, 75, 3)] * 2
+
+
+@pytest.mark.parametrize("denominator", [2, 4, 8])
+def test_scaled_pipeline_on_two_threads_makes_the_same_pixels_as_one(denominator):
+    """With two threads the reduced planes are made while the scan is decoded: the same
+    pixels as one thread's, for every layout, restart intervals, odd sizes and a file cut
+    short (decoded leniently, its missing rows grey)."""
+    photo = skimage_data.astronaut()
+    files = [_pillow_file(np.ascontiguousarray(photo[:301, :419]), quality=q, subsampling=sub) for q, sub in
+             [(90, 0), (75, 1), (60, 2)]]
+    files.append(_pillow_file(np.ascontiguousarray(photo[:263, :177, 0]), quality=80))
+    files.append(jpeg.encode(photo, quality=85, restart_interval=7))
+    files.append(files[2][: len(files[2]) * 2 // 3])
+    for data in files:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CorruptDataWarning)
+            one = jpeg.decode(data, scale=1 / denominator, threads=1)
+            two = jpeg.decode(data, scale=1 / denominator, threads=2)
+        assert np.array_equal(one, two)
 
 
 def test_an_eighth_is_each_blocks_mean():

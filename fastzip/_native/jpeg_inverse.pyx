@@ -114,6 +114,40 @@ def idct_to_plane(const int16_t[:, ::1] blocks, Py_ssize_t cols, const float[::1
                   plane.shape[1], plane.shape[1])
 
 
+cdef void reduced_rows(const int16_t* blocks, Py_ssize_t cols, const float* multiplier, int n,
+                       Py_ssize_t first_row, Py_ssize_t end_row, uint8_t* plane, Py_ssize_t rows_px,
+                       Py_ssize_t cols_px, Py_ssize_t stride) noexcept nogil:
+    """Block rows ``first_row .. end_row - 1`` at ``n`` (1, 2 or 4) pixels a block side into a
+    plane of ``rows_px`` x ``cols_px`` pixels (rows ``stride`` bytes apart), cropped to it.
+    Unchecked: :func:`reduced_to_plane` and the pipeline check the shapes."""
+    cdef Py_ssize_t by, bx, y, x, h, w
+    cdef const int16_t* src
+    cdef float[64] work
+    cdef float acc, norm
+    cdef uint8_t value
+    cdef int f = 8 // n, dy, dx
+    norm = <float>1.0 / (f * f)
+    for by in range(first_row, min(end_row, (rows_px + n - 1) // n)):
+        h = min(n, rows_px - by * n)
+        for bx in range(min(cols, (cols_px + n - 1) // n)):
+            src = blocks + (by * cols + bx) * 64
+            w = min(n, cols_px - bx * n)
+            if n == 1 or only_dc(src):
+                value = to_pixel(src[0] * multiplier[0])
+                for y in range(h):
+                    for x in range(w):
+                        plane[(by * n + y) * stride + bx * n + x] = value
+                continue
+            inverse_block(src, multiplier, work)
+            for y in range(h):
+                for x in range(w):
+                    acc = 0
+                    for dx in range(f):  # work is transposed: pixel (row, col) at work[col * 8 + row]
+                        for dy in range(f):
+                            acc = acc + work[(x * f + dx) * 8 + y * f + dy]
+                    plane[(by * n + y) * stride + bx * n + x] = to_pixel(acc * norm)
+
+
 def reduced_to_plane(const int16_t[:, ::1] blocks, Py_ssize_t cols, const float[::1] multiplier, int n,
                      Py_ssize_t first_row, Py_ssize_t end_row, uint8_t[:, ::1] plane):
     """Block rows ``first_row .. end_row - 1`` of a component at ``n`` (1, 2 or 4) pixels a
@@ -122,37 +156,13 @@ def reduced_to_plane(const int16_t[:, ::1] blocks, Py_ssize_t cols, const float[
     written into ``plane`` cropped to its size. The averages are what libjpeg-turbo's reduced
     transforms approximate; a block without AC coefficients is one value, and n = 1 needs only
     the DC."""
-    cdef Py_ssize_t rows, by, bx, y, x, h, w
-    cdef const int16_t* src
-    cdef float[64] work
-    cdef float acc, norm
-    cdef uint8_t value
-    cdef int f, dy, dx
     if n not in (1, 2, 4) or multiplier.shape[0] != 64 or blocks.shape[1] != 64 or cols < 1 \
             or first_row < 0 or end_row * cols > blocks.shape[0]:
         raise ValueError("blocks, grid, multiplier or size do not fit")
-    rows = blocks.shape[0] // cols
-    if (plane.shape[0] + n - 1) // n > rows or (plane.shape[1] + n - 1) // n > cols:
+    if (plane.shape[0] + n - 1) // n > blocks.shape[0] // cols or (plane.shape[1] + n - 1) // n > cols:
         raise ValueError("plane larger than the block grid")
-    f = 8 // n
-    norm = <float>1.0 / (f * f)
+    if plane.shape[0] == 0 or plane.shape[1] == 0 or first_row >= end_row:
+        return
     with nogil:
-        for by in range(first_row, min(end_row, (plane.shape[0] + n - 1) // n)):
-            h = min(n, plane.shape[0] - by * n)
-            for bx in range(min(cols, (plane.shape[1] + n - 1) // n)):
-                src = &blocks[by * cols + bx, 0]
-                w = min(n, plane.shape[1] - bx * n)
-                if n == 1 or only_dc(src):
-                    value = to_pixel(src[0] * multiplier[0])
-                    for y in range(h):
-                        for x in range(w):
-                            plane[by * n + y, bx * n + x] = value
-                    continue
-                inverse_block(src, &multiplier[0], work)
-                for y in range(h):
-                    for x in range(w):
-                        acc = 0
-                        for dx in range(f):  # work is transposed: pixel (row, col) at work[col * 8 + row]
-                            for dy in range(f):
-                                acc = acc + work[(x * f + dx) * 8 + y * f + dy]
-                        plane[by * n + y, bx * n + x] = to_pixel(acc * norm)
+        reduced_rows(&blocks[0, 0], cols, &multiplier[0], n, first_row, end_row, &plane[0, 0], plane.shape[0],
+                     plane.shape[1], plane.shape[1])

@@ -4,7 +4,8 @@
 Decoding (:class:`Reconstruction`): the scan decoder publishes each finished MCU row; workers on
 both threads claim rows in order, inverse-transform them (jpeg_inverse.idct_rows) and, once a
 row's neighbours are transformed too, upsample and colour it (jpeg_color.colour_rows). The
-decoder's thread joins the workers when its scan is done.
+decoder's thread joins the workers when its scan is done. Scaled decoding (:class:`Reduction`)
+transforms claimed rows to the reduced planes (jpeg_inverse.reduced_rows) the same way.
 
 Encoding (:class:`Encoding`): workers claim pieces of the scan (runs of MCU rows), transform
 them row by row and code each piece into its own buffer, from the DC predictions of the MCU
@@ -28,7 +29,7 @@ from libc.stdlib cimport free, malloc
 from .jpeg_color cimport Scratch, colour_rows, scratch_free, scratch_init
 from .jpeg_entropy cimport ScanCoder, code_blocks, coder_append, coder_finish, coder_init, coder_pause, coder_start_at
 from .jpeg_forward cimport forward_mcus, transposed_tables
-from .jpeg_inverse cimport idct_rows
+from .jpeg_inverse cimport idct_rows, reduced_rows
 from .row_sync cimport ROW_SYNC, backoff, claim, load, store
 
 from .jpeg_entropy import check_coder_arguments
@@ -43,51 +44,114 @@ DEF ABORT = 3
 DEF ROWS = 4
 
 
-cdef class Reconstruction:
-    """One scan's pixels. ``components``: per component (blocks (n, 64) int16 in natural order,
-    grid width in blocks, block rows per MCU row, multiplier (64,) float32, plane (h, w) uint8,
-    cropped). ``out`` (H, W, 3) uint8 with 3 components (Y full size, chroma sampled ``fx`` x
-    ``fy``), or None with 1 component (its plane is the image). ``mcu_rows`` MCU rows of
-    ``row_pixels`` output rows each."""
+cdef class RowTransforms:
+    """A scan's components, transformed an MCU row at a time as the scan decoder publishes them.
+    ``components``: per component (blocks (n, 64) int16 in natural order, grid width in blocks,
+    block rows per MCU row, multiplier (64,) float32, pixels a block side: 8 at full size, 1, 2
+    or 4 reduced (scaled decoding), plane (h, w) uint8, cropped); ``mcu_rows`` MCU rows."""
     cdef object arrays
     cdef int64_t[::1] sync_view
     cdef readonly object sync
-    cdef int ncomp, fx, fy
-    cdef Py_ssize_t mcu_rows, row_pixels, height, width
-    cdef const int16_t* blocks[3]
-    cdef const float* multiplier[3]
-    cdef uint8_t* plane[3]
-    cdef Py_ssize_t[3] cols
-    cdef Py_ssize_t[3] rows_per_mcu
-    cdef Py_ssize_t[3] plane_rows
-    cdef Py_ssize_t[3] plane_cols
-    cdef uint8_t* out
+    cdef int ncomp
+    cdef Py_ssize_t mcu_rows
+    cdef const int16_t* blocks[4]
+    cdef const float* multiplier[4]
+    cdef uint8_t* plane[4]
+    cdef int[4] size
+    cdef Py_ssize_t[4] cols
+    cdef Py_ssize_t[4] rows_per_mcu
+    cdef Py_ssize_t[4] plane_rows
+    cdef Py_ssize_t[4] plane_cols
 
-    def __init__(self, components, out, int fx, int fy, Py_ssize_t mcu_rows, Py_ssize_t row_pixels):
+    def __init__(self, components, Py_ssize_t mcu_rows):
         cdef const int16_t[:, ::1] b
         cdef const float[::1] m
         cdef uint8_t[:, ::1] p
-        cdef uint8_t[:, :, ::1] o
-        cdef int k
+        cdef int k, n
         self.ncomp = len(components)
-        if self.ncomp not in (1, 3) or mcu_rows < 1 or row_pixels < 1 or (fx, fy) not in ((1, 1), (2, 1), (2, 2)):
-            raise ValueError("1 or 3 components, at least one MCU row, sampling 1x1, 2x1 or 2x2")
-        self.arrays = (components, out)  # kept alive for the raw pointers below
-        for k, (blocks, cols, rows_per_mcu, multiplier, plane) in enumerate(components):
+        if not 1 <= self.ncomp <= 4 or mcu_rows < 1:
+            raise ValueError("1 to 4 components, at least one MCU row")
+        self.arrays = components  # kept alive for the raw pointers below
+        for k, (blocks, cols, rows_per_mcu, multiplier, n, plane) in enumerate(components):
             b, m, p = blocks, multiplier, plane
-            if b.shape[1] != 64 or m.shape[0] != 64 or cols < 1 or rows_per_mcu < 1 or \
+            if n not in (1, 2, 4, 8) or b.shape[1] != 64 or m.shape[0] != 64 or cols < 1 or rows_per_mcu < 1 or \
                     mcu_rows * rows_per_mcu * cols > b.shape[0] or p.shape[0] == 0 or p.shape[1] == 0 or \
-                    (p.shape[0] + 7) // 8 > mcu_rows * rows_per_mcu or (p.shape[1] + 7) // 8 > cols:
-                raise ValueError(f"component {k}: blocks, grid, multiplier and plane do not fit")
+                    (p.shape[0] + n - 1) // n > mcu_rows * rows_per_mcu or (p.shape[1] + n - 1) // n > cols:
+                raise ValueError(f"component {k}: blocks, grid, multiplier, size and plane do not fit")
             self.blocks[k] = &b[0, 0]
             self.multiplier[k] = &m[0]
             self.plane[k] = &p[0, 0]
+            self.size[k] = n
             self.cols[k] = cols
             self.rows_per_mcu[k] = rows_per_mcu
             self.plane_rows[k] = p.shape[0]
             self.plane_cols[k] = p.shape[1]
+        self.mcu_rows = mcu_rows
+        self.sync = np.zeros(ROWS + mcu_rows, np.int64)
+        self.sync_view = self.sync
+
+    def abort(self):
+        """The scan failed: workers stop at their next claim."""
+        store(&self.sync_view[ABORT], 1)
+
+    cdef bint _transform_next(self) noexcept nogil:
+        """Claim the next decoded MCU row not yet claimed and transform it; False when there
+        is none now."""
+        cdef int64_t* sync = &self.sync_view[0]
+        cdef int64_t i = load(&sync[NEXT_IDCT])
+        cdef Py_ssize_t first, end
+        cdef int k
+        if i >= self.mcu_rows or i >= load(&sync[DECODED]) or not claim(&sync[NEXT_IDCT], i):
+            return False
+        for k in range(self.ncomp):
+            first, end = i * self.rows_per_mcu[k], (i + 1) * self.rows_per_mcu[k]
+            if self.size[k] == 8:
+                idct_rows(self.blocks[k], self.cols[k], self.multiplier[k], first, end, self.plane[k],
+                          self.plane_rows[k], self.plane_cols[k], self.plane_cols[k])
+            else:
+                reduced_rows(self.blocks[k], self.cols[k], self.multiplier[k], self.size[k], first, end,
+                             self.plane[k], self.plane_rows[k], self.plane_cols[k], self.plane_cols[k])
+        store(&sync[ROWS + i], 1)
+        return True
+
+
+cdef class Reduction(RowTransforms):
+    """Scaled decoding's reduced planes, made while the scan is decoded; upsampling and colour
+    come after the scan (the planes are small)."""
+
+    def work(self):
+        """Claim and transform rows until every row is done (or the job is aborted)."""
+        with nogil:
+            self._work()
+
+    cdef void _work(self) noexcept nogil:
+        cdef int spins = 0
+        while not load(&self.sync_view[ABORT]) and load(&self.sync_view[NEXT_IDCT]) < self.mcu_rows:
+            if self._transform_next():
+                spins = 0
+            else:
+                backoff(&spins)
+
+
+cdef class Reconstruction(RowTransforms):
+    """One scan's pixels at full size: its planes (``size`` 8 for every component), and once a
+    row's neighbours are transformed too, its upsampled colour rows. ``out`` (H, W, 3) uint8
+    with 3 components (Y full size, chroma sampled ``fx`` x ``fy``), or None with 1 component
+    (its plane is the image); ``row_pixels`` output rows an MCU row."""
+    cdef int fx, fy
+    cdef Py_ssize_t row_pixels, height, width
+    cdef uint8_t* out
+
+    def __init__(self, components, out, int fx, int fy, Py_ssize_t mcu_rows, Py_ssize_t row_pixels):
+        cdef uint8_t[:, :, ::1] o
+        if len(components) not in (1, 3) or row_pixels < 1 or (fx, fy) not in ((1, 1), (2, 1), (2, 2)):
+            raise ValueError("1 or 3 components, sampling 1x1, 2x1 or 2x2")
+        if any(component[4] != 8 for component in components):
+            raise ValueError("full-size planes: 8 pixels a block side")
+        super().__init__(components, mcu_rows)
+        self.arrays = (components, out)
         self.fx, self.fy = fx, fy
-        self.mcu_rows, self.row_pixels = mcu_rows, row_pixels
+        self.row_pixels = row_pixels
         self.height, self.width = self.plane_rows[0], self.plane_cols[0]
         self.out = NULL
         if self.ncomp == 3:
@@ -101,12 +165,6 @@ cdef class Reconstruction:
             raise ValueError("one component: its plane is the output")
         if mcu_rows * row_pixels < self.height:
             raise ValueError("MCU rows do not cover the image")
-        self.sync = np.zeros(ROWS + mcu_rows, np.int64)
-        self.sync_view = self.sync
-
-    def abort(self):
-        """The scan failed: workers stop at their next claim."""
-        store(&self.sync_view[ABORT], 1)
 
     def work(self):
         """Claim and finish rows until every row is coloured (or the job is aborted)."""
@@ -123,8 +181,8 @@ cdef class Reconstruction:
 
     cdef void _work(self, Scratch* scratch) noexcept nogil:
         cdef int64_t* sync = &self.sync_view[0]
-        cdef int64_t c, i
-        cdef int k, spins = 0
+        cdef int64_t c
+        cdef int spins = 0
         while not load(&sync[ABORT]):
             # colour first: its rows are still in cache from their transform
             c = load(&sync[NEXT_COLOUR])
@@ -139,15 +197,8 @@ cdef class Reconstruction:
                                     min((c + 1) * self.row_pixels, self.height), scratch)
                     spins = 0
                 continue
-            i = load(&sync[NEXT_IDCT])
-            if i < self.mcu_rows and i < load(&sync[DECODED]):
-                if claim(&sync[NEXT_IDCT], i):
-                    for k in range(self.ncomp):
-                        idct_rows(self.blocks[k], self.cols[k], self.multiplier[k], i * self.rows_per_mcu[k],
-                                  (i + 1) * self.rows_per_mcu[k], self.plane[k], self.plane_rows[k],
-                                  self.plane_cols[k], self.plane_cols[k])
-                    store(&sync[ROWS + i], 1)
-                    spins = 0
+            if self._transform_next():
+                spins = 0
                 continue
             backoff(&spins)
 

@@ -34,7 +34,7 @@ from .._native import jpeg_inverse as _inverse
 from .._native import jpeg_pipeline as _pipeline
 from .._parallel import resolve, split_rows, with_helpers
 from ..errors import CorruptDataWarning, FastzipError, FormatError, OutputLimitError, UnsupportedError
-from .scaled import check_scale, reduced_plane, scaled_sizes
+from .scaled import check_scale, inverse_multiplier, reduced_plane, scaled_sizes
 from .tables import STD_AC_CHROMINANCE, STD_AC_LUMINANCE, STD_DC_CHROMINANCE, STD_DC_LUMINANCE
 
 __all__ = ["Header", "read_header", "decode", "decode_many", "MAX_IMAGE_PIXELS"]
@@ -420,12 +420,17 @@ def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs,
                                     np.array(vs, np.int32), offset, stride, dc_bits, dc_vals, dc_count,
                                     ac_bits, ac_vals, ac_count, coeffs["buffer"], progress, not p.strict)
 
-    whole = not seen and ns == len(header.components) and coeffs["scale"] == 1
-    pixels = _pixel_pipeline(header, quant, coeffs, vs, sy, workers) if whole else None
+    whole = not seen and ns == len(header.components)
+    if not whole:
+        pixels = None
+    elif coeffs["scale"] == 1:
+        pixels = _pixel_pipeline(header, quant, coeffs, vs, sy, workers)
+    else:
+        pixels = _scaled_pipeline(header, quant, coeffs, vs, sy, workers)
     if pixels is None:
         status, end, warned = scan()
     else:
-        job, image = pixels
+        job, result = pixels
 
         def decode_then_help():
             try:
@@ -441,7 +446,7 @@ def _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs,
 
         status, end, warned = with_helpers(job.work, decode_then_help, workers)
         if not status:
-            coeffs["image"] = image
+            coeffs["image" if coeffs["scale"] == 1 else "planes"] = result
     _scan_outcome(p, status, warned)
     p.pos = end
     seen.update(m[0].id for m in members)
@@ -548,7 +553,7 @@ def _targets(header: Header, quant: dict, coeffs: dict) -> list[tuple]:
             plane = coeffs["out"]  # one component: its plane (the image's size) is the output
         else:
             plane = np.empty((-(-header.height * c.v // vmax), -(-header.width * c.h // hmax)), np.uint8)
-        multiplier = (dct.INVERSE_SCALE * np.asarray(quant[c.quant], np.float64).ravel()).astype(np.float32)
+        multiplier = inverse_multiplier(quant[c.quant])
         targets.append((blocks, cols, multiplier, plane))
     return targets
 
@@ -581,7 +586,7 @@ def _pixel_pipeline(header: Header, quant: dict, coeffs: dict, rows_per_mcu: lis
     if len(header.components) == 3 and chroma is None:
         return None
     targets = _targets(header, quant, coeffs)
-    components = [(blocks, cols, v, multiplier, plane)
+    components = [(blocks, cols, v, multiplier, 8, plane)
                   for (blocks, cols, multiplier, plane), v in zip(targets, rows_per_mcu)]
     image = targets[0][3] if chroma is None else _destination(header, coeffs.get("out"), 3)
     job = _pipeline.Reconstruction(components, None if chroma is None else image, *(chroma or (1, 1)),
@@ -608,24 +613,51 @@ def _reconstruct(header: Header, quant: dict, coeffs: dict, workers: int) -> np.
     return _colour(header, planes, factors, header.height, header.width, coeffs.get("out"), workers)
 
 
-def _reconstruct_scaled(header: Header, quant: dict, coeffs: dict, scale: int, workers: int) -> np.ndarray:
-    """The picture at 1/``scale`` from the coefficients (:mod:`.scaled`): each component's
-    blocks through a reduced inverse DCT, chroma upsampled only where its transform could not
-    reach the output's scale, then colour as at full size (:func:`_colour`)."""
+def _scaled_targets(header: Header, coeffs: dict, scale: int) -> list[tuple]:
+    """Per component at 1/``scale``: its blocks, its grid's width in blocks, the pixels a block
+    side its reduced transform makes, its plane's shape (libjpeg's downsampled size at this
+    scale) and its upsampling factors from there to the output's scale."""
     hmax, vmax, _, _ = _grid(header)
     n = 8 // scale
-    height, width = -(-header.height // scale), -(-header.width // scale)
-    planes, factors = [], []
+    targets = []
     for c in header.components:
         start, rows, cols = coeffs["layout"][c.id]
         size = scaled_sizes(c.h, c.v, hmax, vmax, n)
-        # the component's own pixels (libjpeg's downsampled size at this scale), then its factors
         own = (-(-header.height * c.v * size // (vmax * 8)), -(-header.width * c.h * size // (hmax * 8)))
-        planes.append(reduced_plane(coeffs["buffer"][start:start + rows * cols], cols, quant[c.quant], size, own,
-                                    workers))
-        factors.append((hmax * n // (c.h * size), vmax * n // (c.v * size)))
+        targets.append((coeffs["buffer"][start:start + rows * cols], cols, size, own,
+                        (hmax * n // (c.h * size), vmax * n // (c.v * size))))
+    return targets
+
+
+def _scaled_pipeline(header: Header, quant: dict, coeffs: dict, rows_per_mcu: list[int], mcu_rows: int,
+                     workers: int):
+    """For a scan of every component, decoded at a reduced scale with more than one worker: a
+    job that makes the reduced planes while the scan is decoded (``_native.jpeg_pipeline``),
+    and the planes it fills."""
+    if not _pipeline.PIPELINE or workers < 2:
+        return None
+    targets = _scaled_targets(header, coeffs, coeffs["scale"])
+    planes = [np.empty(own, np.uint8) for _, _, _, own, _ in targets]
+    if any(plane.size == 0 for plane in planes):
+        return None
+    job = _pipeline.Reduction([(blocks, cols, v, inverse_multiplier(quant[c.quant]), size, plane)
+                               for (blocks, cols, size, _, _), v, c, plane
+                               in zip(targets, rows_per_mcu, header.components, planes)], mcu_rows)
+    return job, planes
+
+
+def _reconstruct_scaled(header: Header, quant: dict, coeffs: dict, scale: int, workers: int) -> np.ndarray:
+    """The picture at 1/``scale`` from the coefficients (:mod:`.scaled`): each component's
+    blocks through a reduced inverse DCT (unless the scan's pipeline made the planes already),
+    chroma upsampled only where its transform could not reach the output's scale, then colour
+    as at full size (:func:`_colour`)."""
+    targets = _scaled_targets(header, coeffs, scale)
+    planes = coeffs.get("planes") or [reduced_plane(blocks, cols, quant[c.quant], size, own, workers)
+                                      for (blocks, cols, size, own, _), c in zip(targets, header.components)]
+    n = 8 // scale
+    height, width = -(-header.height // scale), -(-header.width // scale)
     # libjpeg upsamples smoothly only when blocks give more than one pixel
-    return _colour(header, planes, factors, height, width, None, workers, smooth=n > 1)
+    return _colour(header, planes, [t[4] for t in targets], height, width, None, workers, smooth=n > 1)
 
 
 def _colour(header: Header, planes: list, factors: list, height: int, width: int, out: np.ndarray | None,

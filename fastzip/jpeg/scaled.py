@@ -9,7 +9,8 @@ from the coefficients computed the same values at twice the time: its branches o
 coefficients are zero mispredicted.) The full-size planes are never made. As libjpeg does, a
 subsampled chroma component is brought to the output's scale by a larger transform where one
 fits (at 1/2, 4:2:0 chroma blocks give 8 x 8 pixels, by the full-size kernel: no upsampling
-left), else upsampled as at full size.
+left), else upsampled as at full size. On two threads or more the reduced planes are made while
+the scan is decoded, as full-size pixels are (``_native.jpeg_pipeline.Reduction``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from .. import dct
 from .._native import jpeg_inverse as _inverse
 from .._parallel import split_rows
 
-__all__ = ["SCALES", "check_scale", "scaled_sizes", "reduced_plane"]
+__all__ = ["SCALES", "check_scale", "scaled_sizes", "inverse_multiplier", "reduced_plane"]
 
 SCALES = (1, 2, 4, 8)  # denominators: 1, 1/2, 1/4, 1/8
 
@@ -43,6 +44,12 @@ def scaled_sizes(h: int, v: int, hmax: int, vmax: int, n: int) -> int:
     return size
 
 
+def inverse_multiplier(table) -> np.ndarray:
+    """(64,) float32: a quantization table (natural order) times the inverse AAN scale, what
+    the native inverse transforms dequantize with."""
+    return (dct.INVERSE_SCALE * np.asarray(table, np.float64).ravel()).astype(np.float32)
+
+
 def reduced_plane(blocks: np.ndarray, cols: int, table: np.ndarray, n: int, shape: tuple[int, int],
                   workers: int = 1) -> np.ndarray:
     """A component's plane of ``shape`` pixels at ``n`` pixels a block side, from its blocks
@@ -50,7 +57,7 @@ def reduced_plane(blocks: np.ndarray, cols: int, table: np.ndarray, n: int, shap
     ``workers`` threads."""
     plane = np.empty(shape, np.uint8)
     rows = -(-shape[0] // n)
-    multiplier = (dct.INVERSE_SCALE * np.asarray(table, np.float64).ravel()).astype(np.float32)
+    multiplier = inverse_multiplier(table)
     if n == 8:  # the full transform, as a full-size decode makes this plane
         split_rows(lambda first, end: _inverse.idct_to_plane(blocks, cols, multiplier, first, end, plane), rows, workers)
     else:
