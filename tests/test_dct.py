@@ -100,6 +100,32 @@ def test_the_jpeg_decoders_idct_meets_ieee_1180_on_pixels(low, high, sign):
     assert (zero == 128).all()
 
 
+@pytest.mark.parametrize("scale", [3, 40, 900, 32767])
+def test_the_jpeg_decoders_vector_idct_makes_the_scalar_loops_pixels(scale):
+    """The decoder's transform (SSE2 vectors where the CPU has them) gives the pixels of the
+    scalar AAN loops (``_native.dct.inverse`` in float32, then level shift, clamp and truncate,
+    as ``to_pixel``): the same float operations in the same order. Whole blocks and blocks cut
+    by the plane's edge (their pixels written by the scalar loop) alike; sparse and dense
+    blocks, tables up to 16 bits, values that clamp both ways."""
+    from fastzip._native import dct as native_dct
+    from fastzip._native import jpeg_inverse
+
+    rng = np.random.default_rng(scale)
+    blocks = np.clip(rng.normal(0, scale, (300, 64)) * (rng.random((300, 64)) < rng.random((300, 1))),
+                     -32768, 32767).astype(np.int16)
+    for table in (rng.integers(1, 100, 64), rng.integers(1, 65536, 64)):
+        multiplier = (dct.INVERSE_SCALE.ravel() * table).astype(np.float32)
+        floats = np.empty((len(blocks), 8, 8), np.float32)
+        native_dct.inverse(blocks.reshape(-1, 8, 8).astype(np.float32), multiplier, floats)
+        twin = np.clip(floats + np.float32(128.5), 0, 255).astype(np.uint8)
+        for b in range(len(blocks)):
+            whole, cut_rows, cut_cols = np.empty((8, 8), np.uint8), np.empty((7, 8), np.uint8), np.empty((8, 7), np.uint8)
+            for plane in (whole, cut_rows, cut_cols):
+                jpeg_inverse.idct_to_plane(blocks[b:b + 1], 1, multiplier, 0, 1, plane)
+            assert np.array_equal(whole, twin[b])
+            assert np.array_equal(whole[:7], cut_rows) and np.array_equal(whole[:, :7], cut_cols)
+
+
 def test_inverse_int_dequantizes_with_a_table():
     rng = np.random.default_rng(5)
     q = rng.integers(-30, 30, (50, 8, 8)).astype(np.int16)

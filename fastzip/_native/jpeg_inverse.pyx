@@ -1,6 +1,9 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """The JPEG decoder's inverse transform in one pass: dequantize, float AAN IDCT (libjpeg's
 jidctflt.c), level shift, round and clamp, written straight into the component's uint8 plane.
+With SSE2 (every x86-64) four columns go through each pass at once, two 4x4 transposes turn
+the passes, and whole blocks are clamped and packed to bytes in vectors: the same floats and
+pixels as the scalar loops (tested), at half the time.
 
 The batched ``dct.inverse_int`` (double precision, IEEE 1180 accurate) plus a clamp-and-place
 pass cost two buffers and 0.8 ms on a 512x512 4:2:0 image; this kernel writes each pixel
@@ -14,13 +17,110 @@ from .dct_kernels cimport idct_1d, transpose8
 
 cdef extern from *:
     """
+    #include <stdint.h>
     #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ || defined(_M_X64) || defined(_M_ARM64)
     #define FZ_LITTLE_ENDIAN 1
     #else
     #define FZ_LITTLE_ENDIAN 0
     #endif
+
+    #if defined(__SSE2__) || defined(_M_X64)
+    #include <emmintrin.h>
+    #define FZ_IDCT_SSE2 1
+    /* jidctflt.c's 1-D pass down four columns at once: v[k] holds row k of them. The same
+       operations in the same order as dct_kernels.idct_1d, so the same floats. */
+    static inline void fz_idct_columns(__m128 *v) {
+        const __m128 r2 = _mm_set1_ps(1.414213562373095049f), c5 = _mm_set1_ps(1.847759065022573512f);
+        const __m128 c10 = _mm_set1_ps(1.082392200292393968f), c12 = _mm_set1_ps(-2.613125929752753055f);
+        __m128 tmp10 = _mm_add_ps(v[0], v[4]), tmp11 = _mm_sub_ps(v[0], v[4]);
+        __m128 tmp13 = _mm_add_ps(v[2], v[6]);
+        __m128 tmp12 = _mm_sub_ps(_mm_mul_ps(_mm_sub_ps(v[2], v[6]), r2), tmp13);
+        __m128 tmp0 = _mm_add_ps(tmp10, tmp13), tmp3 = _mm_sub_ps(tmp10, tmp13);
+        __m128 tmp1 = _mm_add_ps(tmp11, tmp12), tmp2 = _mm_sub_ps(tmp11, tmp12);
+        __m128 z13 = _mm_add_ps(v[5], v[3]), z10 = _mm_sub_ps(v[5], v[3]);
+        __m128 z11 = _mm_add_ps(v[1], v[7]), z12 = _mm_sub_ps(v[1], v[7]);
+        __m128 tmp7 = _mm_add_ps(z11, z13);
+        __m128 t11 = _mm_mul_ps(_mm_sub_ps(z11, z13), r2);
+        __m128 z5 = _mm_mul_ps(_mm_add_ps(z10, z12), c5);
+        __m128 t10 = _mm_sub_ps(_mm_mul_ps(c10, z12), z5);
+        __m128 t12 = _mm_add_ps(_mm_mul_ps(c12, z10), z5);
+        __m128 tmp6 = _mm_sub_ps(t12, tmp7), tmp5 = _mm_sub_ps(t11, tmp6), tmp4 = _mm_add_ps(t10, tmp5);
+        v[0] = _mm_add_ps(tmp0, tmp7); v[7] = _mm_sub_ps(tmp0, tmp7);
+        v[1] = _mm_add_ps(tmp1, tmp6); v[6] = _mm_sub_ps(tmp1, tmp6);
+        v[2] = _mm_add_ps(tmp2, tmp5); v[5] = _mm_sub_ps(tmp2, tmp5);
+        v[4] = _mm_add_ps(tmp3, tmp4); v[3] = _mm_sub_ps(tmp3, tmp4);
+    }
+
+    /* An 8x8 matrix as left (columns 0-3) and right (4-7) halves of its rows, transposed. */
+    static inline void fz_transpose8(__m128 *left, __m128 *right) {
+        __m128 a0 = left[0], a1 = left[1], a2 = left[2], a3 = left[3];
+        __m128 b0 = right[0], b1 = right[1], b2 = right[2], b3 = right[3];
+        __m128 c0 = left[4], c1 = left[5], c2 = left[6], c3 = left[7];
+        __m128 d0 = right[4], d1 = right[5], d2 = right[6], d3 = right[7];
+        _MM_TRANSPOSE4_PS(a0, a1, a2, a3);
+        _MM_TRANSPOSE4_PS(b0, b1, b2, b3);
+        _MM_TRANSPOSE4_PS(c0, c1, c2, c3);
+        _MM_TRANSPOSE4_PS(d0, d1, d2, d3);
+        left[0] = a0; left[1] = a1; left[2] = a2; left[3] = a3;
+        left[4] = b0; left[5] = b1; left[6] = b2; left[7] = b3;
+        right[0] = c0; right[1] = c1; right[2] = c2; right[3] = c3;
+        right[4] = d0; right[5] = d1; right[6] = d2; right[7] = d3;
+    }
+
+    /* Dequantize, transform and write one whole block's 8x8 pixels: what idct_rows' scalar
+       path computes (inverse_block, to_pixel), four columns a vector. Clamping in floats
+       first makes the conversion exact for any value. */
+    /* Both passes; the result left transposed (left[c], right[c]: column c's rows 0-3, 4-7). */
+    static inline void fz_inverse_halves(const int16_t *src, const float *mult, __m128 *left, __m128 *right) {
+        int k;
+        for (k = 0; k < 8; k++) {
+            __m128i row = _mm_loadu_si128((const __m128i *)(src + 8 * k));
+            __m128i l = _mm_srai_epi32(_mm_unpacklo_epi16(row, row), 16);
+            __m128i r = _mm_srai_epi32(_mm_unpackhi_epi16(row, row), 16);
+            left[k] = _mm_mul_ps(_mm_cvtepi32_ps(l), _mm_loadu_ps(mult + 8 * k));
+            right[k] = _mm_mul_ps(_mm_cvtepi32_ps(r), _mm_loadu_ps(mult + 8 * k + 4));
+        }
+        fz_idct_columns(left);
+        fz_idct_columns(right);
+        fz_transpose8(left, right);
+        fz_idct_columns(left);
+        fz_idct_columns(right);
+    }
+
+    /* inverse_block's floats, in its transposed layout (pixel (row, col) at work[col * 8 + row]). */
+    static void fz_inverse_block_sse2(const int16_t *src, const float *mult, float *work) {
+        __m128 left[8], right[8];
+        int c;
+        fz_inverse_halves(src, mult, left, right);
+        for (c = 0; c < 8; c++) {
+            _mm_storeu_ps(work + 8 * c, left[c]);
+            _mm_storeu_ps(work + 8 * c + 4, right[c]);
+        }
+    }
+
+    static void fz_idct_block_sse2(const int16_t *src, const float *mult, uint8_t *dst, Py_ssize_t stride) {
+        __m128 left[8], right[8];
+        const __m128 shift = _mm_set1_ps(128.5f), lo = _mm_setzero_ps(), hi = _mm_set1_ps(255.0f);
+        int k;
+        fz_inverse_halves(src, mult, left, right);
+        fz_transpose8(left, right);
+        for (k = 0; k < 8; k++) {
+            __m128 l = _mm_min_ps(_mm_max_ps(_mm_add_ps(left[k], shift), lo), hi);
+            __m128 r = _mm_min_ps(_mm_max_ps(_mm_add_ps(right[k], shift), lo), hi);
+            __m128i words = _mm_packs_epi32(_mm_cvttps_epi32(l), _mm_cvttps_epi32(r));
+            _mm_storel_epi64((__m128i *)(dst + k * stride), _mm_packus_epi16(words, words));
+        }
+    }
+    #else
+    #define FZ_IDCT_SSE2 0
+    static void fz_inverse_block_sse2(const int16_t *src, const float *mult, float *work) {}
+    static void fz_idct_block_sse2(const int16_t *src, const float *mult, uint8_t *dst, Py_ssize_t stride) {}
+    #endif
     """
     bint FZ_LITTLE_ENDIAN
+    bint FZ_IDCT_SSE2
+    void fz_inverse_block_sse2(const int16_t* src, const float* mult, float* work) noexcept nogil
+    void fz_idct_block_sse2(const int16_t* src, const float* mult, uint8_t* dst, Py_ssize_t stride) noexcept nogil
 
 
 cdef inline bint only_dc(const int16_t* blk) noexcept nogil:
@@ -52,8 +152,12 @@ cdef inline uint8_t to_pixel(float x) noexcept nogil:
 cdef inline void inverse_block(const int16_t* src, const float* multiplier, float* work) noexcept nogil:
     """Dequantize and inverse-transform one block into ``work``, left transposed: pixel (row,
     col) at ``work[col * 8 + row]``. Both passes run down columns, eight at a time (the compiler
-    vectorizes across them); the transpose between makes the second pass the rows'."""
+    vectorizes across them); the transpose between makes the second pass the rows'. With SSE2,
+    the same operations four columns a vector, written out (the same floats)."""
     cdef int k
+    if FZ_IDCT_SSE2:
+        fz_inverse_block_sse2(src, multiplier, work)
+        return
     for k in range(64):
         work[k] = src[k] * multiplier[k]
     for k in range(8):
@@ -87,6 +191,9 @@ cdef void idct_rows(const int16_t* blocks, Py_ssize_t cols, const float* multipl
                     dst = plane + (by * 8 + y) * stride + bx * 8
                     for x in range(w):
                         dst[x] = v
+                continue
+            if FZ_IDCT_SSE2 and h == 8 and w == 8:
+                fz_idct_block_sse2(src, multiplier, plane + by * 8 * stride + bx * 8, stride)
                 continue
             inverse_block(src, multiplier, work)
             for y in range(h):
