@@ -73,6 +73,13 @@ class Header:
     def sampling(self) -> list[tuple[int, int]]:
         return [(c.h, c.v) for c in self.components]
 
+    @functools.cached_property
+    def mcu_grid(self) -> tuple[int, int, int, int]:
+        """(largest h, largest v, MCUs across, MCUs down), worked out once."""
+        hmax = max(c.h for c in self.components)
+        vmax = max(c.v for c in self.components)
+        return hmax, vmax, -(-self.width // (8 * hmax)), -(-self.height // (8 * vmax))
+
 
 _MARKER = re.compile(rb"\xff[^\x00\xff]")  # a marker: 0xFF, then a code that is neither stuffing nor fill
 _SCAN_END = re.compile(rb"\xff[^\x00\xff\xd0-\xd7]")  # where entropy-coded data ends: a marker, not RSTn
@@ -132,7 +139,14 @@ class _Parser:
 
 
 def _read_dqt(payload: bytes, tables: dict) -> None:
-    pos = 0
+    tables.update(_parsed_dqt(payload))
+
+
+# Segments are parsed once per distinct content (read-only results): files of a batch mostly
+# carry the same tables, and reading each again held the GIL for a share of a small file's time.
+@functools.lru_cache(maxsize=64)
+def _parsed_dqt(payload: bytes) -> dict:
+    tables, pos = {}, 0
     while pos < len(payload):
         pq, tq = payload[pos] >> 4, payload[pos] & 15
         size = 128 if pq else 64
@@ -142,7 +156,9 @@ def _read_dqt(payload: bytes, tables: dict) -> None:
         if (raw == 0).any():
             raise FormatError("quantization table with a zero entry")
         tables[tq] = dct.unzigzag(raw)
+        tables[tq].flags.writeable = False
         pos += 1 + size
+    return tables
 
 
 def _as_bytes(table) -> tuple[bytes, bytes]:
@@ -156,7 +172,13 @@ _STANDARD_AC = {0: _as_bytes(STD_AC_LUMINANCE), 1: _as_bytes(STD_AC_CHROMINANCE)
 
 
 def _read_dht(payload: bytes, dc: dict, ac: dict) -> None:
-    pos = 0
+    for tc, th, table in _parsed_dht(payload):
+        (ac if tc else dc)[th] = table
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_dht(payload: bytes) -> tuple:
+    found, pos = [], 0
     while pos < len(payload):
         if pos + 17 > len(payload):
             raise FormatError("malformed DHT segment")
@@ -168,8 +190,9 @@ def _read_dht(payload: bytes, dc: dict, ac: dict) -> None:
         values = payload[pos + 17:pos + 17 + count]
         if tc == 0 and any(v > 15 for v in values):
             raise FormatError("DC Huffman table with a symbol above 15")
-        (ac if tc else dc)[th] = (bits, values)
+        found.append((tc, th, (bits, values)))
         pos += 17 + count
+    return tuple(found)
 
 
 def _read_sof(marker: int, payload: bytes, max_pixels: int | None) -> Header:
@@ -245,12 +268,12 @@ def decode_many(files, *, threads: int | None = None, max_pixels: int | None = M
     fails raises its error, naming its index.
 
     By default (``fastzip.get_threads()``) one thread per file at most, and one thread when the
-    files average under 16 KiB: reading a file's markers holds the GIL (~0.15 ms a file), so
-    two threads on 128x128 thumbnails are slower than one (measured: 1.6x faster from 256x256,
-    1.95x at 512x512)."""
+    files average under 6 KiB: reading a file's markers holds the GIL (~0.1 ms a file), so two
+    threads on 128x128 thumbnails (2.6 KiB) are slower than one (0.76x; measured 1.3x faster
+    at 256x256, 9-12 KiB, and 1.8x at 512x512)."""
     files = list(files)
     images = [None] * len(files)
-    small = sum(len(f) for f in files) < len(files) * (16 << 10)
+    small = sum(len(f) for f in files) < len(files) * (6 << 10)
 
     def decode_range(first, end):
         for i in range(first, end):
@@ -350,11 +373,7 @@ def _decode(data, max_pixels, header_only, threads=None, out=None, strict=True, 
 
 
 def _grid(header: Header):
-    hmax = max(c.h for c in header.components)
-    vmax = max(c.v for c in header.components)
-    mcus_x = -(-header.width // (8 * hmax))
-    mcus_y = -(-header.height // (8 * vmax))
-    return hmax, vmax, mcus_x, mcus_y
+    return header.mcu_grid
 
 
 def _allocate(header: Header) -> dict:

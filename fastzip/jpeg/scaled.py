@@ -15,6 +15,8 @@ the scan is decoded, as full-size pixels are (``_native.jpeg_pipeline.Reduction`
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import dct
@@ -46,8 +48,16 @@ def scaled_sizes(h: int, v: int, hmax: int, vmax: int, n: int) -> int:
 
 def inverse_multiplier(table) -> np.ndarray:
     """(64,) float32: a quantization table (natural order) times the inverse AAN scale, what
-    the native inverse transforms dequantize with."""
-    return (dct.INVERSE_SCALE * np.asarray(table, np.float64).ravel()).astype(np.float32)
+    the native inverse transforms dequantize with (made once per distinct table, read-only)."""
+    table = np.ascontiguousarray(table, np.int32)
+    return _multiplier(table.tobytes())
+
+
+@functools.lru_cache(maxsize=64)
+def _multiplier(table: bytes) -> np.ndarray:
+    multiplier = (dct.INVERSE_SCALE * np.frombuffer(table, np.int32).astype(np.float64)).astype(np.float32).ravel()
+    multiplier.flags.writeable = False
+    return multiplier
 
 
 def reduced_plane(blocks: np.ndarray, cols: int, table: np.ndarray, n: int, shape: tuple[int, int],
