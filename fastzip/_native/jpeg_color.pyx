@@ -13,47 +13,67 @@ from libc.stdlib cimport calloc, free
 from libc.string cimport memcpy
 
 
-def rgb_to_ycbcr(const uint8_t[:, :, ::1] rgb, float[:, :, ::1] out):
+def rgb_to_ycbcr(const uint8_t[:, :, ::1] rgb, float[:, :, ::1] out, Py_ssize_t first=0, Py_ssize_t end=-1):
     """``out[0..2]`` = Y - 128, Cb - 128, Cr - 128 of ``rgb``, its last row and column repeated
-    to fill ``out``'s (larger or equal) size."""
-    cdef Py_ssize_t height = rgb.shape[0], width = rgb.shape[1], y, x, sx
+    to fill ``out``'s (larger or equal) size; rows ``first .. end - 1`` of ``out`` only (all
+    by default), so that threads can share them."""
+    cdef Py_ssize_t height = rgb.shape[0], width = rgb.shape[1], y, x
     cdef Py_ssize_t out_w = out.shape[2]
     cdef float r, g, b
     cdef const uint8_t* row
     cdef float* py
     cdef float* pcb
     cdef float* pcr
+    if end < 0 or end > out.shape[1]:
+        end = out.shape[1]
+    if height == 0 or width == 0 or first < 0:
+        raise ValueError("an empty image, or rows before the first")
     with nogil:
-        for y in range(out.shape[1]):
+        for y in range(first, end):
             row = &rgb[y if y < height else height - 1, 0, 0]
             py = &out[0, y, 0]
             pcb = &out[1, y, 0]
             pcr = &out[2, y, 0]
-            for x in range(out_w):
-                sx = 3 * (x if x < width else width - 1)
-                r = row[sx]
-                g = row[sx + 1]
-                b = row[sx + 2]
-                py[x] = 0.299 * r + 0.587 * g + 0.114 * b - 128.0
-                pcb[x] = -0.168735892 * r - 0.331264108 * g + 0.5 * b
-                pcr[x] = 0.5 * r - 0.418687589 * g - 0.081312411 * b
+            # single precision, as the fused encoder (jpeg_forward) converts; the row's
+            # pixels in a loop without branches (vectorized), then its last one repeated
+            for x in range(min(width, out_w)):
+                r = row[3 * x]
+                g = row[3 * x + 1]
+                b = row[3 * x + 2]
+                py[x] = <float>0.299 * r + <float>0.587 * g + <float>0.114 * b - <float>128.0
+                pcb[x] = <float>-0.168735892 * r - <float>0.331264108 * g + <float>0.5 * b
+                pcr[x] = <float>0.5 * r - <float>0.418687589 * g - <float>0.081312411 * b
+            for x in range(width, out_w):
+                py[x] = py[width - 1]
+                pcb[x] = pcb[width - 1]
+                pcr[x] = pcr[width - 1]
 
 
-def gray_to_plane(const uint8_t[:, ::1] gray, float[:, ::1] out):
-    """``out`` = gray - 128, edge-replicated to ``out``'s size."""
+def gray_to_plane(const uint8_t[:, ::1] gray, float[:, ::1] out, Py_ssize_t first=0, Py_ssize_t end=-1):
+    """``out`` = gray - 128, edge-replicated to ``out``'s size; rows ``first .. end - 1`` only
+    (all by default)."""
     cdef Py_ssize_t height = gray.shape[0], width = gray.shape[1], y, x
+    if end < 0 or end > out.shape[0]:
+        end = out.shape[0]
+    if height == 0 or width == 0 or first < 0:
+        raise ValueError("an empty image, or rows before the first")
     with nogil:
-        for y in range(out.shape[0]):
+        for y in range(first, end):
             for x in range(out.shape[1]):
                 out[y, x] = <float>gray[y if y < height else height - 1, x if x < width else width - 1] - 128.0
 
 
-def downsample(const float[:, ::1] plane, int h, int v, float[:, ::1] out):
-    """Average h x v groups of ``plane`` into ``out`` (shape divided by v, h)."""
+def downsample(const float[:, ::1] plane, int h, int v, float[:, ::1] out, Py_ssize_t first=0, Py_ssize_t end=-1):
+    """Average h x v groups of ``plane`` into ``out`` (shape divided by v, h); rows ``first ..
+    end - 1`` of ``out`` only (all by default)."""
     cdef Py_ssize_t y, x, i, j
     cdef float acc, norm = 1.0 / (h * v)
+    if end < 0 or end > out.shape[0]:
+        end = out.shape[0]
+    if h < 1 or v < 1 or out.shape[0] * v > plane.shape[0] or out.shape[1] * h > plane.shape[1] or first < 0:
+        raise ValueError("out larger than the plane over h x v, or rows before the first")
     with nogil:
-        for y in range(out.shape[0]):
+        for y in range(first, end):
             for x in range(out.shape[1]):
                 acc = 0
                 for i in range(v):

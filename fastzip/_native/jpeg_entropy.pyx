@@ -42,17 +42,59 @@ cdef extern from *:
         }
         return mask;
     }
+    /* Bits k of a band ss..se where |blk[k]| >> al (the point transform) is non-zero (*nonzero)
+       and where it is 1 (*newly: what a refinement scan codes as newly non-zero). The absolute
+       value of -32768 is 32768 read unsigned, as the scalar loop computes it. */
+    static inline void fz_jpeg_band_masks(const int16_t *blk, int ss, int se, int al, uint64_t *nonzero,
+                                          uint64_t *newly) {
+        const __m128i zero = _mm_setzero_si128(), one = _mm_set1_epi16(1);
+        const __m128i shift = _mm_cvtsi32_si128(al);
+        uint64_t nz = 0, nw = 0, band = (~0ull << ss) & (~0ull >> (63 - se));
+        for (int i = 0; i < 8; i += 2) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(blk + 8 * i));
+            __m128i b = _mm_loadu_si128((const __m128i *)(blk + 8 * i + 8));
+            __m128i sa = _mm_srai_epi16(a, 15), sb = _mm_srai_epi16(b, 15);
+            a = _mm_srl_epi16(_mm_sub_epi16(_mm_xor_si128(a, sa), sa), shift);
+            b = _mm_srl_epi16(_mm_sub_epi16(_mm_xor_si128(b, sb), sb), shift);
+            uint64_t z = (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(_mm_cmpeq_epi16(a, zero), _mm_cmpeq_epi16(b, zero)));
+            uint64_t o = (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(_mm_cmpeq_epi16(a, one), _mm_cmpeq_epi16(b, one)));
+            nz |= (~z & 0xFFFFu) << (8 * i);
+            nw |= o << (8 * i);
+        }
+        *nonzero = nz & band;
+        *newly = nw & band;
+    }
     #else
     static inline uint64_t fz_jpeg_nonzero(const int16_t *blk) {
         uint64_t mask = 0;
         for (int k = 0; k < 64; k++) mask |= (uint64_t)(blk[k] != 0) << k;
         return mask;
     }
+    static inline void fz_jpeg_band_masks(const int16_t *blk, int ss, int se, int al, uint64_t *nonzero,
+                                          uint64_t *newly) {
+        uint64_t nz = 0, nw = 0;
+        for (int k = ss; k <= se; k++) {
+            int v = blk[k], m = (v < 0 ? -v : v) >> al;
+            nz |= (uint64_t)(m != 0) << k;
+            nw |= (uint64_t)(m == 1) << k;
+        }
+        *nonzero = nz;
+        *newly = nw;
+    }
     #endif
+    static inline int fz_jpeg_top_bit(uint64_t x) {  /* index of the highest set bit; x != 0 */
+    #if defined(_MSC_VER)
+        unsigned long i; _BitScanReverse64(&i, x); return (int)i;
+    #else
+        return 63 - __builtin_clzll(x);
+    #endif
+    }
     """
     int fz_jpeg_ctz64(uint64_t x) nogil
     int fz_jpeg_bits(uint32_t v) nogil
     uint64_t fz_jpeg_nonzero(const int16_t* blk) nogil
+    void fz_jpeg_band_masks(const int16_t* blk, int ss, int se, int al, uint64_t* nonzero, uint64_t* newly) nogil
+    int fz_jpeg_top_bit(uint64_t x) nogil
     uint64_t fz_jpeg_load_be64(const uint8_t* p) nogil
 
 
@@ -989,10 +1031,18 @@ cdef inline void p_bits(Progressive* p, uint32_t bits, int n) noexcept nogil:
 
 
 cdef inline void p_corrections(Progressive* p, const uint8_t* bits, int n) noexcept nogil:
-    cdef int i
-    if not p.counting:
-        for i in range(n):
-            put(&p.w, bits[i], 1)
+    """Correction bits, packed up to 16 a put."""
+    cdef int i = 0, j, k
+    cdef uint32_t word
+    if p.counting:
+        return
+    while i < n:
+        k = min(16, n - i)
+        word = 0
+        for j in range(k):
+            word = (word << 1) | bits[i + j]
+        put(&p.w, word, k)
+        i += k
 
 
 cdef void p_eobrun(Progressive* p) noexcept nogil:
@@ -1012,13 +1062,15 @@ cdef void p_eobrun(Progressive* p) noexcept nogil:
 
 
 cdef void p_ac_first(Progressive* p, const int16_t* blk, int ss, int se, int al) noexcept nogil:
-    cdef int k, run = 0, v, magnitude, nbits
-    for k in range(ss, se + 1):
+    """An AC first scan's band of one block: only its non-zero coefficients are visited (a
+    mask of them, as the baseline coder does), each after the zeros before it."""
+    cdef uint64_t nonzero, newly
+    cdef int k, run, last = ss - 1, v, magnitude, nbits
+    fz_jpeg_band_masks(blk, ss, se, al, &nonzero, &newly)
+    while nonzero:
+        k = next_ac(&nonzero, &last, &run)
         v = blk[k]
         magnitude = (-v if v < 0 else v) >> al  # the point transform rounds towards zero
-        if magnitude == 0:
-            run += 1
-            continue
         p_eobrun(p)
         while run > 15:
             p_symbol(p, p.table, 0xF0)
@@ -1026,8 +1078,7 @@ cdef void p_ac_first(Progressive* p, const int16_t* blk, int ss, int se, int al)
         nbits = magnitude_bits(magnitude)
         p_symbol(p, p.table, (run << 4) | nbits)
         p_bits(p, <uint32_t>(magnitude if v > 0 else ~magnitude) & ((1u << nbits) - 1), nbits)
-        run = 0
-    if run:
+    if last < se:
         p.eobrun += 1
         if p.eobrun == 0x7FFF:
             p_eobrun(p)
@@ -1036,35 +1087,36 @@ cdef void p_ac_first(Progressive* p, const int16_t* blk, int ss, int se, int al)
 cdef void p_ac_refine(Progressive* p, const int16_t* blk, int ss, int se, int al) noexcept nogil:
     """T.81 G.1.2.3, as libjpeg's encoder: newly non-zero coefficients (magnitude 1 at this bit)
     are coded as run/size symbols; coefficients non-zero before only send their next bit, held
-    back until the next symbol (or EOB run) they belong to."""
-    cdef int[64] magnitude
-    cdef int k, eob = 0, run = 0, held = 0, v
+    back until the next symbol (or EOB run) they belong to. Only non-zero coefficients are
+    visited; ``run`` counts the zeros since the last newly non-zero one."""
+    cdef uint64_t nonzero, newly
+    cdef int k, eob = -1, run = 0, zeros, last = ss - 1, held = 0, v, magnitude
     cdef uint8_t[64] bits
-    for k in range(ss, se + 1):
-        v = blk[k]
-        magnitude[k] = (-v if v < 0 else v) >> al
-        if magnitude[k] == 1:
-            eob = k  # the last newly non-zero coefficient
-    for k in range(ss, se + 1):
-        if magnitude[k] == 0:
-            run += 1
-            continue
+    fz_jpeg_band_masks(blk, ss, se, al, &nonzero, &newly)
+    if newly:
+        eob = fz_jpeg_top_bit(newly)  # the last newly non-zero coefficient
+    while nonzero:
+        k = next_ac(&nonzero, &last, &zeros)
+        run += zeros
         while run > 15 and k <= eob:
             p_eobrun(p)
             p_symbol(p, p.table, 0xF0)
             run -= 16
             p_corrections(p, bits, held)
             held = 0
-        if magnitude[k] > 1:
-            bits[held] = magnitude[k] & 1
+        v = blk[k]
+        magnitude = (-v if v < 0 else v) >> al
+        if magnitude > 1:
+            bits[held] = magnitude & 1
             held += 1
             continue
         p_eobrun(p)
         p_symbol(p, p.table, (run << 4) | 1)
-        p_bits(p, 0 if blk[k] < 0 else 1, 1)
+        p_bits(p, 0 if v < 0 else 1, 1)
         p_corrections(p, bits, held)
         held = 0
         run = 0
+    run += se - last
     if run > 0 or held > 0:
         p.eobrun += 1
         for k in range(held):

@@ -65,41 +65,43 @@ def _quantized(coeffs: np.ndarray, table: np.ndarray) -> np.ndarray:
     return out.reshape(rows, cols, 64)
 
 
-def component_planes(img, hmax, vmax, padded_h, padded_w) -> list[np.ndarray]:
-    """Level-shifted YCbCr planes (gray: one), chroma downsampled, each padded to whole MCUs."""
+def component_planes(img, hmax, vmax, padded_h, padded_w, workers: int = 1) -> list[np.ndarray]:
+    """Level-shifted YCbCr planes (gray: one), chroma downsampled, each padded to whole MCUs;
+    rows shared by ``workers`` threads."""
     gray = img.ndim == 2
     planes = np.empty((1 if gray else 3, padded_h, padded_w), np.float32)
     if gray:
-        _color.gray_to_plane(img, planes[0])
+        split_rows(lambda first, end: _color.gray_to_plane(img, planes[0], first, end), padded_h, workers)
     else:
-        _color.rgb_to_ycbcr(img, planes)
-    out = []
-    for k, plane in enumerate(planes):
-        if k and (hmax, vmax) != (1, 1):
+        split_rows(lambda first, end: _color.rgb_to_ycbcr(img, planes, first, end), padded_h, workers)
+    out = [planes[0]]
+    for plane in planes[1:]:
+        if (hmax, vmax) != (1, 1):
             small = np.empty((padded_h // vmax, padded_w // hmax), np.float32)
-            _color.downsample(plane, hmax, vmax, small)
+            split_rows(lambda first, end: _color.downsample(plane, hmax, vmax, small, first, end), len(small),
+                       workers)
             plane = small
         out.append(plane)
     return out
 
 
-def component_blocks(img, hmax, vmax, padded_h, padded_w, tables) -> list[np.ndarray]:
+def component_blocks(img, hmax, vmax, padded_h, padded_w, tables, workers: int = 1) -> list[np.ndarray]:
     """Step by step: YCbCr planes, downsampled chroma, then each plane's quantized blocks
     ([block_row, block_col, 64]). Non-interleaved scans need each component's own grid."""
     return [_quantized_zigzag(plane, tables[min(k, 1)])
-            for k, plane in enumerate(component_planes(img, hmax, vmax, padded_h, padded_w))]
+            for k, plane in enumerate(component_planes(img, hmax, vmax, padded_h, padded_w, workers))]
 
 
 TRELLIS_LAMBDA = 0.02  # lambda = this x the table's mean squared AC step (squared pixel error per bit)
 TRELLIS_PASSES = 1  # a second pass, pricing with tables made for the first one's choices, gained nothing
 
 
-def trellis_blocks(img, hmax, vmax, padded_h, padded_w, tables) -> list[np.ndarray]:
+def trellis_blocks(img, hmax, vmax, padded_h, padded_w, tables, workers: int = 1) -> list[np.ndarray]:
     """:func:`component_blocks` with each block's AC values chosen by rate-distortion
     (``_native.jpeg_trellis``) under the code lengths of Huffman tables made for the blocks as
     they stand (plainly rounded, then the last pass's choices): luma's for luma, chroma's
     shared by both chroma components, as the file will code them."""
-    planes = component_planes(img, hmax, vmax, padded_h, padded_w)
+    planes = component_planes(img, hmax, vmax, padded_h, padded_w, workers)
     blocks, shapes, inputs = [], [], []
     for k, plane in enumerate(planes):
         table = np.asarray(tables[min(k, 1)], np.float32).ravel()
@@ -270,10 +272,11 @@ def encode(image, *, quality: int = 75, subsampling: str = "4:2:0", optimize: bo
     tables = _quality_tables(int(quality))
     padded = (mcus_y * 8 * vmax, mcus_x * 8 * hmax)
     if trellis or progressive:  # step by step: whole components' blocks
-        comp_blocks = (trellis_blocks if trellis else component_blocks)(img, hmax, vmax, *padded, tables)
+        workers = resolve(threads, cap=mcus_y * mcus_x * (hmax * vmax + 2) // _BLOCKS_PER_THREAD)
+        comp_blocks = (trellis_blocks if trellis else component_blocks)(img, hmax, vmax, *padded, tables, workers)
         if progressive:
             return _encode_progressive(comp_blocks, height, width, sampling, mcus_x, mcus_y, int(quality),
-                                       restart_interval)
+                                       restart_interval, workers=workers)
         scans = interleaved_scan(comp_blocks, sampling, mcus_x, mcus_y) if interleave or gray else \
             _component_scans(comp_blocks, sampling, height, width)
         return _sequential_file(scans, height, width, sampling, int(quality), True, restart_interval, 1, 1, None)
@@ -371,11 +374,13 @@ def _entropy_code(scans, huff, restart_interval: int, workers: int, pipeline) ->
 
 
 def _encode_progressive(comp_blocks, height, width, sampling, mcus_x, mcus_y, quality: int, restart_interval: int,
-                        script=None) -> bytes:
+                        script=None, workers: int = 1) -> bytes:
     """The progressive file of ``comp_blocks`` (:func:`component_blocks`): every component's
     blocks (on the MCU grid) in one buffer, then each scan of ``script`` (libjpeg's by
     default; (components, Ss, Se, Ah, Al) each) counted, given its own Huffman tables (DHT
-    before its SOS) and coded."""
+    before its SOS) and coded. Scans only read the blocks: ``workers`` threads take them in
+    turn, each with its own output buffer (reused from scan to scan: fresh pages per scan cost
+    page faults)."""
     hmax, vmax = sampling[0]
     layout, parts, start = [], [], 0
     for (h, v), blocks in zip(sampling, comp_blocks):
@@ -384,56 +389,70 @@ def _encode_progressive(comp_blocks, height, width, sampling, mcus_x, mcus_y, qu
         layout.append((start, cols))
         start += rows * cols
     buffer = np.ascontiguousarray(np.concatenate(parts))
-    coded = []
-    out = np.empty(0, np.uint8)  # one output buffer for every scan: fresh pages per scan cost page faults
     if script is None:
         script = PROGRESSION_COLOUR if len(sampling) == 3 else PROGRESSION_GRAY
-    for members, ss, se, ah, al in script:
-        if len(members) == 1:  # one component: its own block grid
-            h, v = sampling[members[0]]
-            sx, sy = -(-(-(-width * h // hmax)) // 8), -(-(-(-height * v // vmax)) // 8)
-            hs = vs = np.ones(1, np.int32)
-        else:
-            sx, sy = mcus_x, mcus_y
-            hs = np.array([sampling[k][0] for k in members], np.int32)
-            vs = np.array([sampling[k][1] for k in members], np.int32)
-        offset = np.array([layout[k][0] for k in members], np.int32)
-        stride = np.array([layout[k][1] for k in members], np.int32)
-        table = np.array([min(k, 1) for k in members], np.int32)  # table ids: 0 luma, 1 chroma
-        scan = (buffer, sx, sy, hs, vs, offset, stride, table, ss, se, ah, al, restart_interval)
-        segments = b""
-        code = np.zeros((2, 256), np.uint16)
-        size = np.zeros((2, 256), np.uint8)
-        if not (ss == 0 and ah):  # DC refinement sends bare bits
-            freq = np.zeros((2, 256), np.int64)
-            _entropy.encode_progressive_scan(*scan, None, None, freq, np.empty(1, np.uint8))
-            for t in sorted(set(table.tolist())):
-                counts = freq[t, :16] if ss == 0 else freq[t]
-                if not counts.any():
-                    counts = counts.copy()
-                    counts[0] = 1
-                huff = _huffman_from_counts(counts)
-                segments += _dht(0 if ss == 0 else 1, t, huff)
-                if ss == 0:
-                    code[t, :16], size[t, :16] = codes_from_table(*huff, size=16)
-                else:
-                    code[t], size[t] = codes_from_table(*huff)
-        for per_block in (64, 440):
-            need = int(sx) * int(sy) * int((hs * vs).sum()) * per_block + 8192
-            if len(out) < need:
-                out = np.empty(need, np.uint8)
-            written = _entropy.encode_progressive_scan(*scan, code, size, None, out)
-            if written != _entropy.OUTPUT_FULL:
-                break
-        if written < 0:
-            raise RuntimeError(f"progressive coder: {_entropy.ENCODE_ERRORS[written]} (a fastzip bug)")
-        sos = bytes([len(members)])
-        for k in members:
-            t = min(k, 1)
-            sos += bytes([k + 1, (t << 4) | t])
-        coded.append(segments + _segment(0xDA, sos + bytes([ss, se, (ah << 4) | al])) + out[:written].tobytes())
+    coded = [b""] * len(script)
+    buffers = threading.local()
+
+    def code(first, end):
+        for k in range(first, end):
+            coded[k] = _progressive_scan(buffer, layout, sampling, height, width, mcus_x, mcus_y, restart_interval,
+                                         *script[k], buffers)
+
+    split_rows(code, len(script), min(workers, len(script)), pieces_per_worker=len(script))
     return (_headers(height, width, sampling, quality, None, None, restart_interval, progressive=True)
             + b"".join(coded) + b"\xff\xd9")
+
+
+def _progressive_scan(buffer, layout, sampling, height, width, mcus_x, mcus_y, restart_interval, members, ss, se,
+                      ah, al, buffers) -> bytes:
+    """One scan of a progressive file: its DHT (tables counted for it), SOS and coded data.
+    ``buffers.out``: this thread's output buffer, grown as needed."""
+    hmax, vmax = sampling[0]
+    if len(members) == 1:  # one component: its own block grid
+        h, v = sampling[members[0]]
+        sx, sy = -(-(-(-width * h // hmax)) // 8), -(-(-(-height * v // vmax)) // 8)
+        hs = vs = np.ones(1, np.int32)
+    else:
+        sx, sy = mcus_x, mcus_y
+        hs = np.array([sampling[k][0] for k in members], np.int32)
+        vs = np.array([sampling[k][1] for k in members], np.int32)
+    offset = np.array([layout[k][0] for k in members], np.int32)
+    stride = np.array([layout[k][1] for k in members], np.int32)
+    table = np.array([min(k, 1) for k in members], np.int32)  # table ids: 0 luma, 1 chroma
+    scan = (buffer, sx, sy, hs, vs, offset, stride, table, ss, se, ah, al, restart_interval)
+    segments = b""
+    code = np.zeros((2, 256), np.uint16)
+    size = np.zeros((2, 256), np.uint8)
+    if not (ss == 0 and ah):  # DC refinement sends bare bits
+        freq = np.zeros((2, 256), np.int64)
+        _entropy.encode_progressive_scan(*scan, None, None, freq, np.empty(1, np.uint8))
+        for t in sorted(set(table.tolist())):
+            counts = freq[t, :16] if ss == 0 else freq[t]
+            if not counts.any():
+                counts = counts.copy()
+                counts[0] = 1
+            huff = _huffman_from_counts(counts)
+            segments += _dht(0 if ss == 0 else 1, t, huff)
+            if ss == 0:
+                code[t, :16], size[t, :16] = codes_from_table(*huff, size=16)
+            else:
+                code[t], size[t] = codes_from_table(*huff)
+    out = getattr(buffers, "out", np.empty(0, np.uint8))
+    for per_block in (64, 440):
+        need = int(sx) * int(sy) * int((hs * vs).sum()) * per_block + 8192
+        if len(out) < need:
+            out = buffers.out = np.empty(need, np.uint8)
+        written = _entropy.encode_progressive_scan(*scan, code, size, None, out)
+        if written != _entropy.OUTPUT_FULL:
+            break
+    if written < 0:
+        raise RuntimeError(f"progressive coder: {_entropy.ENCODE_ERRORS[written]} (a fastzip bug)")
+    sos = bytes([len(members)])
+    for k in members:
+        t = min(k, 1)
+        sos += bytes([k + 1, (t << 4) | t])
+    return segments + _segment(0xDA, sos + bytes([ss, se, (ah << 4) | al])) + out[:written].tobytes()
 
 
 def _headers(height, width, sampling, quality, luma, chroma, restart_interval, progressive: bool = False) -> bytes:
