@@ -366,10 +366,7 @@ def _entropy_code(scans, huff, restart_interval: int, workers: int, pipeline) ->
                 break
         if written < 0:
             raise RuntimeError(f"entropy coder: {_entropy.ENCODE_ERRORS[written]} (a fastzip bug)")
-        sos = bytes([len(members)])
-        for k in members:
-            sos += bytes([k + 1, (min(k, 1) << 4) | min(k, 1)])
-        coded.append(_segment(0xDA, sos + b"\x00\x3f\x00") + out[:written].tobytes())
+        coded.append(_sos(members, 0, 63, 0, 0) + out[:written].tobytes())
     return b"".join(coded)
 
 
@@ -448,11 +445,17 @@ def _progressive_scan(buffer, layout, sampling, height, width, mcus_x, mcus_y, r
             break
     if written < 0:
         raise RuntimeError(f"progressive coder: {_entropy.ENCODE_ERRORS[written]} (a fastzip bug)")
+    return segments + _sos(members, ss, se, ah, al) + out[:written].tobytes()
+
+
+def _sos(members, ss: int, se: int, ah: int, al: int) -> bytes:
+    """The SOS segment of a scan of ``members`` (component indices; ids are index + 1, luma
+    takes tables 0, chroma tables 1) over band ``ss..se`` at bits ``ah``/``al``."""
     sos = bytes([len(members)])
     for k in members:
         t = min(k, 1)
         sos += bytes([k + 1, (t << 4) | t])
-    return segments + _segment(0xDA, sos + bytes([ss, se, (ah << 4) | al])) + out[:written].tobytes()
+    return _segment(0xDA, sos + bytes([ss, se, (ah << 4) | al]))
 
 
 def _headers(height, width, sampling, quality, luma, chroma, restart_interval, progressive: bool = False) -> bytes:
