@@ -34,15 +34,15 @@ def rgb_to_ycbcr(const uint8_t[:, :, ::1] rgb, float[:, :, ::1] out, Py_ssize_t 
             py = &out[0, y, 0]
             pcb = &out[1, y, 0]
             pcr = &out[2, y, 0]
-            # single precision, as the fused encoder (jpeg_forward) converts; the row's
-            # pixels in a loop without branches (vectorized), then its last one repeated
+            # the row's pixels in a loop without branches, then its last one repeated (in
+            # double precision, as the recorded outputs were made: tests/golden)
             for x in range(min(width, out_w)):
                 r = row[3 * x]
                 g = row[3 * x + 1]
                 b = row[3 * x + 2]
-                py[x] = <float>0.299 * r + <float>0.587 * g + <float>0.114 * b - <float>128.0
-                pcb[x] = <float>-0.168735892 * r - <float>0.331264108 * g + <float>0.5 * b
-                pcr[x] = <float>0.5 * r - <float>0.418687589 * g - <float>0.081312411 * b
+                py[x] = 0.299 * r + 0.587 * g + 0.114 * b - 128.0
+                pcb[x] = -0.168735892 * r - 0.331264108 * g + 0.5 * b
+                pcr[x] = 0.5 * r - 0.418687589 * g - 0.081312411 * b
             for x in range(width, out_w):
                 py[x] = py[width - 1]
                 pcb[x] = pcb[width - 1]

@@ -6,7 +6,7 @@ Python's :mod:`zlib` and :mod:`gzip`.
 - :class:`Compressor` / :class:`Decompressor` take a stream piece by piece in bounded memory;
 - :func:`open` reads and writes gzip files the way :func:`gzip.open` does;
 - :func:`crc32` and :func:`adler32` are the framings' checksums (native: PCLMULQDQ folding and
-  SSE2 sums where the CPU has them), called like :func:`zlib.crc32` / :func:`zlib.adler32`;
+  AVX2 or SSE2 sums where the CPU has them), called like :func:`zlib.crc32` / :func:`zlib.adler32`;
 - ``INFLATE_KERNEL`` names the inflate build this CPU runs (``"bmi2"`` or ``"portable"``).
 
 Levels 0-9 mean what they mean to zlib: 0 stores, 1-3 match greedily, 4-9 lazily, with
