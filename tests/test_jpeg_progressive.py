@@ -147,3 +147,34 @@ def test_damaged_progressive_files_decode_leniently_as_libjpeg_would(photo):
         warnings.simplefilter("ignore", CorruptDataWarning)
         counts = outcomes(jpeg.decode, mutants(data, np.random.default_rng(3), 300, how="set", first=2))
     assert set(counts) <= {"ok", "error"} and counts["ok"] > counts["error"]
+
+
+def _outcome(data, **options):
+    """What a decode gives: its pixels, or its error; and the warnings it raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CorruptDataWarning)
+        try:
+            result = jpeg.decode(data, **options)
+        except FastzipError as exc:
+            result = (type(exc), str(exc))
+    return result, sorted(str(w.message) for w in caught)
+
+
+def test_scans_decoded_on_two_threads_give_what_one_gives(photo):
+    """On two threads a progressive file's scans wait until every marker is read and are then
+    decoded side by side (a refinement after the scans it refines): the same pixels, errors and
+    warnings as one thread, for good, cut and damaged files, strict or not."""
+    image = np.ascontiguousarray(photo[:160, :200])
+    files = [jpeg.encode(image, quality=80, progressive=True), _pillow(image, quality=70, progressive=True),
+             jpeg.encode(image[..., 0], quality=90, progressive=True, restart_interval=5)]
+    rng = np.random.default_rng(11)
+    for data in files:
+        cases = [data, data[:len(data) // 2], data[:data.rindex(b"\xff\xda") + 30]]
+        cases += list(mutants(data, rng, 40, how="set", first=2))
+        for case in cases:
+            for strict in (False, True):
+                one, two = _outcome(case, threads=1, strict=strict), _outcome(case, threads=2, strict=strict)
+                if isinstance(one[0], np.ndarray) and isinstance(two[0], np.ndarray):
+                    assert np.array_equal(one[0], two[0]) and one[1] == two[1]
+                else:
+                    assert one == two

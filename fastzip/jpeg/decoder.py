@@ -22,6 +22,7 @@ import functools
 import re
 import struct
 import sys
+import threading
 import warnings
 from dataclasses import dataclass, field
 
@@ -308,46 +309,55 @@ def _decode(data, max_pixels, header_only, threads=None, out=None, strict=True, 
     adobe = None
     coeffs = None
     seen_scan = set()
-    while True:
-        if p.pos >= len(p.data) and seen_scan and not header_only:
-            p.damaged("the file ends before its EOI marker (premature end)")
-            break
-        marker = p.marker()
-        if marker == 0xD9:  # EOI
-            break
-        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
-            continue  # stray RSTn / TEM: no payload
-        if marker == 0xDA:
-            if header is None:
-                raise FormatError("scan (SOS) before the frame header (SOF)")
-            if header_only:
+    try:
+        while True:
+            if p.pos >= len(p.data) and seen_scan and not header_only:
+                p.damaged("the file ends before its EOI marker (premature end)")
                 break
-            if coeffs is None:
-                coeffs = _allocate(header)
-                coeffs["scale"] = scale
-                coeffs["out"] = _destination(header, out, len(header.components)) if out is not None and scale == 1 \
-                    else None
-            header.adobe_transform = adobe
-            workers = _workers(header, threads)
-            _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs, seen_scan, workers)
-            continue
-        payload = p.segment(f"marker 0x{marker:02X}")
-        if marker == 0xDB:
-            _read_dqt(payload, quant)
-        elif marker == 0xC4:
-            _read_dht(payload, dc_tables, ac_tables)
-        elif marker == 0xDD:
-            if len(payload) != 2:
-                raise FormatError("malformed DRI segment")
-            restart_interval, = struct.unpack(">H", payload)
-        elif marker in (0xC0, 0xC1, 0xC2) or marker in _UNSUPPORTED_FRAMES:
-            if header is not None:
-                raise FormatError("more than one frame header (SOF)")
-            header = _read_sof(marker, payload, max_pixels)
-        elif marker == 0xCC:
-            raise UnsupportedError("arithmetic-coded JPEG (DAC segment) is not supported")
-        elif marker == 0xEE and payload[:5] == b"Adobe" and len(payload) >= 12:
-            adobe = payload[11]
+            marker = p.marker()
+            if marker == 0xD9:  # EOI
+                break
+            if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+                continue  # stray RSTn / TEM: no payload
+            if marker == 0xDA:
+                if header is None:
+                    raise FormatError("scan (SOS) before the frame header (SOF)")
+                if header_only:
+                    break
+                if coeffs is None:
+                    coeffs = _allocate(header)
+                    coeffs["scale"] = scale
+                    coeffs["out"] = _destination(header, out, len(header.components)) if out is not None and scale == 1 \
+                        else None
+                    if header.progressive and _workers(header, threads) > 1:
+                        coeffs["deferred"], coeffs["workers"] = [], _workers(header, threads)
+                header.adobe_transform = adobe
+                workers = _workers(header, threads)
+                _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs, seen_scan, workers)
+                continue
+            payload = p.segment(f"marker 0x{marker:02X}")
+            if marker == 0xDB:
+                _read_dqt(payload, quant)
+            elif marker == 0xC4:
+                _read_dht(payload, dc_tables, ac_tables)
+            elif marker == 0xDD:
+                if len(payload) != 2:
+                    raise FormatError("malformed DRI segment")
+                restart_interval, = struct.unpack(">H", payload)
+            elif marker in (0xC0, 0xC1, 0xC2) or marker in _UNSUPPORTED_FRAMES:
+                if header is not None:
+                    raise FormatError("more than one frame header (SOF)")
+                header = _read_sof(marker, payload, max_pixels)
+            elif marker == 0xCC:
+                raise UnsupportedError("arithmetic-coded JPEG (DAC segment) is not supported")
+            elif marker == 0xEE and payload[:5] == b"Adobe" and len(payload) >= 12:
+                adobe = payload[11]
+    except FastzipError:
+        # A progressive file's scans may wait to be decoded on threads: one that fails came
+        # before what failed here, so its error is the one to raise.
+        _decode_deferred_scans(p, coeffs)
+        raise
+    _decode_deferred_scans(p, coeffs)
     if header is None:
         raise FormatError("JPEG has no frame header (SOF)")
     header.restart_interval = restart_interval
@@ -533,13 +543,55 @@ def _read_progressive_scan(p, header, payload, quant, dc_tables, ac_tables, rest
         raise FormatError("a scan names a component twice")
     sx, sy, hs, vs, offset, stride = _scan_layout(header, members, coeffs)
     bits, vals, count = _packed_tables(tuple(tables))
-    status, end, warned = _entropy.decode_progressive_scan(p.data, p.pos, sx, sy, restart_interval,
-                                                           np.array(hs, np.int32), np.array(vs, np.int32), offset,
-                                                           stride, bits, vals, count, ss, se, ah, al,
-                                                           coeffs["buffer"], not p.strict)
-    _scan_outcome(p, status, warned)
+    args = (p.data, p.pos, sx, sy, restart_interval, np.array(hs, np.int32), np.array(vs, np.int32), offset, stride,
+            bits, vals, count, ss, se, ah, al, coeffs["buffer"], not p.strict)
+    if coeffs.get("deferred") is not None:  # decoded with the others once every marker is read
+        found = _SCAN_END.search(p.data, p.pos)  # where the decoder would stop
+        end = len(p.data) if found is None else found.start()
+        coeffs["deferred"].append((args, {c.id for c in members}, ss, se))
+    else:
+        status, end, warned = _entropy.decode_progressive_scan(*args)
+        _scan_outcome(p, status, warned)
     p.pos = end
     seen.update(c.id for c in members)
+
+
+def _decode_deferred_scans(p: _Parser, coeffs: dict | None) -> None:
+    """Decode the progressive scans set aside by :func:`_read_progressive_scan` on the threads
+    of ``coeffs["workers"]``: a scan starts once every earlier scan of one of its components
+    and an overlapping band is done (a refinement needs the bits before it; other scans write
+    other coefficients). Their outcomes (errors, warnings) are then taken in file order."""
+    jobs = coeffs.pop("deferred", None) if coeffs is not None else None
+    if not jobs:
+        return
+    after = [[i for i in range(j) if jobs[i][1] & jobs[j][1] and jobs[i][2] <= jobs[j][3] and jobs[j][2] <= jobs[i][3]]
+             for j in range(len(jobs))]
+    results = [None] * len(jobs)
+    started, done = [False] * len(jobs), [False] * len(jobs)
+    turn = threading.Condition()
+
+    def work():
+        while True:
+            with turn:
+                while True:
+                    ready = next((j for j in range(len(jobs)) if not started[j] and all(done[i] for i in after[j])),
+                                 None)
+                    if ready is not None or all(started):
+                        break
+                    turn.wait()
+                if ready is None:
+                    return
+                started[ready] = True
+            try:
+                results[ready] = _entropy.decode_progressive_scan(*jobs[ready][0])
+            finally:
+                with turn:
+                    done[ready] = True
+                    turn.notify_all()
+
+    with_helpers(work, work, coeffs["workers"])
+    for status, _, warned in results:
+        _scan_outcome(p, status, warned)
 
 
 def _scan_outcome(p: _Parser, status: int, warned: int) -> None:
