@@ -9,7 +9,8 @@ stores hold them). Each point is the best of ``--repeat`` zlib-format compressio
 levels slower than 10 MB/s), timed on this machine with nothing else running. For each anchor
 the issue names (libdeflate 1, 6, 9, 12; ISA-L 0-3) the table says whether a fastzip level is
 at least as small and at least as fast. The plot draws each library's levels and the frontier
-of all points. A last table gives every decoder's speed on each corpus.
+of all points. A last table (and docs/inflate_speed.png) gives every decoder's speed on each
+corpus.
 """
 
 from __future__ import annotations
@@ -122,7 +123,8 @@ def inflate_report(speeds: dict) -> list[str]:
     corpora_ = list(speeds)
     names = list(next(iter(speeds.values())))
     lines = ["## Inflate", "", "Decoding one zlib level-6 stream of each corpus; MB/s of output (in brackets: "
-             "the share of libdeflate's speed).", "", "| decoder | " + " | ".join(corpora_) + " |",
+             "the share of libdeflate's speed). [Plot](inflate_speed.png).", "",
+             "| decoder | " + " | ".join(corpora_) + " |",
              "| --- |" + " --- |" * len(corpora_)]
     for name in names:
         cells = []
@@ -185,6 +187,28 @@ def plot(results: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def plot_inflate(speeds: dict, path: Path) -> None:
+    """Every decoder's speed on each corpus, as bars side by side."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(next(iter(speeds.values())))
+    fig, ax = plt.subplots(figsize=(8, 4))
+    width = 0.8 / len(names)
+    for k, name in enumerate(names):
+        ax.bar(np.arange(len(speeds)) + k * width, [speeds[c][name] for c in speeds], width, label=name,
+               edgecolor="black" if name.startswith("fastzip") else "none")
+    ax.set(xticks=np.arange(len(speeds)) + 0.4 - width / 2, xticklabels=list(speeds),
+           ylabel="MB/s of output", title="inflate: one zlib level-6 stream, one thread")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mib", type=float, default=8, help="MiB of each corpus")
@@ -205,6 +229,7 @@ def main(argv=None) -> int:
     text = report(results, argv, speeds)
     (args.out / "deflate_frontier.md").write_text(text)
     plot(results, args.out / "deflate_frontier.png")
+    plot_inflate(speeds, args.out / "inflate_speed.png")
     print(text)
     return 0
 

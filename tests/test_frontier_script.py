@@ -22,5 +22,6 @@ def test_frontier_table_and_plot_are_written(tmp_path):
     if "libdeflate" in deflate_frontier.libraries():
         assert "| libdeflate 6 |" in table
     assert (tmp_path / "deflate_frontier.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "inflate_speed.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     points = [("a", 1, 2.0, 100.0), ("b", 1, 3.0, 50.0), ("c", 1, 1.5, 80.0)]
     assert [p[0] for p in deflate_frontier.frontier(points)] == ["a", "b"]  # c is beaten by a on both
