@@ -177,3 +177,26 @@ def test_decompress_into_the_callers_buffer(corpora, format):
     assert deflate.decompress_into(deflate.compress(b"", format=format), bytearray(0), format=format) == 0
     with pytest.raises(ValueError, match="writable"):
         deflate.decompress_into(peer, bytes(len(data)), format=format)
+
+
+@pytest.mark.parametrize("format", ["zlib", "gzip", "raw"])
+def test_size_hint_is_only_a_hint(corpora, format):
+    """Whatever the hint (none, small, exact, one short, far too large, negative) the output
+    is the stream's; gzip's ISIZE is taken as the hint when none is given, and a lying ISIZE
+    is still refused by the trailer check; the output limit still holds."""
+    from fastzip import FormatError, OutputLimitError
+
+    raw = corpora["stdlib_text"] + corpora["image"]
+    packed = zlib.compress(raw, 6) if format == "zlib" else \
+        gzip.compress(raw) if format == "gzip" else zlib.compress(raw, 6)[2:-4]
+    for hint in (None, 0, 1, 1000, len(raw) - 1, len(raw), 10 * len(raw), 1 << 40, -5):
+        assert deflate.decompress(packed, format=format, size_hint=hint) == raw
+    with pytest.raises(OutputLimitError):
+        deflate.decompress(packed, format=format, size_hint=len(raw), max_output_size=len(raw) - 1)
+    if format == "gzip":
+        lying = packed[:-4] + struct.pack("<I", 1 << 31)
+        with pytest.raises(FormatError, match="ISIZE"):
+            deflate.decompress(lying)
+        short = packed[:-4] + struct.pack("<I", 7)
+        with pytest.raises(FormatError, match="ISIZE"):
+            deflate.decompress(short)
