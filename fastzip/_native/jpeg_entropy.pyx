@@ -8,7 +8,7 @@ the bit stream is padded with 1 bits, an RSTn marker written and the DC predicti
 """
 
 from libc.stdint cimport int16_t, int32_t, uint8_t, uint16_t, uint32_t, uint64_t, int64_t
-from libc.string cimport memcpy
+from libc.string cimport memcmp, memcpy
 
 from .row_sync cimport store
 
@@ -513,6 +513,18 @@ cdef void _fill_fast_values(Table* t, bint dc) noexcept nogil:
         t.fast_value[i] = <int32_t>(<uint32_t>v << 16) | (run << 8) | (length + s)
 
 
+cdef Table* shared_table(Table* tables, int c, const uint8_t[:, ::1] bits, const uint8_t[:, ::1] vals,
+                         const int32_t[::1] count) noexcept:
+    """The table of an earlier component with the same BITS and HUFFVAL as component ``c``'s,
+    or ``&tables[c]`` (to be built)."""
+    cdef int e
+    for e in range(c):
+        if count[e] == count[c] and memcmp(&bits[e, 0], &bits[c, 0], 16) == 0 and \
+                memcmp(&vals[e, 0], &vals[c, 0], count[c]) == 0:
+            return &tables[e]
+    return &tables[c]
+
+
 cdef struct Reader:
     const uint8_t* data
     Py_ssize_t n
@@ -726,6 +738,8 @@ def decode_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_
     cdef Py_ssize_t mx, my, mcu = 0, total = <Py_ssize_t>mcus_x * mcus_y, blk
     cdef Table[4] dc
     cdef Table[4] ac
+    cdef Table* dcp[4]
+    cdef Table* acp[4]
     cdef int32_t[4] pred
     cdef Reader r
     cdef int16_t* out
@@ -739,8 +753,12 @@ def decode_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_
         raise ValueError("a scan has 1 to 4 components")
     check_block_layout(mcus_x, mcus_y, h, v, offset, stride, coeffs.shape[0])
     for c in range(ncomp):
-        if build_decoder(&dc[c], &dc_bits[c, 0], &dc_vals[c, 0], dc_count[c], True) < 0 or \
-                build_decoder(&ac[c], &ac_bits[c, 0], &ac_vals[c, 0], ac_count[c], False) < 0:
+        # components coded with the same tables share one copy (a table is ~5.6 KiB: three
+        # copies of each kind would crowd the first-level cache)
+        dcp[c] = shared_table(dc, c, dc_bits, dc_vals, dc_count)
+        acp[c] = shared_table(ac, c, ac_bits, ac_vals, ac_count)
+        if (dcp[c] == &dc[c] and build_decoder(&dc[c], &dc_bits[c, 0], &dc_vals[c, 0], dc_count[c], True) < 0) or \
+                (acp[c] == &ac[c] and build_decoder(&ac[c], &ac_bits[c, 0], &ac_vals[c, 0], ac_count[c], False) < 0):
             return _INVALID_CODE, start, 0
         pred[c] = 0
     reader_start(&r, &data[0], data.shape[0], start)
@@ -763,11 +781,11 @@ def decode_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_
                         out = &coeffs[blk, 0]  # zeros on entry: each block is decoded once
                         if r.nbits < 16:
                             fill(&r)
-                        e = dc[c].fast_value[(r.acc >> (r.nbits - FAST_BITS)) & ((1 << FAST_BITS) - 1)]
+                        e = dcp[c].fast_value[(r.acc >> (r.nbits - FAST_BITS)) & ((1 << FAST_BITS) - 1)]
                         if e:
                             r.nbits -= e & 0xFF
                             pred[c] += e >> 16
-                        elif not add_dc_difference(&r, &dc[c], &pred[c], &status, &warned, lenient):
+                        elif not add_dc_difference(&r, dcp[c], &pred[c], &status, &warned, lenient):
                             break
                         if not dc_in_range(&pred[c], &status, &warned, lenient):
                             break
@@ -776,7 +794,7 @@ def decode_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_
                         while k < 64:
                             if r.nbits < 16:
                                 fill(&r)
-                            e = ac[c].fast_value[(r.acc >> (r.nbits - FAST_BITS)) & ((1 << FAST_BITS) - 1)]
+                            e = acp[c].fast_value[(r.acc >> (r.nbits - FAST_BITS)) & ((1 << FAST_BITS) - 1)]
                             if e:
                                 r.nbits -= e & 0xFF
                                 run = (e >> 8) & 0xFF
@@ -790,7 +808,7 @@ def decode_scan(const uint8_t[::1] data, Py_ssize_t start, int mcus_x, int mcus_
                                 out[NATURAL[k]] = <int16_t>(e >> 16)
                                 k += 1
                                 continue
-                            rs = decode_symbol(&r, &ac[c])
+                            rs = decode_symbol(&r, acp[c])
                             if rs < 0:
                                 if damaged(&status, &warned, lenient, _INVALID_CODE):
                                     break
