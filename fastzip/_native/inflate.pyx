@@ -154,9 +154,9 @@ cdef int build_decode_table(const uint8_t* lengths, int n, bint litlen, int pb, 
     index is always ``pb`` bits (short codes repeat), so the decoder's mask is a constant.
     Longer codes go to subtables of one width; codes sharing a prefix are adjacent in code
     order, so each subtable is filled while its prefix lasts. Returns the entries used or a
-    TABLE_* error. Over-subscribed codes are refused, and so
-    are incomplete ones except the empty code and a lone code of length 1 (RFC 1951 allows
-    both for distances; the bit patterns they leave are invalid codes).
+    TABLE_* error. Over-subscribed codes are refused, and so are incomplete ones except the
+    empty code and a lone code of length 1 (RFC 1951 allows both for distances; zlib takes
+    them for either code; the bit patterns they leave are invalid codes).
     """
     cdef uint32_t[288] value
     cdef uint16_t[288] order
@@ -423,12 +423,12 @@ cdef class Inflater:
 
         Decodes straight into the result, which starts at ``size_hint`` bytes (a gzip
         trailer's ISIZE, say) or four times the input, and when full grows to what the ratio
-        so far predicts (at least by a quarter); it is cut to size at the end. Returns ``(status, in_used, data)``: status DONE,
-        NEED_OUTPUT if ``limit`` bytes were not enough, or a negative error; ``data`` holds
-        what was decoded.
+        so far predicts (at least by a quarter); it is cut to size at the end. Returns
+        ``(status, in_used, data)``: status DONE, NEED_OUTPUT if ``limit`` bytes were not
+        enough, or a negative error; ``data`` holds what was decoded.
         """
         cdef Py_ssize_t n = src.shape[0], in_pos = 0, pos = 0, grown
-        cdef Py_ssize_t cap = size_hint if size_hint > 0 else 8 * n + 64
+        cdef Py_ssize_t cap = size_hint if size_hint > 0 else 4 * n + 64
         cdef const uint8_t* sp = &src[0] if n else NULL
         cdef PyObject* result
         cdef uint8_t* op
