@@ -4,6 +4,7 @@
     fastzip compress [-0..-12] [-c] [-k] [-f] [FILE...]    gzip files like gzip (stdin when no FILE)
     fastzip decompress [-c] [-k] [-f] [-t] [FILE.gz...]
     fastzip jpeg encode IN OUT.jpg [-q 75] [--subsampling 4:2:0] [--optimize] [--restart N]
+                                   [--progressive [--optimize-scans]] [--trellis]
     fastzip jpeg decode IN.jpg OUT.png        (reading and writing other image files needs Pillow)
     fastzip jpeg info IN.jpg
     fastzip ae train DATA -o CODEC.fzc [--model conv] [--lambda L] [--minutes M | --steps N]
@@ -179,7 +180,9 @@ def _cmd_jpeg(args) -> int:
         with Image.open(args.input) as im:
             img = np.asarray(im.convert("L" if im.mode in ("L", "1", "I;16", "I") else "RGB"))
         _write(args.output, jpeg.encode(img, quality=args.quality, subsampling=args.subsampling,
-                                        optimize=args.optimize, restart_interval=args.restart))
+                                        optimize=args.optimize, restart_interval=args.restart,
+                                        progressive=args.progressive or args.optimize_scans,
+                                        optimize_scans=args.optimize_scans, trellis=args.trellis))
         return 0
     pixels = jpeg.decode(_read(args.input))
     Image = _pillow()
@@ -463,7 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_gzip_parser(sub, "compress", "gzip files (DEFLATE levels 0-12), like gzip")
     _add_gzip_parser(sub, "decompress", "gunzip files, like gzip -d")
 
-    jp = sub.add_parser("jpeg", help="baseline JPEG encoder and decoder")
+    jp = sub.add_parser("jpeg", help="JPEG encoder and decoder (baseline and progressive)")
     jp.add_argument("action", choices=["encode", "decode", "info"])
     jp.add_argument("input")
     jp.add_argument("output", nargs="?")
@@ -471,6 +474,10 @@ def build_parser() -> argparse.ArgumentParser:
     jp.add_argument("--subsampling", choices=["4:2:0", "4:2:2", "4:4:4"], default="4:2:0")
     jp.add_argument("--optimize", action="store_true", help="Huffman tables built for the image")
     jp.add_argument("--restart", type=int, default=0, help="restart interval in MCUs")
+    jp.add_argument("--progressive", action="store_true", help="a progressive file (libjpeg's scan script)")
+    jp.add_argument("--optimize-scans", action="store_true",
+                    help="progressive, with each component's scans chosen for the smallest file")
+    jp.add_argument("--trellis", action="store_true", help="rate-distortion choice of each block's values")
     jp.set_defaults(func=_cmd_jpeg)
 
     img = sub.add_parser("image", help="the latent-grid codec: one picture in a few bytes (encode needs torch)")

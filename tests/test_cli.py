@@ -77,3 +77,8 @@ def test_cli_jpeg(tmp_path, capsys):
     assert metrics.psnr(skimage_data.astronaut(), np.asarray(PIL.open(tmp_path / "back.png"))) > 33
     assert cli.main(["jpeg", "decode", str(src), str(tmp_path / "x.png")]) == 1
     assert "SOI" in capsys.readouterr().err
+    tuned = tmp_path / "p.jpg"
+    assert cli.main(["jpeg", "encode", str(src), str(tuned), "--optimize-scans"]) == 0
+    assert b"\xff\xc2" in tuned.read_bytes()  # progressive (SOF2)
+    with PIL.open(tuned) as im:
+        assert metrics.psnr(skimage_data.astronaut(), np.asarray(im)) > 30

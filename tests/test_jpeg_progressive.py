@@ -178,3 +178,21 @@ def test_scans_decoded_on_two_threads_give_what_one_gives(photo):
                     assert np.array_equal(one[0], two[0]) and one[1] == two[1]
                 else:
                     assert one == two
+
+
+@pytest.mark.parametrize("subsampling", ["4:2:0", "4:4:4", "gray"])
+@pytest.mark.parametrize("restart_interval", [0, 7])
+def test_optimized_scan_scripts_are_smaller_and_carry_the_same_coefficients(photo, subsampling, restart_interval):
+    """``optimize_scans`` picks each component's split of its coefficients into scans by size:
+    never larger than libjpeg's script, the same pixels (the coefficients are the same), and
+    files Pillow decodes as it decodes the others."""
+    image = np.ascontiguousarray(photo[:200, :232])
+    if subsampling == "gray":
+        image = np.ascontiguousarray(image[..., 1])
+    options = {"subsampling": "4:2:0" if subsampling == "gray" else subsampling, "quality": 80,
+               "restart_interval": restart_interval, "progressive": True}
+    plain, tuned = jpeg.encode(image, **options), jpeg.encode(image, optimize_scans=True, **options)
+    assert len(tuned) <= len(plain)
+    assert np.array_equal(_close_to_pillow(tuned), jpeg.decode(plain))
+    with pytest.raises(ValueError, match="progressive"):
+        jpeg.encode(image, optimize_scans=True)
