@@ -4,7 +4,8 @@ Pillow's (libjpeg-turbo's) best settings, on the eleven package photos.
     python -m bench.jpeg_smaller      # writes docs/jpeg_smaller.md and docs/jpeg_smaller.png
 
 Each photo at each quality (4:2:0) by Pillow (``optimize``; ``optimize`` + ``progressive``, its
-best) and by fastzip (``progressive``; ``progressive`` + ``trellis``; ``trellis`` alone, baseline).
+best) and by fastzip (``progressive``; ``progressive`` + ``trellis``, and with ``optimize_scans``;
+``trellis`` alone, baseline).
 Bytes are summed over the set; PSNR pools the set's squared error; SSIM (scikit-image, on RGB)
 is the mean over the photos; all measured on Pillow's decode of each file. A fastzip point's
 saving is against Pillow's best at the same PSNR (or SSIM): its bytes against Pillow's curve
@@ -44,6 +45,8 @@ def codecs():
         "fastzip progressive": lambda im, q: jpeg.encode(im, quality=q, progressive=True),
         "fastzip trellis": lambda im, q: jpeg.encode(im, quality=q, trellis=True),
         "fastzip progressive + trellis": lambda im, q: jpeg.encode(im, quality=q, progressive=True, trellis=True),
+        "fastzip progressive + trellis + optimized scans": lambda im, q: jpeg.encode(
+            im, quality=q, progressive=True, trellis=True, optimize_scans=True),
     }
 
 
@@ -93,7 +96,7 @@ def report(rows: dict, photos: dict, argv) -> str:
         for (q, size, psnr, ssim), a, b in zip(points, at_psnr, at_ssim):
             fmt = lambda v: "-" if v is None or name == BEST else f"{100 * v:+.1f} %"  # noqa: E731
             lines.append(f"| {name} | {q} | {8 * size / pixels:.3f} | {psnr:.2f} | {ssim:.4f} | {fmt(a)} | {fmt(b)} |")
-    for name in ("fastzip progressive + trellis", "fastzip progressive"):
+    for name in ("fastzip progressive + trellis + optimized scans", "fastzip progressive + trellis", "fastzip progressive"):
         values = [v for v in saving(rows[name], rows[BEST], 2) if v is not None]
         ssim_values = [v for v in saving(rows[name], rows[BEST], 3) if v is not None]
         lines += ["", f"{name}: {100 * np.mean(values):.1f} % fewer bytes than {BEST} at equal PSNR on average "
