@@ -267,6 +267,11 @@ cdef inline void normalize(Bits* b) noexcept nogil:
     b.phantom = 0
 
 
+cdef inline uint32_t sub_entry(const uint32_t* table, uint32_t pointer, uint64_t bits) noexcept nogil:
+    """The entry a subtable ``pointer`` leads to, for ``bits`` after the primary index."""
+    return table[(pointer >> 16) + (bits & ((1u << ((pointer >> 8) & 0xF)) - 1))]
+
+
 cdef inline uint32_t resolve(const uint32_t* table, Bits* b, int primary_bits) noexcept nogil:
     """The entry for the code at the low end of the bit buffer; through a subtable, whose
     pointer's bits (the primary index) it consumes."""
@@ -274,7 +279,7 @@ cdef inline uint32_t resolve(const uint32_t* table, Bits* b, int primary_bits) n
     if entry & SUB:
         b.buf >>= primary_bits
         b.nbits -= primary_bits
-        entry = table[(entry >> 16) + (b.buf & ((1u << ((entry >> 8) & 0xF)) - 1))]
+        entry = sub_entry(table, entry, b.buf)
     return entry
 
 
@@ -309,15 +314,26 @@ cdef inline const uint8_t* refill_word(const uint8_t* ip, uint64_t* buf, uint32_
     return ip + ((63 - held) >> 3)
 
 
-cdef inline uint32_t take_entry(const uint32_t* table, uint64_t mask, uint64_t* buf, uint32_t* nbits,
-                               uint64_t* saved) noexcept nogil:
-    """Look up the next entry and consume its bits at once, keeping the bits as they were in
-    ``saved`` (where a length's extra bits are read from)."""
-    cdef uint32_t entry = table[buf[0] & mask]
+cdef inline void consume(uint32_t entry, uint64_t* buf, uint32_t* nbits, uint64_t* saved) noexcept nogil:
+    """Consume an entry's bits, keeping the bits as they were in ``saved`` (where a length's or
+    distance's extra bits are read from)."""
     saved[0] = buf[0]
     buf[0] >>= <uint8_t>entry
     nbits[0] -= entry
+
+
+cdef inline uint32_t take_entry(const uint32_t* table, uint64_t mask, uint64_t* buf, uint32_t* nbits,
+                               uint64_t* saved) noexcept nogil:
+    """Look up the next entry and consume its bits at once."""
+    cdef uint32_t entry = table[buf[0] & mask]
+    consume(entry, buf, nbits, saved)
     return entry
+
+
+cdef inline uint8_t* put_literal(uint8_t* op, uint32_t entry) noexcept nogil:
+    """Store a literal entry's byte; where the next one goes."""
+    op[0] = <uint8_t>(entry >> 16)
+    return op + 1
 
 
 cdef inline void copy_match_fast(uint8_t* dst, uint32_t dist, uint32_t length) noexcept nogil:
@@ -662,34 +678,26 @@ cdef class Inflater:
         ip = refill_word(ip, &buf, &nbits)
         entry = lit[buf & lit_mask]
         while ip <= in_end and op <= out_end:
-            saved = buf
-            buf >>= <uint8_t>entry
-            nbits -= entry
+            consume(entry, &buf, &nbits, &saved)
             if entry & LITERAL:
                 # Two more literal entries may follow before a refill (libdeflate's count).
-                op[0] = <uint8_t>(entry >> 16)
-                op += 1
+                op = put_literal(op, entry)
                 entry = take_entry(lit, lit_mask, &buf, &nbits, &saved)
                 if entry & LITERAL:
-                    op[0] = <uint8_t>(entry >> 16)
-                    op += 1
+                    op = put_literal(op, entry)
                     entry = take_entry(lit, lit_mask, &buf, &nbits, &saved)
                     if entry & LITERAL:
-                        op[0] = <uint8_t>(entry >> 16)
-                        op += 1
+                        op = put_literal(op, entry)
                         entry = lit[buf & lit_mask]
                         ip = refill_word(ip, &buf, &nbits)
                         continue
             # At most 22 bits of literals and 20 of a length are gone: 14 or more remain.
             if rarely(entry & EXCEPTION):
                 if entry & SUB:
-                    entry = lit[(entry >> 16) + (buf & ((1u << ((entry >> 8) & 0xF)) - 1))]
-                    saved = buf
-                    buf >>= <uint8_t>entry
-                    nbits -= entry
+                    entry = sub_entry(lit, entry, buf)
+                    consume(entry, &buf, &nbits, &saved)
                     if entry & LITERAL:
-                        op[0] = <uint8_t>(entry >> 16)
-                        op += 1
+                        op = put_literal(op, entry)
                         entry = lit[buf & lit_mask]
                         ip = refill_word(ip, &buf, &nbits)
                         continue
@@ -703,13 +711,11 @@ cdef class Inflater:
                 if entry & SUB:
                     buf >>= DIST_BITS
                     nbits -= DIST_BITS
-                    entry = dtab[(entry >> 16) + (buf & ((1u << ((entry >> 8) & 0xF)) - 1))]
+                    entry = sub_entry(dtab, entry, buf)
                 if entry & EXCEPTION:
                     status = -<int>(entry >> 16)
                     break
-            saved = buf
-            buf >>= <uint8_t>entry
-            nbits -= entry
+            consume(entry, &buf, &nbits, &saved)
             dist = extra_value(entry, saved)
             entry = lit[buf & lit_mask]
             ip = refill_word(ip, &buf, &nbits)
