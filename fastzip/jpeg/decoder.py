@@ -132,6 +132,12 @@ class _Parser:
         self.pos = pos + 1
         return data[pos]
 
+    def scan_end(self) -> int:
+        """Where the entropy-coded data from here ends: the next marker that is not RSTn (or
+        the end of the data)."""
+        found = _SCAN_END.search(self.data, self.pos)
+        return len(self.data) if found is None else found.start()
+
     def segment(self, what: str) -> bytes:
         length, = struct.unpack(">H", self.need(2, what))
         if length < 2:
@@ -324,15 +330,15 @@ def _decode(data, max_pixels, header_only, threads=None, out=None, strict=True, 
                     raise FormatError("scan (SOS) before the frame header (SOF)")
                 if header_only:
                     break
+                workers = _workers(header, threads)
                 if coeffs is None:
                     coeffs = _allocate(header)
                     coeffs["scale"] = scale
                     coeffs["out"] = _destination(header, out, len(header.components)) if out is not None and scale == 1 \
                         else None
-                    if header.progressive and _workers(header, threads) > 1:
-                        coeffs["deferred"], coeffs["workers"] = [], _workers(header, threads)
+                    if header.progressive and workers > 1:
+                        coeffs["deferred"], coeffs["workers"] = [], workers
                 header.adobe_transform = adobe
-                workers = _workers(header, threads)
                 _read_scan(p, header, quant, dc_tables, ac_tables, restart_interval, coeffs, seen_scan, workers)
                 continue
             payload = p.segment(f"marker 0x{marker:02X}")
@@ -518,8 +524,7 @@ def _read_progressive_scan(p, header, payload, quant, dc_tables, ac_tables, rest
     by_id = {c.id: c for c in header.components}
     if ss > 0 and payload[1] in by_id and _pixel_per_block(header, by_id[payload[1]], coeffs["scale"]):
         # the component's blocks become one pixel each, their DC: its AC scans are skipped unread
-        found = _SCAN_END.search(p.data, p.pos)
-        p.pos = len(p.data) if found is None else found.start()
+        p.pos = p.scan_end()
         seen.add(payload[1])
         return
     members, tables = [], []
@@ -546,8 +551,7 @@ def _read_progressive_scan(p, header, payload, quant, dc_tables, ac_tables, rest
     args = (p.data, p.pos, sx, sy, restart_interval, np.array(hs, np.int32), np.array(vs, np.int32), offset, stride,
             bits, vals, count, ss, se, ah, al, coeffs["buffer"], not p.strict)
     if coeffs.get("deferred") is not None:  # decoded with the others once every marker is read
-        found = _SCAN_END.search(p.data, p.pos)  # where the decoder would stop
-        end = len(p.data) if found is None else found.start()
+        end = p.scan_end()  # where the decoder would stop
         coeffs["deferred"].append((args, {c.id for c in members}, ss, se))
     else:
         status, end, warned = _entropy.decode_progressive_scan(*args)
