@@ -14,7 +14,7 @@ from libc.string cimport memcpy, memset
 
 from .deflate_format cimport (CODELEN_ORDER, DIST_BASE, DIST_EXTRA, DIST_SYMBOL, LENGTH_BASE, LENGTH_EXTRA,
                              LENGTH_SYMBOL, dist_symbol, init_symbol_tables)
-from .bitwriter cimport BitWriter, align_to_byte, flush_whole_bytes, put_bits
+from .bitwriter cimport BitWriter, add_bits, align_to_byte, flush_bits, flush_whole_bytes, put_bits
 from .huffman cimport limited_code_lengths
 from .prefix_codes cimport assign_canonical
 
@@ -165,20 +165,27 @@ cdef uint64_t plan_block(BlockPlan* plan) noexcept nogil:
 cdef void _write_tokens(const uint16_t* tok_len, const uint16_t* tok_val, Py_ssize_t t0, Py_ssize_t t1,
                         const uint16_t* lit_codes, const uint8_t* lit_lens,
                         const uint16_t* dist_codes, const uint8_t* dist_lens, BitWriter* w) noexcept nogil:
+    # Bits stay below 64: a literal (<= 15 bits) is added to fewer than 32; a match (<= 20 + 28
+    # bits) to fewer than 16, and flushed at once.
     cdef Py_ssize_t t
     cdef uint32_t L, sym, d, dist
     for t in range(t0, t1):
         L = tok_len[t]
         if L == 0:
             sym = tok_val[t]
-            put_bits(w, lit_codes[sym], lit_lens[sym])
+            add_bits(w, lit_codes[sym], lit_lens[sym])
+            if w.nbits >= 32:
+                flush_bits(w)
         else:
+            if w.nbits >= 16:
+                flush_bits(w)
             sym = LENGTH_SYMBOL[L]
-            put_bits(w, lit_codes[257 + sym] | ((L - LENGTH_BASE[sym]) << lit_lens[257 + sym]),
+            add_bits(w, lit_codes[257 + sym] | ((L - LENGTH_BASE[sym]) << lit_lens[257 + sym]),
                      lit_lens[257 + sym] + LENGTH_EXTRA[sym])
             dist = tok_val[t]
             d = dist_symbol(dist)
-            put_bits(w, dist_codes[d] | ((dist - DIST_BASE[d]) << dist_lens[d]), dist_lens[d] + DIST_EXTRA[d])
+            add_bits(w, dist_codes[d] | ((dist - DIST_BASE[d]) << dist_lens[d]), dist_lens[d] + DIST_EXTRA[d])
+            flush_bits(w)
     put_bits(w, lit_codes[256], lit_lens[256])
 
 
