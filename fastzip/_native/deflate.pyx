@@ -1,18 +1,27 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""DEFLATE compression (RFC 1951): zlib's hash-chain matchers, and blocks split on statistics.
+"""DEFLATE compression (RFC 1951): greedy, lazy and near-optimal parses, and blocks split on statistics.
 
-Matching follows zlib's ``deflate_fast`` (levels 1-3: greedy; a match is taken at once and
-its positions are hashed only when it is short) and ``deflate_slow`` (levels 4-9: lazy; a
-match is emitted only if the next position does not start a longer one), with zlib's
-good/lazy/nice/chain parameters, so each level trades time for size as zlib's does. Chains
-are those of ``hash_chains.pxd``.
+Parses (the level table in ``deflate/engine.py`` picks one and its search effort):
 
-Blocks. Tokens are gathered in runs of ``BLOCK_TOKENS`` (zlib's block size). When a run is
-full it is compared with the block still pending before it: if coding the two as one
-block costs fewer bits than as two, they merge (up to ``MAX_TOKENS``), else the pending
-block is written. So stable data gets fewer, larger blocks and fewer code tables, and a
-change of statistics starts a new block. Every block is written as the cheapest of
-stored, fixed and dynamic (see ``deflate_blocks``).
+* FAST (level 1): greedy over :c:type:`Buckets` (two candidates per 4-byte hash); every
+  position is hashed, those inside matches included.
+* LAZY (levels 2-7) / LAZY2 (8-9): the longest match found within ``depth`` candidates of the
+  :c:type:`Chains` at p is held while the next position (LAZY2: the next two) is searched with
+  half (a quarter of) the depth; a longer match there, by enough to pay for the literal(s) its
+  start costs, replaces it. (Measured here, a lazy parse searching 4 candidates is as fast as a
+  greedy one searching 16, and smaller: so no level is greedy over chains.)
+* OPTIMAL (10-12): near-optimal parsing over zlib-style chains (``deflate_optimal``).
+
+A length-3 match is taken only near (it barely beats three literals far away). The finders are
+in ``match_finders.pxd``; a parse is given at most ``SPAN`` bytes at a time (larger inputs are
+parsed in spans, each with the 32 KiB before it as history), so positions fit in 32 bits.
+
+Blocks. Tokens are gathered in runs of ``BLOCK_TOKENS``. When a run is full it is compared
+with the block still pending before it: if coding the two as one block costs fewer bits than
+as two, they merge (up to ``MAX_TOKENS``), else the pending block is written. So stable data
+gets fewer, larger blocks and fewer code tables, and a change of statistics starts a new
+block. Every block is written as the cheapest of stored, fixed and dynamic (see
+``deflate_blocks``).
 
 A :class:`Deflater` compresses one *segment* per call: ``data[:start]`` is history (up to
 32 KiB that matches may reach into), ``data[start:]`` is new. The bit writer's partial
@@ -20,16 +29,19 @@ byte carries over to the next call, so a stream can be produced segment by segme
 """
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int32_t
+from libc.stdlib cimport calloc
 from libc.string cimport memcpy, memmove, memset
 from libc.stdlib cimport malloc, free
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF
 
+from .deflate_format cimport LENGTH_SYMBOL, dist_symbol, init_symbol_tables
 from .bitwriter cimport BitWriter, align_to_byte, flush_whole_bytes
-from .deflate_blocks cimport BlockPlan, count_tokens, merge_counts, plan_block, write_block, write_stored
+from .deflate_blocks cimport BlockPlan, merge_counts, take_counts, plan_block, write_block, write_stored
 from .deflate_optimal cimport OptimalBuffers, alloc_buffers, collect_matches, free_buffers, optimize
-from .hash_chains cimport (HASH_SIZE, MAX_DIST, MAX_MATCH, MIN_MATCH, NIL, WINDOW, common_prefix, hash3, insert,
-                           load16)
+from .hash_chains cimport HASH_SIZE, MAX_MATCH, MIN_MATCH, NIL, WINDOW, insert
+from .match_finders cimport (SPAN, Buckets, Chains, bucket_match, bucket_skip, chain_insert, chain_match,
+                            clear_buckets, clear_chains, floor_log2)
 
 cdef extern from "Python.h":
     PyObject* new_bytes "PyBytes_FromStringAndSize"(const char*, Py_ssize_t) except NULL
@@ -37,57 +49,81 @@ cdef extern from "Python.h":
     int _PyBytes_Resize(PyObject**, Py_ssize_t) except -1
 
 cdef enum:
-    TOO_FAR = 4096          # zlib: a length-3 match farther than this costs more than literals
+    NEAR3 = 4096            # a length-3 match farther than this costs about what its literals do
     BLOCK_TOKENS = 16383    # zlib's lit_bufsize - 1 at memLevel 8
     MAX_TOKENS = 8 * BLOCK_TOKENS
     OPTIMAL_BLOCK = 1 << 16  # input bytes per near-optimal parse
     MATCHES_PER_POSITION = 12
     # Deflater strategies
     STORE = 0
-    GREEDY = 1
+    FAST = 1
     LAZY = 2
-    OPTIMAL = 3
+    LAZY2 = 3
+    OPTIMAL = 4
 
 OUTPUT_FULL = -1  # what compress() returns when ``out`` was too small
 
+
+init_symbol_tables()
 
 cdef uint8_t EMPTY = 0  # what an empty stored block "copies" (never NULL to memcpy)
 
 
 cdef class Deflater:
     """One DEFLATE stream being written, segment by segment (see the module docstring)."""
-    cdef int strategy, good, lazy, nice, chain, passes
+    cdef int strategy, depth, nice, passes
+    cdef Py_ssize_t span
     cdef OptimalBuffers opt
-    cdef int32_t[HASH_SIZE] head  # hash chains (hash_chains.pxd)
+    cdef Buckets* buckets       # FAST's finder (match_finders.pxd)
+    cdef Chains* chains         # LAZY's and LAZY2's
+    cdef int32_t[HASH_SIZE] head  # OPTIMAL's zlib-style chains (hash_chains.pxd)
     cdef uint16_t[WINDOW] prev
-    cdef uint16_t* tok_len      # 0 for a literal, else the match length
-    cdef uint16_t* tok_val      # the literal byte, or the match distance
-    cdef Py_ssize_t ntok        # tokens gathered
-    cdef Py_ssize_t split       # tokens[:split] are the pending block, tokens[split:] the run being filled
+    cdef uint32_t* seq_lits     # sequences: this many literals (taken from the data in order) ...
+    cdef uint16_t* seq_len      # ... then a match of this length (0: none) ...
+    cdef uint16_t* seq_dist     # ... at this distance
+    cdef Py_ssize_t nseq        # sequences gathered
+    cdef uint32_t litrun        # literals emitted since the last sequence
+    cdef Py_ssize_t run_tokens  # literals and matches in the run being filled
+    cdef Py_ssize_t split       # seq[:split] are the pending block, seq[split:] the run being filled
     cdef Py_ssize_t pending_begin, pending_end   # the data the pending block covers
     cdef BlockPlan pending      # its counts and codes
+    cdef uint32_t[286] run_lit  # the run's symbol counts, kept as tokens are emitted
+    cdef uint32_t[30] run_dist
     cdef uint64_t pending_cost  # and its cost in bits
     cdef uint64_t pending_buf   # bits of an unfinished byte, carried between calls
     cdef uint32_t pending_bits
     cdef bint finished
 
-    def __cinit__(self, int strategy, int good, int lazy, int nice, int chain, int passes):
-        """``strategy``: 0 store, 1 greedy, 2 lazy, 3 near-optimal (``passes`` cost-model rounds);
-        the others are zlib's matcher parameters (``lazy`` is max_insert_length when greedy)."""
-        if not 0 <= strategy <= 3:
-            raise ValueError("strategy must be 0..3")
+    def __cinit__(self, int strategy, int depth, int nice, int passes, Py_ssize_t span=SPAN):
+        """``strategy``: 0 store, 1 fast, 2 lazy, 3 lazy2, 4 near-optimal (``passes``
+        cost-model rounds); ``depth`` candidates are searched per position, and a match of
+        ``nice`` bytes ends the search. ``span``: the most bytes parsed at once (tests make it small)."""
+        if not 0 <= strategy <= 4:
+            raise ValueError("strategy must be 0..4")
+        if not 1 <= nice <= MAX_MATCH and strategy != STORE:
+            raise ValueError("nice must be 1..258")
+        if not 2 * WINDOW <= span <= SPAN:
+            raise ValueError("span out of range")
         self.strategy = strategy
-        self.good = good
-        self.lazy = lazy
+        self.depth = depth
         self.nice = nice
-        self.chain = chain
         self.passes = passes
+        self.span = span
         memset(&self.opt, 0, sizeof(OptimalBuffers))
         if strategy == OPTIMAL and alloc_buffers(&self.opt, OPTIMAL_BLOCK, MATCHES_PER_POSITION) != 0:
             raise MemoryError()
-        self.tok_len = <uint16_t*>malloc(MAX_TOKENS * sizeof(uint16_t))
-        self.tok_val = <uint16_t*>malloc(MAX_TOKENS * sizeof(uint16_t))
-        if self.tok_len == NULL or self.tok_val == NULL:
+        if strategy == FAST:
+            self.buckets = <Buckets*>malloc(sizeof(Buckets))
+            if self.buckets == NULL:
+                raise MemoryError()
+        elif strategy == LAZY or strategy == LAZY2:
+            self.chains = <Chains*>malloc(sizeof(Chains))
+            if self.chains == NULL:
+                raise MemoryError()
+        self.seq_lits = <uint32_t*>malloc(MAX_TOKENS * sizeof(uint32_t))
+        self.seq_len = <uint16_t*>malloc(MAX_TOKENS * sizeof(uint16_t))
+        self.seq_dist = <uint16_t*>malloc(MAX_TOKENS * sizeof(uint16_t))
+        if self.seq_lits == NULL or self.seq_len == NULL or self.seq_dist == NULL:
             raise MemoryError()
         self.pending_buf = 0
         self.pending_bits = 0
@@ -95,8 +131,11 @@ cdef class Deflater:
 
     def __dealloc__(self):
         free_buffers(&self.opt)
-        free(self.tok_len)
-        free(self.tok_val)
+        free(self.buckets)
+        free(self.chains)
+        free(self.seq_lits)
+        free(self.seq_len)
+        free(self.seq_dist)
 
     cdef void _start(self, BitWriter* w, uint8_t* out, Py_ssize_t cap):
         w.buf = self.pending_buf
@@ -164,85 +203,92 @@ cdef class Deflater:
 
     cdef void _segment(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t start, bint final,
                        BitWriter* w) noexcept nogil:
-        cdef Py_ssize_t p
-        cdef int k
-        for k in range(HASH_SIZE):
-            self.head[k] = NIL
-        # History: hash every position whose three bytes are all in the window we keep.
-        p = start - WINDOW if start > WINDOW else 0
-        while p + MIN_MATCH <= start:
-            self._insert(data, p)
-            p += 1
+        """Parse ``data[start:n]`` in spans of at most ``self.span`` bytes, each with the 32 KiB
+        before it as history."""
+        cdef Py_ssize_t end, first
+        while n - start > self.span:
+            end = start + self.span - WINDOW
+            first = start - WINDOW if start > WINDOW else 0
+            self._span(data + first, end - first, start - first, False, w)
+            start = end
+        first = start - WINDOW if start > WINDOW else 0
+        self._span(data + first, n - first, start - first, final, w)
+
+    cdef void _span(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t start, bint final,
+                    BitWriter* w) noexcept nogil:
         if start == n and not final:
             return
         if self.strategy == STORE or start == n:
             write_stored(data + start, n - start, final, w)
             return
-        self.ntok = 0
+        self._history(data, n, start)
+        self.nseq = 0
         self.split = 0
+        self.litrun = 0
+        self.run_tokens = 0
+        memset(self.run_lit, 0, sizeof(self.run_lit))
+        memset(self.run_dist, 0, sizeof(self.run_dist))
         self.pending_begin = start
         self.pending_end = start
-        if self.strategy == GREEDY:
-            self._parse_greedy(data, n, start, final, w)
-        elif self.strategy == LAZY:
-            self._parse_lazy(data, n, start, final, w)
-        else:
+        if self.strategy == FAST:
+            self._parse_fast(data, n, start, final, w)
+        elif self.strategy == OPTIMAL:
             self._parse_optimal(data, n, start, final, w)
+        else:
+            self._parse_lazy(data, n, start, final, w, self.strategy == LAZY2)
 
-    cdef inline void _insert(self, const uint8_t* data, Py_ssize_t p) noexcept nogil:
-        insert(self.head, self.prev, data, p)
-
-    cdef inline int _longest_match(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t p,
-                                   int32_t cand, int prev_length, int32_t* match_start) noexcept nogil:
-        """zlib's longest_match: walk the chain from ``cand``, best length found (>= prev_length)."""
-        cdef int chain = self.chain
-        cdef int best = prev_length
-        cdef int nice = self.nice
-        cdef Py_ssize_t limit = p - MAX_DIST if p >= MAX_DIST else -1
-        cdef Py_ssize_t maxlen = n - p
-        cdef const uint8_t* scan = data + p
-        cdef const uint8_t* m
-        cdef int length
-        cdef uint16_t* prev = self.prev
-        cdef uint32_t back
-        if maxlen > MAX_MATCH:
-            maxlen = MAX_MATCH
-        if prev_length >= self.good:
-            chain >>= 2
-        if nice > maxlen:
-            nice = <int>maxlen
-        if best >= maxlen:
-            return best
-        # Strictly above limit (as zlib); it also keeps clear of ring slots already reused.
-        cdef uint16_t scan_end = load16(scan + best - 1), scan_start = load16(scan)
-        while cand > limit and chain > 0:
-            m = data + cand
-            back = prev[cand & (WINDOW - 1)]
-            # Only a candidate that matches at best (the byte that would lengthen the match)
-            # and at the start is worth a full compare.
-            if load16(m + best - 1) == scan_end and load16(m) == scan_start:
-                length = common_prefix(m, scan, 2, <int>maxlen)
-                if length > best:
-                    match_start[0] = cand
-                    best = length
-                    if length >= nice:
-                        break
-                    scan_end = load16(scan + best - 1)
-            if back == 0:
-                break
-            cand -= back
-            chain -= 1
-        return best
+    cdef void _history(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t start) noexcept nogil:
+        """Empty the finder, then hash every position of the history (``data[:start]``, at most
+        32 KiB of it) whose first bytes are in the data."""
+        cdef Py_ssize_t p = start - WINDOW if start > WINDOW else 0
+        cdef int k
+        if self.strategy == FAST:
+            clear_buckets(self.buckets)
+            bucket_skip(self.buckets, data, p, start, n)
+        elif self.strategy == OPTIMAL:
+            for k in range(HASH_SIZE):
+                self.head[k] = NIL
+            while p < start and p + MIN_MATCH <= n:
+                insert(self.head, self.prev, data, p)
+                p += 1
+        else:
+            clear_chains(self.chains)
+            while p < start and p + 4 <= n:
+                chain_insert(self.chains, data, p, n)
+                p += 1
 
     cdef inline void _emit(self, uint32_t length, uint32_t value, const uint8_t* data, Py_ssize_t next_pos,
                            BitWriter* w) noexcept nogil:
         """Append a token (length 0: the literal ``value``; else a match at distance ``value``)
         that ends the input before ``next_pos``."""
-        self.tok_len[self.ntok] = <uint16_t>length
-        self.tok_val[self.ntok] = <uint16_t>value
-        self.ntok += 1
-        if self.ntok - self.split == BLOCK_TOKENS:
+        if length == 0:
+            self.litrun += 1
+            self.run_lit[value] += 1
+        else:
+            self.seq_lits[self.nseq] = self.litrun
+            self.seq_len[self.nseq] = <uint16_t>length
+            self.seq_dist[self.nseq] = <uint16_t>value
+            self.nseq += 1
+            self.litrun = 0
+            self.run_lit[257 + LENGTH_SYMBOL[length]] += 1
+            self.run_dist[dist_symbol(value)] += 1
+        self.run_tokens += 1
+        if self.run_tokens == BLOCK_TOKENS:
             self._run_full(data, next_pos, w)
+
+    cdef void _take_run(self, BlockPlan* run, uint64_t nbytes) noexcept nogil:
+        """End the run: its last literals become a sequence, its counts (and the end-of-block
+        symbol) a plan's, and counting starts afresh."""
+        if self.litrun:
+            self.seq_lits[self.nseq] = self.litrun
+            self.seq_len[self.nseq] = 0
+            self.seq_dist[self.nseq] = 0
+            self.nseq += 1
+            self.litrun = 0
+        self.run_tokens = 0
+        take_counts(run, self.run_lit, self.run_dist, nbytes)
+        memset(self.run_lit, 0, sizeof(self.run_lit))
+        memset(self.run_dist, 0, sizeof(self.run_dist))
 
     cdef void _run_full(self, const uint8_t* data, Py_ssize_t end, BitWriter* w) noexcept nogil:
         """A run of BLOCK_TOKENS is complete (it ends the data before ``end``): merge it into
@@ -250,22 +296,23 @@ cdef class Deflater:
         cdef BlockPlan run, merged
         cdef uint64_t run_cost, merged_cost
         cdef Py_ssize_t size
-        count_tokens(&run, self.tok_len, self.tok_val, self.split, self.ntok, end - self.pending_end)
+        self._take_run(&run, end - self.pending_end)
         run_cost = plan_block(&run)
         if self.split == 0:
             self._make_pending(&run, run_cost, end)
             return
-        if self.ntok + BLOCK_TOKENS <= MAX_TOKENS:
+        if self.nseq + BLOCK_TOKENS <= MAX_TOKENS:  # a run makes at most BLOCK_TOKENS sequences
             merge_counts(&merged, &self.pending, &run)
             merged_cost = plan_block(&merged)
             if merged_cost <= self.pending_cost + run_cost:
                 self._make_pending(&merged, merged_cost, end)
                 return
-        write_block(&self.pending, self.tok_len, self.tok_val, 0, self.split, data + self.pending_begin, False, w)
-        size = self.ntok - self.split
-        memmove(self.tok_len, self.tok_len + self.split, size * sizeof(uint16_t))
-        memmove(self.tok_val, self.tok_val + self.split, size * sizeof(uint16_t))
-        self.ntok = size
+        self._write(&self.pending, 0, self.split, self.pending_begin, False, data, w)
+        size = self.nseq - self.split
+        memmove(self.seq_lits, self.seq_lits + self.split, size * sizeof(uint32_t))
+        memmove(self.seq_len, self.seq_len + self.split, size * sizeof(uint16_t))
+        memmove(self.seq_dist, self.seq_dist + self.split, size * sizeof(uint16_t))
+        self.nseq = size
         self.split = 0
         self.pending_begin = self.pending_end
         self._make_pending(&run, run_cost, end)
@@ -274,99 +321,113 @@ cdef class Deflater:
         """All gathered tokens become the pending block, covering the data up to ``end``."""
         self.pending = plan[0]
         self.pending_cost = cost
-        self.split = self.ntok
+        self.split = self.nseq
         self.pending_end = end
+
+    cdef inline void _write(self, const BlockPlan* plan, Py_ssize_t s0, Py_ssize_t s1, Py_ssize_t begin, bint final,
+                            const uint8_t* data, BitWriter* w) noexcept nogil:
+        """Write sequences [s0, s1), which cover the data from ``begin``, as one block."""
+        write_block(plan, self.seq_lits, self.seq_len, self.seq_dist, s0, s1, data + begin, final, w)
 
     cdef void _flush(self, const uint8_t* data, Py_ssize_t end, bint final, BitWriter* w) noexcept nogil:
         """Write everything gathered (the data up to ``end``): as one block or two, whichever is cheaper."""
         cdef BlockPlan run, merged
         cdef uint64_t run_cost
-        count_tokens(&run, self.tok_len, self.tok_val, self.split, self.ntok, end - self.pending_end)
+        self._take_run(&run, end - self.pending_end)
         run_cost = plan_block(&run)
         if self.split == 0:
-            write_block(&run, self.tok_len, self.tok_val, 0, self.ntok, data + self.pending_begin, final, w)
+            self._write(&run, 0, self.nseq, self.pending_begin, final, data, w)
         else:
             merge_counts(&merged, &self.pending, &run)
             if plan_block(&merged) <= self.pending_cost + run_cost:
-                write_block(&merged, self.tok_len, self.tok_val, 0, self.ntok, data + self.pending_begin, final, w)
+                self._write(&merged, 0, self.nseq, self.pending_begin, final, data, w)
             else:
-                write_block(&self.pending, self.tok_len, self.tok_val, 0, self.split, data + self.pending_begin,
-                            False, w)
-                write_block(&run, self.tok_len, self.tok_val, self.split, self.ntok, data + self.pending_end, final, w)
-        self.ntok = 0
+                self._write(&self.pending, 0, self.split, self.pending_begin, False, data, w)
+                self._write(&run, self.split, self.nseq, self.pending_end, final, data, w)
+        self.nseq = 0
         self.split = 0
 
-    cdef void _parse_greedy(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t start, bint final,
-                            BitWriter* w) noexcept nogil:
-        """zlib's deflate_fast: take the longest match at once (levels 1-3)."""
-        cdef Py_ssize_t p = start, q
-        cdef int32_t cand, match_start = 0
-        cdef int length
+    cdef inline void _insert_covered(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t p,
+                                     Py_ssize_t end) noexcept nogil:
+        """Hash the positions [p, end) a chosen match covers, so later matches can start there."""
+        if end > n - 4:
+            end = n - 3
+        while p < end:
+            chain_insert(self.chains, data, p, n)
+            p += 1
+
+    cdef void _literals_to_end(self, const uint8_t* data, Py_ssize_t p, Py_ssize_t n, bint final,
+                               BitWriter* w) noexcept nogil:
+        """The last bytes (too few to hash) as literals, then everything gathered written."""
         while p < n:
-            length = 0
-            if p + MIN_MATCH <= n:
-                cand = self.head[hash3(data + p)]
-                self._insert(data, p)
-                if cand != NIL and p - cand <= MAX_DIST:
-                    length = self._longest_match(data, n, p, cand, MIN_MATCH - 1, &match_start)
-            if length >= MIN_MATCH:
+            self._emit(0, data[p], data, p + 1, w)
+            p += 1
+        self._flush(data, n, final, w)
+
+    cdef void _parse_fast(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t start, bint final,
+                          BitWriter* w) noexcept nogil:
+        """Greedy over two candidates per position (level 1)."""
+        cdef Py_ssize_t p = start, q, last = n - 4  # the last position with four bytes to hash
+        cdef int32_t match_start = 0
+        cdef int length, maxlen, nice
+        while p <= last:
+            maxlen = <int>(n - p) if n - p < MAX_MATCH else MAX_MATCH
+            nice = self.nice if self.nice < maxlen else maxlen
+            length = bucket_match(self.buckets, data, p, maxlen, nice, &match_start)
+            if length:
                 q = p + length
-                if length <= self.lazy:  # zlib's max_insert_length: hash the covered positions too
-                    p += 1
-                    while p < q:
-                        if p + MIN_MATCH <= n:
-                            self._insert(data, p)
-                        p += 1
-                else:
-                    p = q
-                self._emit(length, <int>(q - length - match_start), data, q, w)
+                self._emit(length, <uint32_t>(p - match_start), data, q, w)
+                bucket_skip(self.buckets, data, p + 1, q, n)
+                p = q
             else:
                 self._emit(0, data[p], data, p + 1, w)
                 p += 1
-        self._flush(data, n, final, w)
+        self._literals_to_end(data, p, n, final, w)
 
     cdef void _parse_lazy(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t start, bint final,
-                          BitWriter* w) noexcept nogil:
-        """zlib's deflate_slow: emit a match only if the next position has no longer one (levels 4-9)."""
-        cdef Py_ssize_t p = start, max_insert
-        cdef int32_t cand, match_start = 0, prev_match = 0
-        cdef int length = MIN_MATCH - 1, prev_length
-        cdef bint available = False
-        while p < n:
-            prev_length = length
-            prev_match = match_start
-            length = MIN_MATCH - 1
-            if p + MIN_MATCH <= n:
-                cand = self.head[hash3(data + p)]
-                self._insert(data, p)
-                if cand != NIL and prev_length < self.lazy and p - cand <= MAX_DIST:
-                    length = self._longest_match(data, n, p, cand, prev_length, &match_start)
-                    if length == prev_length:  # no better match was found here
-                        length = MIN_MATCH - 1
-                    elif length == MIN_MATCH and p - match_start > TOO_FAR:
-                        length = MIN_MATCH - 1
-            if prev_length >= MIN_MATCH and length <= prev_length:
-                # The match found at p-1 stands: emit it and hash the positions it covers.
-                max_insert = n - MIN_MATCH
-                self._emit(prev_length, <int>(p - 1 - prev_match), data, p - 1 + prev_length, w)
-                prev_length -= 2
-                while prev_length > 0:
-                    p += 1
-                    if p <= max_insert:
-                        self._insert(data, p)
-                    prev_length -= 1
-                available = False
-                length = MIN_MATCH - 1
+                          BitWriter* w, bint two) noexcept nogil:
+        """Hold a match while the next position (``two``: the next two) may start a better one (levels 2-9)."""
+        cdef Py_ssize_t p = start, at, last = n - 4
+        cdef int32_t cur_start = 0, next_start = 0
+        cdef int cur, nxt, maxlen, nice, depth = self.depth
+        while p <= last:
+            maxlen = <int>(n - p) if n - p < MAX_MATCH else MAX_MATCH
+            nice = self.nice if self.nice < maxlen else maxlen
+            cur = chain_match(self.chains, data, p, MIN_MATCH - 1, maxlen, nice, depth, &cur_start)
+            if cur < 3 or (cur == 3 and p - cur_start > 2 * NEAR3):
+                self._emit(0, data[p], data, p + 1, w)
                 p += 1
-            elif available:
-                self._emit(0, data[p - 1], data, p, w)
+                continue
+            at = p  # where the held match starts
+            p += 1
+            while True:
+                if cur >= nice or p > last:
+                    break
+                maxlen = <int>(n - p) if n - p < MAX_MATCH else MAX_MATCH
+                nice = self.nice if self.nice < maxlen else maxlen
+                nxt = chain_match(self.chains, data, p, cur - 1, maxlen, nice, depth >> 1, &next_start)
                 p += 1
-            else:
-                available = True
+                if nxt >= cur and _better(nxt - cur, at - cur_start, p - 1 - next_start, 2):
+                    self._emit(0, data[at], data, at + 1, w)
+                    at, cur, cur_start = p - 1, nxt, next_start
+                    continue
+                if not two or cur >= nice or p > last:
+                    break
+                maxlen = <int>(n - p) if n - p < MAX_MATCH else MAX_MATCH
+                nice = self.nice if self.nice < maxlen else maxlen
+                nxt = chain_match(self.chains, data, p, cur - 1, maxlen, nice, depth >> 2, &next_start)
                 p += 1
-        if available:
-            self._emit(0, data[p - 1], data, p, w)
-        self._flush(data, n, final, w)
+                if nxt >= cur and _better(nxt - cur, at - cur_start, p - 1 - next_start, 6):
+                    self._emit(0, data[at], data, at + 1, w)
+                    self._emit(0, data[at + 1], data, at + 2, w)
+                    at, cur, cur_start = p - 1, nxt, next_start
+                    continue
+                break
+            # The held match stands; positions up to p are hashed already.
+            self._emit(cur, <uint32_t>(at - cur_start), data, at + cur, w)
+            self._insert_covered(data, n, p, at + cur)
+            p = at + cur
+        self._literals_to_end(data, p, n, final, w)
 
     cdef void _parse_optimal(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t start, bint final,
                              BitWriter* w) noexcept nogil:
@@ -375,7 +436,7 @@ cdef class Deflater:
         cdef uint32_t choice, length
         while begin < n:
             end = begin + OPTIMAL_BLOCK if n - begin > OPTIMAL_BLOCK else n
-            collect_matches(&self.opt, data, n, begin, end, self.head, self.prev, self.chain, self.nice)
+            collect_matches(&self.opt, data, n, begin, end, self.head, self.prev, self.depth, self.nice)
             optimize(&self.opt, data, begin, end, self.passes)
             j = 0
             while j < end - begin:
@@ -389,3 +450,10 @@ cdef class Deflater:
                     j += length
             begin = end
         self._flush(data, n, final, w)
+
+
+cdef inline bint _better(int longer_by, Py_ssize_t held_dist, Py_ssize_t new_dist, int margin) noexcept nogil:
+    """Whether a match ``longer_by`` bytes longer than the held one, at ``new_dist`` instead of
+    ``held_dist``, is worth the literals that starting it later costs: four points a byte of
+    length against one per doubling of distance (about the extra bits a farther one costs)."""
+    return 4 * longer_by + floor_log2(<uint32_t>held_dist) - floor_log2(<uint32_t>new_dist) > margin

@@ -1,7 +1,7 @@
 # cython: language_level=3
 # The block writer's cdef face: what deflate.pyx and deflate_optimal.pyx call to cost and
 # write a block without a Python call per block (deflate_blocks.pyx says how each block type is costed).
-from libc.stdint cimport uint8_t, uint16_t, uint64_t
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 
 from .bitwriter cimport BitWriter
 
@@ -23,10 +23,10 @@ cdef struct BlockPlan:
     uint64_t[3] bits             # cost in bits of each block type
     int kind                     # the cheapest type
 
-cdef void count_tokens(BlockPlan* plan, const uint16_t* tok_len, const uint16_t* tok_val,
-                       Py_ssize_t t0, Py_ssize_t t1, uint64_t nbytes) noexcept nogil
+cdef void take_counts(BlockPlan* plan, const uint32_t* lit_freq, const uint32_t* dist_freq,
+                      uint64_t nbytes) noexcept nogil
 cdef void merge_counts(BlockPlan* out, const BlockPlan* a, const BlockPlan* b) noexcept nogil
 cdef uint64_t plan_block(BlockPlan* plan) noexcept nogil
-cdef void write_block(const BlockPlan* plan, const uint16_t* tok_len, const uint16_t* tok_val,
-                      Py_ssize_t t0, Py_ssize_t t1, const uint8_t* data, bint final, BitWriter* w) noexcept nogil
+cdef void write_block(const BlockPlan* plan, const uint32_t* lits, const uint16_t* length, const uint16_t* dist,
+                      Py_ssize_t s0, Py_ssize_t s1, const uint8_t* data, bint final, BitWriter* w) noexcept nogil
 cdef void write_stored(const uint8_t* data, Py_ssize_t size, bint final, BitWriter* w) noexcept nogil

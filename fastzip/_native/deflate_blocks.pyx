@@ -1,8 +1,10 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """DEFLATE blocks: cost every block type exactly, write the cheapest.
 
-A block is a run of tokens: ``tok_len[t] == 0`` for the literal ``tok_val[t]``, else a
-match of length ``tok_len[t]`` at distance ``tok_val[t]``. :func:`plan_block` builds the
+A block is a run of sequences: ``lits[s]`` literals, taken in order from the block's data,
+then (unless ``length[s]`` is 0) a match of ``length[s]`` bytes at distance ``dist[s]``; a
+literal is written where it is read, so runs of them cost no stored tokens and no branch each
+between kinds. :func:`plan_block` builds the
 block's optimal length-limited Huffman codes (15 bits; 7 for the code-length code), run-
 length codes the code lengths with symbols 16/17/18, and counts the bits a dynamic, a
 fixed and a stored block would take, so the caller can also compare splitting a run of
@@ -37,25 +39,19 @@ cdef void _init_tables():
 _init_tables()
 
 
-cdef void count_tokens(BlockPlan* plan, const uint16_t* tok_len, const uint16_t* tok_val,
-                       Py_ssize_t t0, Py_ssize_t t1, uint64_t nbytes) noexcept nogil:
-    """Histograms of tokens[t0:t1] (plus the end-of-block symbol) and their extra bits."""
-    cdef Py_ssize_t t
-    cdef uint32_t L, sym, d
-    memset(plan.lit_freq, 0, sizeof(plan.lit_freq))
-    memset(plan.dist_freq, 0, sizeof(plan.dist_freq))
+cdef void take_counts(BlockPlan* plan, const uint32_t* lit_freq, const uint32_t* dist_freq,
+                      uint64_t nbytes) noexcept nogil:
+    """A plan's histograms from symbol counts (plus the end-of-block symbol), and the extra bits they imply."""
+    cdef int i
     plan.extra_bits = 0
     plan.nbytes = nbytes
-    for t in range(t0, t1):
-        L = tok_len[t]
-        if L == 0:
-            plan.lit_freq[tok_val[t]] += 1
-        else:
-            sym = LENGTH_SYMBOL[L]
-            plan.lit_freq[257 + sym] += 1
-            d = dist_symbol(tok_val[t])
-            plan.dist_freq[d] += 1
-            plan.extra_bits += LENGTH_EXTRA[sym] + DIST_EXTRA[d]
+    for i in range(286):
+        plan.lit_freq[i] = lit_freq[i]
+    for i in range(29):
+        plan.extra_bits += plan.lit_freq[257 + i] * LENGTH_EXTRA[i]
+    for i in range(30):
+        plan.dist_freq[i] = dist_freq[i]
+        plan.extra_bits += plan.dist_freq[i] * DIST_EXTRA[i]
     plan.lit_freq[256] = 1
 
 
@@ -162,31 +158,49 @@ cdef uint64_t plan_block(BlockPlan* plan) noexcept nogil:
     return plan.bits[plan.kind]
 
 
-cdef void _write_tokens(const uint16_t* tok_len, const uint16_t* tok_val, Py_ssize_t t0, Py_ssize_t t1,
-                        const uint16_t* lit_codes, const uint8_t* lit_lens,
-                        const uint16_t* dist_codes, const uint8_t* dist_lens, BitWriter* w) noexcept nogil:
-    # Bits stay below 64: a literal (<= 15 bits) is added to fewer than 32; a match (<= 20 + 28
-    # bits) to fewer than 16, and flushed at once.
-    cdef Py_ssize_t t
-    cdef uint32_t L, sym, d, dist
-    for t in range(t0, t1):
-        L = tok_len[t]
-        if L == 0:
-            sym = tok_val[t]
-            add_bits(w, lit_codes[sym], lit_lens[sym])
-            if w.nbits >= 32:
-                flush_bits(w)
-        else:
+cdef void _write_sequences(const uint32_t* lits, const uint16_t* length, const uint16_t* dist,
+                           Py_ssize_t s0, Py_ssize_t s1, const uint8_t* data,
+                           const uint16_t* lit_codes, const uint8_t* lit_lens,
+                           const uint16_t* dist_codes, const uint8_t* dist_lens, BitWriter* out) noexcept nogil:
+    # Bits stay below 64: three literals (<= 15 bits each) are added to fewer than 8; a match
+    # (<= 20 + 28 bits) to fewer than 16, and flushed at once.
+    cdef Py_ssize_t s, pos = 0, run_end
+    cdef uint32_t L, sym, d, v
+    cdef uint32_t[259] len_code   # each length's code and extra bits, sent as one
+    cdef uint8_t[259] len_bits
+    # A local copy of the writer: the compiler keeps it in registers (the output bytes it
+    # stores could alias a writer reached through a pointer, forcing a reload after each store).
+    cdef BitWriter local = out[0]
+    cdef BitWriter* w = &local
+    for L in range(3, 259):
+        sym = LENGTH_SYMBOL[L]
+        len_code[L] = lit_codes[257 + sym] | ((L - LENGTH_BASE[sym]) << lit_lens[257 + sym])
+        len_bits[L] = lit_lens[257 + sym] + LENGTH_EXTRA[sym]
+    for s in range(s0, s1):
+        run_end = pos + lits[s]
+        while pos + 3 <= run_end:
+            add_bits(w, lit_codes[data[pos]], lit_lens[data[pos]])
+            add_bits(w, lit_codes[data[pos + 1]], lit_lens[data[pos + 1]])
+            add_bits(w, lit_codes[data[pos + 2]], lit_lens[data[pos + 2]])
+            flush_bits(w)
+            pos += 3
+        while pos < run_end:
+            add_bits(w, lit_codes[data[pos]], lit_lens[data[pos]])
+            pos += 1
+        L = length[s]
+        if L:
             if w.nbits >= 16:
                 flush_bits(w)
-            sym = LENGTH_SYMBOL[L]
-            add_bits(w, lit_codes[257 + sym] | ((L - LENGTH_BASE[sym]) << lit_lens[257 + sym]),
-                     lit_lens[257 + sym] + LENGTH_EXTRA[sym])
-            dist = tok_val[t]
-            d = dist_symbol(dist)
-            add_bits(w, dist_codes[d] | ((dist - DIST_BASE[d]) << dist_lens[d]), dist_lens[d] + DIST_EXTRA[d])
+            add_bits(w, len_code[L], len_bits[L])
+            v = dist[s]
+            d = dist_symbol(v)
+            add_bits(w, dist_codes[d] | ((v - DIST_BASE[d]) << dist_lens[d]), dist_lens[d] + DIST_EXTRA[d])
+            flush_bits(w)
+            pos += L
+        elif w.nbits >= 16:
             flush_bits(w)
     put_bits(w, lit_codes[256], lit_lens[256])
+    out[0] = local
 
 
 cdef void write_stored(const uint8_t* data, Py_ssize_t size, bint final, BitWriter* w) noexcept nogil:
@@ -208,9 +222,9 @@ cdef void write_stored(const uint8_t* data, Py_ssize_t size, bint final, BitWrit
             return
 
 
-cdef void write_block(const BlockPlan* plan, const uint16_t* tok_len, const uint16_t* tok_val,
-                      Py_ssize_t t0, Py_ssize_t t1, const uint8_t* data, bint final, BitWriter* w) noexcept nogil:
-    """Write tokens[t0:t1], which cover data[:plan.nbytes], as the block type the plan chose."""
+cdef void write_block(const BlockPlan* plan, const uint32_t* lits, const uint16_t* length, const uint16_t* dist,
+                      Py_ssize_t s0, Py_ssize_t s1, const uint8_t* data, bint final, BitWriter* w) noexcept nogil:
+    """Write sequences [s0, s1), which cover data[:plan.nbytes], as the block type the plan chose."""
     cdef uint16_t[316] codes
     cdef uint16_t[19] cl_codes
     cdef int i, sym
@@ -219,8 +233,8 @@ cdef void write_block(const BlockPlan* plan, const uint16_t* tok_len, const uint
         return
     if plan.kind == BLOCK_FIXED:
         put_bits(w, (1 if final else 0) | (1 << 1), 3)
-        _write_tokens(tok_len, tok_val, t0, t1, FIXED_CODES, FIXED_LENGTHS, FIXED_CODES + 288,
-                      FIXED_LENGTHS + 288, w)
+        _write_sequences(lits, length, dist, s0, s1, data, FIXED_CODES, FIXED_LENGTHS, FIXED_CODES + 288,
+                         FIXED_LENGTHS + 288, w)
         return
     put_bits(w, (1 if final else 0) | (2 << 1), 3)
     put_bits(w, plan.hlit - 257, 5)
@@ -235,5 +249,5 @@ cdef void write_block(const BlockPlan* plan, const uint16_t* tok_len, const uint
                  plan.cl_len[sym] + CODELEN_EXTRA[sym])
     assign_canonical(plan.lengths, plan.hlit, codes, True)
     assign_canonical(plan.lengths + plan.hlit, plan.hdist, codes + plan.hlit, True)
-    _write_tokens(tok_len, tok_val, t0, t1, codes, plan.lengths, codes + plan.hlit,
-                  plan.lengths + plan.hlit, w)
+    _write_sequences(lits, length, dist, s0, s1, data, codes, plan.lengths, codes + plan.hlit,
+                     plan.lengths + plan.hlit, w)
