@@ -40,7 +40,7 @@ from .bitwriter cimport BitWriter, align_to_byte, flush_whole_bytes
 from .deflate_blocks cimport BlockPlan, merge_counts, take_counts, plan_block, write_block, write_stored
 from .deflate_optimal cimport OptimalBuffers, alloc_buffers, collect_matches, free_buffers, optimize
 from .hash_chains cimport HASH_SIZE, MAX_MATCH, MIN_MATCH, NIL, WINDOW, insert
-from .match_finders cimport (SPAN, Buckets, Chains, bucket_match, bucket_skip, chain_insert, chain_match,
+from .match_finders cimport (SPAN, Buckets, Chains, bucket_match, bucket_skip, chain_match, chain_skip,
                             clear_buckets, clear_chains, floor_log2)
 
 cdef extern from "Python.h":
@@ -253,28 +253,31 @@ cdef class Deflater:
                 p += 1
         else:
             clear_chains(self.chains)
-            while p < start and p + 4 <= n:
-                chain_insert(self.chains, data, p, n)
-                p += 1
+            chain_skip(self.chains, data, p, start, n)
 
-    cdef inline void _emit(self, uint32_t length, uint32_t value, const uint8_t* data, Py_ssize_t next_pos,
-                           BitWriter* w) noexcept nogil:
-        """Append a token (length 0: the literal ``value``; else a match at distance ``value``)
-        that ends the input before ``next_pos``."""
-        if length == 0:
-            self.litrun += 1
-            self.run_lit[value] += 1
-        else:
-            self.seq_lits[self.nseq] = self.litrun
-            self.seq_len[self.nseq] = <uint16_t>length
-            self.seq_dist[self.nseq] = <uint16_t>value
-            self.nseq += 1
-            self.litrun = 0
-            self.run_lit[257 + LENGTH_SYMBOL[length]] += 1
-            self.run_dist[dist_symbol(value)] += 1
+    cdef inline void _literal(self, const uint8_t* data, Py_ssize_t p, BitWriter* w) noexcept nogil:
+        """Emit the literal data[p]."""
+        self.litrun += 1
+        self.run_lit[data[p]] += 1
+        self._count_token(data, p + 1, w)
+
+    cdef inline void _match(self, uint32_t length, uint32_t dist, const uint8_t* data, Py_ssize_t end,
+                            BitWriter* w) noexcept nogil:
+        """Emit a match that ends the input before ``end``: the literals since the last match and
+        it make a sequence."""
+        self.seq_lits[self.nseq] = self.litrun
+        self.seq_len[self.nseq] = <uint16_t>length
+        self.seq_dist[self.nseq] = <uint16_t>dist
+        self.nseq += 1
+        self.litrun = 0
+        self.run_lit[257 + LENGTH_SYMBOL[length]] += 1
+        self.run_dist[dist_symbol(dist)] += 1
+        self._count_token(data, end, w)
+
+    cdef inline void _count_token(self, const uint8_t* data, Py_ssize_t end, BitWriter* w) noexcept nogil:
         self.run_tokens += 1
         if self.run_tokens == BLOCK_TOKENS:
-            self._run_full(data, next_pos, w)
+            self._run_full(data, end, w)
 
     cdef void _take_run(self, BlockPlan* run, uint64_t nbytes) noexcept nogil:
         """End the run: its last literals become a sequence, its counts (and the end-of-block
@@ -347,20 +350,11 @@ cdef class Deflater:
         self.nseq = 0
         self.split = 0
 
-    cdef inline void _insert_covered(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t p,
-                                     Py_ssize_t end) noexcept nogil:
-        """Hash the positions [p, end) a chosen match covers, so later matches can start there."""
-        if end > n - 4:
-            end = n - 3
-        while p < end:
-            chain_insert(self.chains, data, p, n)
-            p += 1
-
     cdef void _literals_to_end(self, const uint8_t* data, Py_ssize_t p, Py_ssize_t n, bint final,
                                BitWriter* w) noexcept nogil:
         """The last bytes (too few to hash) as literals, then everything gathered written."""
         while p < n:
-            self._emit(0, data[p], data, p + 1, w)
+            self._literal(data, p, w)
             p += 1
         self._flush(data, n, final, w)
 
@@ -376,11 +370,11 @@ cdef class Deflater:
             length = bucket_match(self.buckets, data, p, maxlen, nice, &match_start)
             if length:
                 q = p + length
-                self._emit(length, <uint32_t>(p - match_start), data, q, w)
+                self._match(length, <uint32_t>(p - match_start), data, q, w)
                 bucket_skip(self.buckets, data, p + 1, q, n)
                 p = q
             else:
-                self._emit(0, data[p], data, p + 1, w)
+                self._literal(data, p, w)
                 p += 1
         self._literals_to_end(data, p, n, final, w)
 
@@ -395,7 +389,7 @@ cdef class Deflater:
             nice = self.nice if self.nice < maxlen else maxlen
             cur = chain_match(self.chains, data, p, MIN_MATCH - 1, maxlen, nice, depth, &cur_start)
             if cur < 3 or (cur == 3 and p - cur_start > 2 * NEAR3):
-                self._emit(0, data[p], data, p + 1, w)
+                self._literal(data, p, w)
                 p += 1
                 continue
             at = p  # where the held match starts
@@ -408,7 +402,7 @@ cdef class Deflater:
                 nxt = chain_match(self.chains, data, p, cur - 1, maxlen, nice, depth >> 1, &next_start)
                 p += 1
                 if nxt >= cur and _better(nxt - cur, at - cur_start, p - 1 - next_start, 2):
-                    self._emit(0, data[at], data, at + 1, w)
+                    self._literal(data, at, w)
                     at, cur, cur_start = p - 1, nxt, next_start
                     continue
                 if not two or cur >= nice or p > last:
@@ -418,14 +412,14 @@ cdef class Deflater:
                 nxt = chain_match(self.chains, data, p, cur - 1, maxlen, nice, depth >> 2, &next_start)
                 p += 1
                 if nxt >= cur and _better(nxt - cur, at - cur_start, p - 1 - next_start, 6):
-                    self._emit(0, data[at], data, at + 1, w)
-                    self._emit(0, data[at + 1], data, at + 2, w)
+                    self._literal(data, at, w)
+                    self._literal(data, at + 1, w)
                     at, cur, cur_start = p - 1, nxt, next_start
                     continue
                 break
             # The held match stands; positions up to p are hashed already.
-            self._emit(cur, <uint32_t>(at - cur_start), data, at + cur, w)
-            self._insert_covered(data, n, p, at + cur)
+            self._match(cur, <uint32_t>(at - cur_start), data, at + cur, w)
+            chain_skip(self.chains, data, p, at + cur, n)
             p = at + cur
         self._literals_to_end(data, p, n, final, w)
 
@@ -443,10 +437,10 @@ cdef class Deflater:
                 choice = self.opt.choice[j]
                 length = choice >> 16
                 if length == 1:
-                    self._emit(0, data[begin + j], data, begin + j + 1, w)
+                    self._literal(data, begin + j, w)
                     j += 1
                 else:
-                    self._emit(length, choice & 0xFFFF, data, begin + j + length, w)
+                    self._match(length, choice & 0xFFFF, data, begin + j + length, w)
                     j += length
             begin = end
         self._flush(data, n, final, w)
