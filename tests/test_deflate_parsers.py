@@ -6,7 +6,7 @@ import zlib
 
 import pytest
 
-from fastzip._native.deflate import Deflater
+from fastzip._native.deflate import OUTPUT_FULL, Deflater
 from fastzip.deflate import compressed_bound
 from fastzip.deflate.engine import LEVELS
 
@@ -43,3 +43,17 @@ def test_bad_parameters_are_refused():
         Deflater(*LEVELS[6][:2], 300, 0)
     with pytest.raises(ValueError):
         Deflater(*LEVELS[6], span=1000)
+
+
+@pytest.mark.parametrize("level", [1, 6, 10])
+def test_an_output_buffer_just_large_enough(real_corpora, level):
+    """Blocks are written with 8-byte stores where the buffer has room and byte by byte near its
+    end: given exactly the room the stream needs, the bytes are the same; one byte less is
+    reported, never overrun."""
+    data = real_corpora["stdlib_text"][:60_000] + real_corpora["image"][:60_000]
+    whole = _raw(Deflater(*LEVELS[level]), data)
+    for room in (len(whole), len(whole) + 3):
+        out = bytearray(room + 16)
+        written = Deflater(*LEVELS[level]).compress(data, 0, True, memoryview(out)[:room])
+        assert bytes(out[:written]) == whole and not any(out[room:])
+    assert Deflater(*LEVELS[level]).compress(data, 0, True, bytearray(len(whole) - 1)) == OUTPUT_FULL

@@ -39,14 +39,20 @@ cdef inline void add_bits(BitWriter* w, uint64_t value, uint32_t n) noexcept nog
     w.nbits += n
 
 
+cdef inline void store_bits(BitWriter* w) noexcept nogil:
+    """Write the whole bytes gathered (fewer than 8 bits stay) with one 8-byte store: the caller
+    has made sure 8 bytes fit."""
+    cdef uint32_t k = w.nbits >> 3
+    store_le64(w.out + w.pos, w.buf)
+    w.pos += k
+    w.buf = (w.buf >> (k << 3)) if k < 8 else 0
+    w.nbits &= 7
+
+
 cdef inline void flush_bits(BitWriter* w) noexcept nogil:
     """Write the whole bytes gathered; fewer than 8 bits stay."""
-    cdef uint32_t k = w.nbits >> 3
     if w.pos + 8 <= w.cap:
-        store_le64(w.out + w.pos, w.buf)
-        w.pos += k
-        w.buf = (w.buf >> (k << 3)) if k < 8 else 0
-        w.nbits &= 7
+        store_bits(w)
     else:
         flush_whole_bytes(w)
 

@@ -16,7 +16,7 @@ from libc.string cimport memcpy, memset
 
 from .deflate_format cimport (CODELEN_ORDER, DIST_BASE, DIST_EXTRA, DIST_SYMBOL, LENGTH_BASE, LENGTH_EXTRA,
                              LENGTH_SYMBOL, dist_symbol, init_symbol_tables)
-from .bitwriter cimport BitWriter, add_bits, align_to_byte, flush_bits, flush_whole_bytes, put_bits
+from .bitwriter cimport BitWriter, add_bits, align_to_byte, flush_whole_bytes, put_bits, store_bits
 from .huffman cimport limited_code_lengths
 from .prefix_codes cimport assign_canonical
 
@@ -162,45 +162,79 @@ cdef void _write_sequences(const uint32_t* lits, const uint16_t* length, const u
                            Py_ssize_t s0, Py_ssize_t s1, const uint8_t* data,
                            const uint16_t* lit_codes, const uint8_t* lit_lens,
                            const uint16_t* dist_codes, const uint8_t* dist_lens, BitWriter* out) noexcept nogil:
-    # Bits stay below 64: three literals (<= 15 bits each) are added to fewer than 8; a match
+    # Bits stay below 64: three literals (<= 15 bits each) are added to fewer than 16; a match
     # (<= 20 + 28 bits) to fewer than 16, and flushed at once.
-    cdef Py_ssize_t s, pos = 0, run_end
-    cdef uint32_t L, sym, d, v
+    cdef Py_ssize_t s, pos = 0, run_end, worst = 0
+    cdef uint32_t L, sym, d, v, e0, e1, e2
+    cdef uint32_t[256] lit_entry  # each literal's code, and its length above bit 16
     cdef uint32_t[259] len_code   # each length's code and extra bits, sent as one
     cdef uint8_t[259] len_bits
     # A local copy of the writer: the compiler keeps it in registers (the output bytes it
     # stores could alias a writer reached through a pointer, forcing a reload after each store).
     cdef BitWriter local = out[0]
     cdef BitWriter* w = &local
+    for L in range(256):
+        lit_entry[L] = lit_codes[L] | (<uint32_t>lit_lens[L] << 16)
     for L in range(3, 259):
         sym = LENGTH_SYMBOL[L]
         len_code[L] = lit_codes[257 + sym] | ((L - LENGTH_BASE[sym]) << lit_lens[257 + sym])
         len_bits[L] = lit_lens[257 + sym] + LENGTH_EXTRA[sym]
     for s in range(s0, s1):
+        worst += 2 * lits[s] + 6
+    if w.cap - w.pos < worst + 16:
+        # Near the end of the buffer: every flush checks the room left.
+        _write_sequences_checked(lits, length, dist, s0, s1, data, lit_entry, len_code, len_bits,
+                                 dist_codes, dist_lens, w)
+    else:
+        for s in range(s0, s1):
+            run_end = pos + lits[s]
+            while pos + 3 <= run_end:
+                e0 = lit_entry[data[pos]]
+                e1 = lit_entry[data[pos + 1]]
+                e2 = lit_entry[data[pos + 2]]
+                add_bits(w, e0 & 0xFFFF, e0 >> 16)
+                add_bits(w, e1 & 0xFFFF, e1 >> 16)
+                add_bits(w, e2 & 0xFFFF, e2 >> 16)
+                store_bits(w)
+                pos += 3
+            while pos < run_end:
+                e0 = lit_entry[data[pos]]
+                add_bits(w, e0 & 0xFFFF, e0 >> 16)
+                pos += 1
+            L = length[s]
+            if w.nbits >= 16:
+                store_bits(w)
+            if L:
+                add_bits(w, len_code[L], len_bits[L])
+                v = dist[s]
+                d = dist_symbol(v)
+                add_bits(w, dist_codes[d] | ((v - DIST_BASE[d]) << dist_lens[d]), dist_lens[d] + DIST_EXTRA[d])
+                store_bits(w)
+                pos += L
+    put_bits(w, lit_codes[256], lit_lens[256])
+    out[0] = local
+
+
+cdef void _write_sequences_checked(const uint32_t* lits, const uint16_t* length, const uint16_t* dist,
+                                   Py_ssize_t s0, Py_ssize_t s1, const uint8_t* data, const uint32_t* lit_entry,
+                                   const uint32_t* len_code, const uint8_t* len_bits,
+                                   const uint16_t* dist_codes, const uint8_t* dist_lens, BitWriter* w) noexcept nogil:
+    """The same bits, a token at a time, each flush checking the room left."""
+    cdef Py_ssize_t s, pos = 0, run_end
+    cdef uint32_t L, d, v, e
+    for s in range(s0, s1):
         run_end = pos + lits[s]
-        while pos + 3 <= run_end:
-            add_bits(w, lit_codes[data[pos]], lit_lens[data[pos]])
-            add_bits(w, lit_codes[data[pos + 1]], lit_lens[data[pos + 1]])
-            add_bits(w, lit_codes[data[pos + 2]], lit_lens[data[pos + 2]])
-            flush_bits(w)
-            pos += 3
         while pos < run_end:
-            add_bits(w, lit_codes[data[pos]], lit_lens[data[pos]])
+            e = lit_entry[data[pos]]
+            put_bits(w, e & 0xFFFF, e >> 16)
             pos += 1
         L = length[s]
         if L:
-            if w.nbits >= 16:
-                flush_bits(w)
-            add_bits(w, len_code[L], len_bits[L])
+            put_bits(w, len_code[L], len_bits[L])
             v = dist[s]
             d = dist_symbol(v)
-            add_bits(w, dist_codes[d] | ((v - DIST_BASE[d]) << dist_lens[d]), dist_lens[d] + DIST_EXTRA[d])
-            flush_bits(w)
+            put_bits(w, dist_codes[d] | ((v - DIST_BASE[d]) << dist_lens[d]), dist_lens[d] + DIST_EXTRA[d])
             pos += L
-        elif w.nbits >= 16:
-            flush_bits(w)
-    put_bits(w, lit_codes[256], lit_lens[256])
-    out[0] = local
 
 
 cdef void write_stored(const uint8_t* data, Py_ssize_t size, bint final, BitWriter* w) noexcept nogil:
