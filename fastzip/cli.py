@@ -341,7 +341,7 @@ def _add_gzip_parser(sub, name, help_text):
         for level in range(13):
             p.add_argument(f"-{level}", dest="level", action="store_const", const=level,
                            help=argparse.SUPPRESS if level not in (0, 1, 9, 12) else
-                           {0: "store only", 1: "fastest (-1..-9 as gzip)", 9: "smallest of zlib's levels",
+                           {0: "store only", 1: "fastest (-1..-9 as gzip)", 9: "smallest of the quick levels",
                             12: "near-optimal parsing (-10..-12), slow"}[level])
         p.set_defaults(level=6)
         p.add_argument("-p", "--processes", "--threads", dest="threads", type=int, default=None, metavar="N",

@@ -1,5 +1,7 @@
 # cython: language_level=3
-"""Hash chains over 3-byte prefixes, shared by the lazy/greedy and the near-optimal matchers.
+"""Hash chains over 3-byte prefixes, for the near-optimal parser (levels 10-12), which wants the
+nearest match of every length from 3; and the byte compares and constants every finder shares
+(levels 1-9 search 4-byte hashes: ``match_finders.pxd``).
 
 ``head[h]`` is the latest position whose first three bytes hash to ``h``; ``prev`` is a
 ring indexed by position % WINDOW holding the distance back to the previous position of the
@@ -64,9 +66,9 @@ cdef inline uint32_t hash3(const uint8_t* p) noexcept nogil:
     """zlib's hash of three bytes (hash_bits 15, shift 5).
 
     It collides more than a multiplicative hash would, and colliding positions use up the
-    chain budget. Measured on text, code and pixels, the multiplicative hash found slightly
-    better matches at the low levels but lost zlib's speed at the high ones; this one keeps
-    the parse close to zlib's at every level.
+    chain budget; measured on text, code and pixels when levels 1-9 used these chains, the
+    multiplicative hash found slightly better matches at the low levels but was slower at the
+    high ones. The near-optimal parser keeps it.
     """
     return ((<uint32_t>p[0] << 10) ^ (<uint32_t>p[1] << 5) ^ p[2]) & (HASH_SIZE - 1)
 
