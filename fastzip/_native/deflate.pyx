@@ -10,7 +10,7 @@ Parses (the level table in ``deflate/engine.py`` picks one and its search effort
   half (a quarter of) the depth; a longer match there, by enough to pay for the literal(s) its
   start costs, replaces it. (Measured here, a lazy parse searching 4 candidates is as fast as a
   greedy one searching 16, and smaller: so no level is greedy over chains.)
-* OPTIMAL (10-12): near-optimal parsing over zlib-style chains (``deflate_optimal``).
+* OPTIMAL (10-12): near-optimal parsing over every match the :c:type:`Chains` give (``deflate_optimal``).
 
 A length-3 match is taken only near (it barely beats three literals far away). The finders are
 in ``match_finders.pxd``; a parse is given at most ``SPAN`` bytes at a time (larger inputs are
@@ -40,9 +40,8 @@ from .deflate_format cimport LENGTH_SYMBOL, dist_symbol, init_symbol_tables
 from .bitwriter cimport BitWriter, align_to_byte, flush_whole_bytes
 from .deflate_blocks cimport BlockPlan, merge_counts, take_counts, plan_block, write_block, write_stored
 from .deflate_optimal cimport OptimalBuffers, alloc_buffers, collect_matches, free_buffers, optimize
-from .hash_chains cimport HASH_SIZE, MAX_MATCH, MIN_MATCH, NIL, WINDOW, insert
-from .match_finders cimport (SPAN, Buckets, Chains, bucket_match, bucket_skip, chain_match, chain_skip,
-                            clear_buckets, clear_chains, floor_log2)
+from .match_finders cimport (MAX_MATCH, MIN_MATCH, SPAN, WINDOW, Buckets, Chains, bucket_match, bucket_skip,
+                            chain_match, chain_skip, chain_skip3, clear_buckets, clear_chains, floor_log2)
 
 cdef extern from "Python.h":
     PyObject* new_bytes "PyBytes_FromStringAndSize"(const char*, Py_ssize_t) except NULL
@@ -76,9 +75,7 @@ cdef class Deflater:
     cdef Py_ssize_t span
     cdef OptimalBuffers opt
     cdef Buckets* buckets       # FAST's finder (match_finders.pxd)
-    cdef Chains* chains         # LAZY's and LAZY2's
-    cdef int32_t[HASH_SIZE] head  # OPTIMAL's zlib-style chains (hash_chains.pxd)
-    cdef uint16_t[WINDOW] prev
+    cdef Chains* chains         # the lazy and near-optimal parses'
     cdef uint32_t* seq_lits     # sequences: this many literals (taken from the data in order) ...
     cdef uint16_t* seq_len      # ... then a match of this length (0: none) ...
     cdef uint16_t* seq_dist     # ... at this distance
@@ -117,7 +114,7 @@ cdef class Deflater:
             self.buckets = <Buckets*>malloc(sizeof(Buckets))
             if self.buckets == NULL:
                 raise MemoryError()
-        elif strategy == LAZY or strategy == LAZY2:
+        elif strategy != STORE:
             self.chains = <Chains*>malloc(sizeof(Chains))
             if self.chains == NULL:
                 raise MemoryError()
@@ -242,15 +239,13 @@ cdef class Deflater:
         """Empty the finder, then hash every position of the history (``data[:start]``, at most
         32 KiB of it) whose first bytes are in the data."""
         cdef Py_ssize_t p = start - WINDOW if start > WINDOW else 0
-        cdef int k
         if self.strategy == FAST:
             clear_buckets(self.buckets)
             bucket_skip(self.buckets, data, p, start, n)
-        elif self.strategy == OPTIMAL:
-            for k in range(HASH_SIZE):
-                self.head[k] = NIL
-            while p < start and p + MIN_MATCH <= n:
-                insert(self.head, self.prev, data, p)
+        elif self.strategy == OPTIMAL:  # its walks follow the 3-byte chains too
+            clear_chains(self.chains)
+            while p < start and p + 4 <= n:
+                chain_skip3(self.chains, data, p, n)
                 p += 1
         else:
             clear_chains(self.chains)
@@ -432,7 +427,7 @@ cdef class Deflater:
         cdef uint32_t choice, length
         while begin < n:
             end = begin + OPTIMAL_BLOCK if n - begin > OPTIMAL_BLOCK else n
-            collect_matches(&self.opt, data, n, begin, end, self.head, self.prev, self.depth, self.nice)
+            collect_matches(&self.opt, data, n, begin, end, self.chains, self.depth, self.nice)
             optimize(&self.opt, data, begin, end, self.passes)
             j = 0
             while j < end - begin:

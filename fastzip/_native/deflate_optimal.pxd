@@ -3,6 +3,8 @@
 # runs levels 10-12 through it; 4-byte matches keep a block's whole match list cache-friendly.
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t
 
+from .match_finders cimport Chains
+
 cdef struct Match:
     uint16_t length
     uint16_t offset
@@ -14,9 +16,13 @@ cdef struct OptimalBuffers:
     Match* matches
     float* cost                # cost[i]: bits to code positions i.. of the block
     uint32_t* choice           # chosen token at i: length << 16 | offset, length 1 = literal
+    bint has_model             # the cost model below holds the last block's code lengths
+    float[256] lit_cost        # bits of each literal ...
+    float[29] len_sym_cost     # ... each length symbol (its extra bits apart) ...
+    float[30] dist_cost        # ... and each distance symbol, extra bits included
 
 cdef int alloc_buffers(OptimalBuffers* b, Py_ssize_t capacity, int per_position) noexcept nogil
 cdef void free_buffers(OptimalBuffers* b) noexcept nogil
 cdef void collect_matches(OptimalBuffers* b, const uint8_t* data, Py_ssize_t n, Py_ssize_t begin,
-                          Py_ssize_t end, int32_t* head, uint16_t* prev, int chain, int nice) noexcept nogil
+                          Py_ssize_t end, Chains* chains, int depth, int nice) noexcept nogil
 cdef void optimize(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_ssize_t end, int passes) noexcept nogil

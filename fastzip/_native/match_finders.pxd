@@ -1,39 +1,43 @@
 # cython: language_level=3
-"""Match finders over 4-byte hashes, for the greedy and lazy parses (levels 1-9).
+"""Match finders over 4-byte hashes, for every parse (levels 1-12), and the byte compares they share.
 
-zlib's finder (``hash_chains.pxd``) hashes three bytes, so every chain mixes the positions
-that share a 3-byte prefix with those that merely collide, and the chain budget goes on
-candidates that cannot even reach length 4. Here:
+A finder over 3-byte hashes (zlib's) mixes, in every chain, the positions that share a 3-byte
+prefix with those that merely collide, and the search budget goes on candidates that cannot
+even reach length 4. Here:
 
 * :c:type:`Buckets` (level 1): each 4-byte hash keeps its two latest positions, no chains.
   Two loads and two compares per position: a greedy parse at a few ns per byte.
-* :c:type:`Chains` (levels 2-9): chains of positions whose first four bytes hash alike, with
-  a multiplicative hash (few collisions), and beside them a one-entry table over 3-byte
-  prefixes: a length-3 match is only worth it near, so one candidate is enough for it.
+* :c:type:`Chains` (levels 2-12): chains of positions whose first four bytes hash alike, with
+  a multiplicative hash (few collisions), and beside them a table over 3-byte prefixes: the
+  lazy parses ask it for one candidate (a length-3 match is only worth it near), the
+  near-optimal parse follows its chain (``link3``) a few steps to the nearest position that
+  truly shares the three bytes (pixels' 3-byte repeats collide often in a 15-bit hash: 1.3 %
+  of the mix's size).
 
 Positions are stored as ``int32`` offsets from the start of the data (the parse gives at most
 ``SPAN`` bytes at a time; :c:data:`EMPTY` never lies within a window). ``link`` is a ring
 indexed by position % WINDOW holding the previous position of the same hash itself, not the
-distance back to it as ``hash_chains.pxd`` does: a step along the chain is then one load, with
-no arithmetic on the path from one candidate to the next (that path sets the walk's speed:
-5-10 % faster here). Walks stop at MAX_DIST, so a slot is never read after a newer position has taken it.
+distance back to it: a step along the chain is then one load, with no arithmetic on the path
+from one candidate to the next (that path sets the walk's speed: 5-10 % faster here). Walks stop
+at MAX_DIST, so a slot is never read after a newer position has taken it.
 """
 
-from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int32_t
 from libc.string cimport memcpy
-
-from .hash_chains cimport MAX_DIST, MAX_MATCH, WINDOW, common_prefix
 
 cdef extern from *:
     """
     #include <stdint.h>
     #if defined(_MSC_VER)
     #include <intrin.h>
+    static inline int fz_ctz64(uint64_t x) { unsigned long i; _BitScanForward64(&i, x); return (int)i; }
     static inline int fz_floor_log2(uint32_t x) { unsigned long i; _BitScanReverse(&i, x | 1); return (int)i; }
     #else
+    static inline int fz_ctz64(uint64_t x) { return __builtin_ctzll(x); }
     static inline int fz_floor_log2(uint32_t x) { return 31 - __builtin_clz(x | 1); }
     #endif
     """
+    int fz_ctz64(uint64_t x) nogil
     int floor_log2 "fz_floor_log2"(uint32_t x) nogil
 
 cdef extern from *:
@@ -47,9 +51,17 @@ cdef extern from *:
     void prefetch "fz_prefetch"(const void* p) nogil
 
 cdef enum:
+    WINDOW = 32768
+    # zlib keeps MIN_LOOKAHEAD (262) bytes of its window free and never matches farther than
+    # 32506; we use the whole 32 KiB but one (the ring slot of position p - 32768 already
+    # holds p): the extra reach finds matches zlib cannot.
+    MAX_DIST = 32768 - 1
+    MIN_MATCH = 3
+    MAX_MATCH = 258
     BUCKET_BITS = 15
     CHAIN3_BITS = 15
     CHAIN4_BITS = 16
+    NEAR3_STEPS = 8         # 3-byte candidates the near-optimal parse tries for the nearest true one
     EMPTY = -0x40000000     # farther back than any window of a position in [0, SPAN)
     SPAN = 1 << 30          # the most bytes a parse is given at once
 
@@ -62,6 +74,25 @@ cdef struct Chains:
     int32_t[1 << CHAIN3_BITS] head3       # the latest position of each 3-byte hash
     int32_t[1 << CHAIN4_BITS] head4       # the latest position of each 4-byte hash ...
     int32_t[WINDOW] link                  # ... and, at position % WINDOW, the one before
+    int32_t[WINDOW] link3                 # the same for 3-byte hashes (near-optimal parse only)
+
+
+cdef inline int common_prefix(const uint8_t* a, const uint8_t* b, int start, int maxlen) noexcept nogil:
+    """Length of the common prefix of a and b (at least ``start``, which is known equal), up to maxlen.
+
+    Compares eight bytes at a time; the first differing byte is found from the lowest set
+    bit of their XOR (bytes are little-endian in the word)."""
+    cdef int n = start
+    cdef uint64_t x, y
+    while n + 8 <= maxlen:
+        memcpy(&x, a + n, 8)
+        memcpy(&y, b + n, 8)
+        if x != y:
+            return n + (fz_ctz64(x ^ y) >> 3)
+        n += 8
+    while n < maxlen and a[n] == b[n]:
+        n += 1
+    return n
 
 
 cdef inline uint32_t load32(const uint8_t* p) noexcept nogil:
@@ -176,6 +207,18 @@ cdef inline void chain_skip(Chains* c, const uint8_t* data, Py_ssize_t p, Py_ssi
         prefetch_next(c, data, end - 1)
 
 
+cdef inline void chain_skip3(Chains* c, const uint8_t* data, Py_ssize_t p, Py_ssize_t n) noexcept nogil:
+    """Put p at the head of its tables, 3-byte chain included (``p + 4 <= n``)."""
+    cdef uint32_t v = load32(data + p)
+    cdef uint32_t h4 = hash_bytes(v, CHAIN4_BITS), h3 = hash3_of(v)
+    c.link3[p & (WINDOW - 1)] = c.head3[h3]
+    c.head3[h3] = <int32_t>p
+    c.link[p & (WINDOW - 1)] = c.head4[h4]
+    c.head4[h4] = <int32_t>p
+    if p + 5 <= n:
+        prefetch_next(c, data, p)
+
+
 cdef inline int32_t older(const Chains* c, int32_t cand) noexcept nogil:
     """The position before ``cand`` on its chain (out of the window when there is none)."""
     return c.link[cand & (WINDOW - 1)]
@@ -231,3 +274,51 @@ cdef inline int chain_match(Chains* c, const uint8_t* data, Py_ssize_t p, int be
         cand = older(c, cand)
         depth -= 1
     return best
+
+
+cdef inline int chain_all_matches(Chains* c, const uint8_t* data, Py_ssize_t p, int maxlen, int nice, int depth,
+                                  uint16_t* lengths, uint16_t* dists, int cap) noexcept nogil:
+    """Insert p and list, nearest first, each match longer than all nearer ones (the 3-byte
+    table's latest position, then ``depth`` candidates of the 4-byte chain), at most ``cap``
+    (a longer one then replaces the last); the walk ends at ``nice``. Returns how many.
+    ``maxlen`` >= 4 bytes follow p (more than 4 if another position follows)."""
+    cdef uint32_t v = load32(data + p)
+    cdef uint32_t h4 = hash_bytes(v, CHAIN4_BITS), h3 = hash3_of(v)
+    cdef int32_t cand = c.head4[h4], near3 = c.head3[h3]
+    cdef Py_ssize_t cutoff = p - MAX_DIST
+    cdef const uint8_t* here = data + p
+    cdef int best = 2, length, count = 0, steps = NEAR3_STEPS
+    c.head3[h3] = <int32_t>p
+    c.link3[p & (WINDOW - 1)] = near3
+    c.link[p & (WINDOW - 1)] = cand
+    c.head4[h4] = <int32_t>p
+    if maxlen > 4:
+        prefetch_next(c, data, p)
+    # The nearest position sharing the first three bytes (not only their hash: here every
+    # length-3 match counts, and pixels' 3-byte repeats collide often in a 15-bit hash).
+    while near3 >= cutoff and steps > 0:
+        if ((load32(data + near3) ^ v) & 0xFFFFFF) == 0:
+            best = common_prefix(data + near3, here, 3, maxlen)
+            lengths[0] = <uint16_t>best
+            dists[0] = <uint16_t>(p - near3)
+            count = 1
+            if best >= nice:
+                return count
+            break
+        near3 = c.link3[near3 & (WINDOW - 1)]
+        steps -= 1
+    while cand >= cutoff and depth > 0:
+        if load32(data + cand) == v and (best < 4 or load32(data + cand + best - 3) == load32(here + best - 3)):
+            length = common_prefix(data + cand, here, 4, maxlen)
+            if length > best:
+                best = length
+                if count == cap:
+                    count -= 1
+                lengths[count] = <uint16_t>length
+                dists[count] = <uint16_t>(p - cand)
+                count += 1
+                if best >= nice:
+                    return count
+        cand = older(c, cand)
+        depth -= 1
+    return count
