@@ -63,7 +63,8 @@ LEVELS = {
     12: (OPTIMAL, 1024, 258, 4),
 }
 
-_BLOCK_TOKENS = 16383
+_RUN_TOKENS = 8192  # the fewest tokens a block holds, but a parse's last two (deflate.pyx's RUN)
+_SPAN = 1 << 30  # the most bytes one parse is given (deflate.pyx's SPAN)
 
 
 def new_deflater(level: int) -> Deflater:
@@ -74,7 +75,7 @@ def new_deflater(level: int) -> Deflater:
 
 def compressed_bound(size: int, segments: int = 1) -> int:
     """Most bytes a raw DEFLATE stream of ``size`` input bytes can take: every block stored."""
-    blocks = size // _BLOCK_TOKENS + 2 * segments
+    blocks = size // _RUN_TOKENS + 2 * (segments + size // _SPAN)
     return size + 5 * (size // 65535 + blocks) + 16
 
 
