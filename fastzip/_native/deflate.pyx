@@ -10,7 +10,7 @@ Parses (the level table in ``deflate/engine.py`` picks one and its search effort
   half (a quarter of) the depth; a longer match there, by enough to pay for the literal(s) its
   start costs, replaces it. (Measured here, a lazy parse searching 4 candidates is as fast as a
   greedy one searching 16, and smaller: so no level is greedy over chains.)
-* OPTIMAL (10-12): near-optimal parsing over every match the :c:type:`Chains` give (``deflate_optimal``).
+* OPTIMAL (10-12): near-optimal parsing over every match the :c:type:`Trees` give (``deflate_optimal``).
 
 A length-3 match is taken only near (it barely beats three literals far away). The finders are
 in ``match_finders.pxd``; a parse is given at most ``SPAN`` bytes at a time (larger inputs are
@@ -42,8 +42,9 @@ from .deflate_format cimport LENGTH_SYMBOL, dist_symbol, init_symbol_tables
 from .bitwriter cimport BitWriter, align_to_byte, flush_whole_bytes
 from .deflate_blocks cimport BlockPlan, merge_counts, take_counts, plan_block, write_block, write_stored
 from .deflate_optimal cimport OptimalBuffers, alloc_buffers, collect_matches, free_buffers, optimize
-from .match_finders cimport (MAX_MATCH, MIN_MATCH, SPAN, WINDOW, Buckets, Chains, bucket_match, bucket_skip,
-                            chain_match, chain_skip, chain_skip3, clear_buckets, clear_chains, floor_log2)
+from .match_finders cimport (MAX_MATCH, MIN_MATCH, SPAN, WINDOW, Buckets, Chains, Trees, bucket_match, bucket_skip,
+                            chain_match, chain_skip, clear_buckets, clear_chains, clear_trees, floor_log2,
+                            tree_insert)
 
 cdef extern from "Python.h":
     PyObject* new_bytes "PyBytes_FromStringAndSize"(const char*, Py_ssize_t) except NULL
@@ -78,7 +79,8 @@ cdef class Deflater:
     cdef Py_ssize_t span
     cdef OptimalBuffers opt
     cdef Buckets* buckets       # FAST's finder (match_finders.pxd)
-    cdef Chains* chains         # the lazy and near-optimal parses'
+    cdef Chains* chains         # the lazy parses'
+    cdef Trees* trees           # the near-optimal parse's
     cdef uint32_t* seq_lits     # sequences: this many literals (taken from the data in order) ...
     cdef uint16_t* seq_len      # ... then a match of this length (0: none) ...
     cdef uint16_t* seq_dist     # ... at this distance
@@ -119,6 +121,10 @@ cdef class Deflater:
             self.buckets = <Buckets*>malloc(sizeof(Buckets))
             if self.buckets == NULL:
                 raise MemoryError()
+        elif strategy == OPTIMAL:
+            self.trees = <Trees*>malloc(sizeof(Trees))
+            if self.trees == NULL:
+                raise MemoryError()
         elif strategy != STORE:
             self.chains = <Chains*>malloc(sizeof(Chains))
             if self.chains == NULL:
@@ -136,6 +142,7 @@ cdef class Deflater:
         free_buffers(&self.opt)
         free(self.buckets)
         free(self.chains)
+        free(self.trees)
         free(self.seq_lits)
         free(self.seq_len)
         free(self.seq_dist)
@@ -247,10 +254,10 @@ cdef class Deflater:
         if self.strategy == FAST:
             clear_buckets(self.buckets)
             bucket_skip(self.buckets, data, p, start, n)
-        elif self.strategy == OPTIMAL:  # its walks follow the 3-byte chains too
-            clear_chains(self.chains)
+        elif self.strategy == OPTIMAL:
+            clear_trees(self.trees)
             while p < start and p + 4 <= n:
-                chain_skip3(self.chains, data, p, n)
+                tree_insert(self.trees, data, p, n, self.nice, self.depth)
                 p += 1
         else:
             clear_chains(self.chains)
@@ -432,7 +439,7 @@ cdef class Deflater:
         cdef uint32_t choice, length
         while begin < n:
             end = begin + OPTIMAL_BLOCK if n - begin > OPTIMAL_BLOCK else n
-            collect_matches(&self.opt, data, n, begin, end, self.chains, self.depth, self.nice)
+            collect_matches(&self.opt, data, n, begin, end, self.trees, self.depth, self.nice)
             optimize(&self.opt, data, begin, end, self.passes)
             j = 0
             while j < end - begin:

@@ -3,7 +3,7 @@
 # runs levels 10-12 through it; 4-byte matches keep a block's whole match list cache-friendly.
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t
 
-from .match_finders cimport Chains
+from .match_finders cimport Trees
 
 cdef struct Match:
     uint16_t length
@@ -24,5 +24,5 @@ cdef struct OptimalBuffers:
 cdef int alloc_buffers(OptimalBuffers* b, Py_ssize_t capacity, int per_position) noexcept nogil
 cdef void free_buffers(OptimalBuffers* b) noexcept nogil
 cdef void collect_matches(OptimalBuffers* b, const uint8_t* data, Py_ssize_t n, Py_ssize_t begin,
-                          Py_ssize_t end, Chains* chains, int depth, int nice) noexcept nogil
+                          Py_ssize_t end, Trees* trees, int depth, int nice) noexcept nogil
 cdef void optimize(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_ssize_t end, int passes) noexcept nogil

@@ -4,10 +4,10 @@
 For one block of input at a time:
 
 1. :func:`collect_matches` lists, for every position, each match longer than all nearer ones
-   (``match_finders.chain_all_matches``: the nearest true 3-byte match, then the 4-byte chain):
+   (``match_finders.tree_matches``: the nearest true 3-byte match, then the binary tree):
    for every length there is then a match at the smallest distance that reaches it. Inside a
    match of ``nice`` bytes or more the positions are only hashed, each given the rest of that
-   match (highly repetitive data stays fast).
+   match (highly repetitive data stays fast) and inserted in the tree.
 2. :func:`optimize` finds the cheapest path through the block (minimum total bits, choosing
    at each position a literal or any length 3..len of any kept match) by dynamic
    programming from the end, under a cost model of bits per symbol. The model is replaced by
@@ -26,10 +26,55 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 
 from .deflate_format cimport DIST_EXTRA, LENGTH_EXTRA, LENGTH_SYMBOL, dist_symbol, init_symbol_tables
-from .match_finders cimport MAX_MATCH, MIN_MATCH, Chains, chain_all_matches, chain_skip3
+from .match_finders cimport MAX_MATCH, MIN_MATCH, Trees, tree_insert, tree_matches
 from .huffman cimport limited_code_lengths
 
 init_symbol_tables()
+
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #if defined(__SSE2__) || defined(_M_X64)
+    #include <emmintrin.h>
+    #define FZ_OPT_SSE2 1
+    #endif
+    /* The cheapest length in [lo, hi] of a match whose distance costs dcost: length L costs
+       (len_cost[L] + dcost) + cost_after[L]; *best and *best_len are updated when one is
+       cheaper. Four lengths at a time where SSE2 is there; a group with a lane below *best is
+       redone in the scalar order, so both paths make the same choice. */
+    static inline void fz_cheapest_length(const float* len_cost, const float* cost_after, float dcost,
+                                          uint32_t lo, uint32_t hi, float* best, uint32_t* best_len) {
+        uint32_t L = lo, k;
+        float b = *best, c;
+    #ifdef FZ_OPT_SSE2
+        __m128 vd = _mm_set1_ps(dcost), vb = _mm_set1_ps(b);
+        for (; L + 3 <= hi; L += 4) {
+            __m128 v = _mm_add_ps(_mm_add_ps(_mm_loadu_ps(len_cost + L), vd), _mm_loadu_ps(cost_after + L));
+            if (_mm_movemask_ps(_mm_cmplt_ps(v, vb))) {
+                for (k = L; k < L + 4; k++) {
+                    c = len_cost[k] + dcost + cost_after[k];
+                    if (c < b) { b = c; *best_len = k; }
+                }
+                vb = _mm_set1_ps(b);
+            }
+        }
+    #endif
+        for (; L <= hi; L++) {
+            c = len_cost[L] + dcost + cost_after[L];
+            if (c < b) { b = c; *best_len = L; }
+        }
+        *best = b;
+    }
+    """
+    void cheapest_length "fz_cheapest_length"(const float* len_cost, const float* cost_after, float dcost,
+                                              uint32_t lo, uint32_t hi, float* best, uint32_t* best_len) nogil
+
+# Every distance's symbol, one load each: the path search looks one up per match per pass,
+# where dist_symbol's branch (near or far) would mispredict.
+cdef uint8_t[32769] DIST_SYMBOL_OF
+cdef uint32_t _d
+for _d in range(1, 32769):
+    DIST_SYMBOL_OF[_d] = <uint8_t>dist_symbol(_d)
 
 
 cdef int alloc_buffers(OptimalBuffers* b, Py_ssize_t capacity, int per_position) noexcept nogil:
@@ -58,45 +103,52 @@ cdef void free_buffers(OptimalBuffers* b) noexcept nogil:
 
 
 cdef void collect_matches(OptimalBuffers* b, const uint8_t* data, Py_ssize_t n, Py_ssize_t begin,
-                          Py_ssize_t end, Chains* chains, int depth, int nice) noexcept nogil:
-    """Matches of every position in [begin, end), none longer than ``end - position``."""
-    cdef Py_ssize_t i = begin, maxlen
+                          Py_ssize_t end, Trees* trees, int depth, int nice) noexcept nogil:
+    """Matches of every position in [begin, end), none longer than ``end - position``.
+
+    The tree is searched as far as the data goes, not only to ``end``: its order stays exact only
+    if every insertion takes strings as equal at the same length (``nice``, or where the data
+    ends); the matches found are then cut at ``end``."""
+    cdef Py_ssize_t i = begin, maxlen, room
     cdef uint32_t count = 0
-    cdef int found, k, skip_len = 0, skip_off = 0, cap = b.per_position
+    cdef int found, k, length, kept, skip_len = 0, skip_off = 0, cap = b.per_position
     cdef uint16_t[64] lengths
     cdef uint16_t[64] dists
     if cap > 64:
         cap = 64
     while i < end:
         b.first[i - begin] = count
-        maxlen = end - i
-        if maxlen > MAX_MATCH:
-            maxlen = MAX_MATCH
+        room = end - i if end - i < MAX_MATCH else MAX_MATCH
+        maxlen = n - i if n - i < MAX_MATCH else MAX_MATCH
         if skip_len >= MIN_MATCH:
             # Inside a long match: the rest of it is the only candidate we keep.
-            if skip_len > maxlen:
-                skip_len = <int>maxlen
+            if skip_len > room:
+                skip_len = <int>room
             if skip_len >= MIN_MATCH:
                 b.matches[count].length = <uint16_t>skip_len
                 b.matches[count].offset = <uint16_t>skip_off
                 count += 1
             skip_len -= 1
-            chain_skip3(chains, data, i, n)
+            if maxlen >= 4:
+                tree_insert(trees, data, i, n, nice, depth)
             i += 1
             continue
         if maxlen < 4:
-            if i + 4 <= n:
-                chain_skip3(chains, data, i, n)
             i += 1
             continue
-        found = chain_all_matches(chains, data, i, <int>maxlen, nice, depth, lengths, dists, cap)
+        found = tree_matches(trees, data, i, <int>maxlen, nice, depth, lengths, dists, cap, True)
+        kept = 0
         for k in range(found):
-            b.matches[count].length = lengths[k]
+            length = lengths[k] if lengths[k] < room else <int>room
+            if length < MIN_MATCH or (kept and length <= b.matches[count - 1].length):
+                continue  # cut at the block's end to no more than a nearer match reaches
+            b.matches[count].length = <uint16_t>length
             b.matches[count].offset = dists[k]
             count += 1
-        if found and lengths[found - 1] >= nice:
-            skip_len = lengths[found - 1] - 1
-            skip_off = dists[found - 1]
+            kept += 1
+        if kept and b.matches[count - 1].length >= nice:
+            skip_len = b.matches[count - 1].length - 1
+            skip_off = b.matches[count - 1].offset
         i += 1
     b.first[end - begin] = count
 
@@ -168,8 +220,8 @@ cdef void optimize(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_
     """Fill ``b.choice`` with the cheapest path through [begin, end) (see the module docstring)."""
     cdef Py_ssize_t size = end - begin, j
     cdef float[259] len_cost
-    cdef float best, c, dcost
-    cdef uint32_t m, mend, L, prev_len, choice
+    cdef float best, dcost
+    cdef uint32_t m, mend, L, prev_len, choice, best_len
     cdef int pass_, sym
     cdef Match match
     if not b.has_model:
@@ -186,12 +238,11 @@ cdef void optimize(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_
             mend = b.first[j + 1]
             for m in range(b.first[j], mend):
                 match = b.matches[m]
-                dcost = b.dist_cost[dist_symbol(match.offset)]
-                for L in range(prev_len + 1, match.length + 1):
-                    c = len_cost[L] + dcost + b.cost[j + L]
-                    if c < best:
-                        best = c
-                        choice = (L << 16) | match.offset
+                dcost = b.dist_cost[DIST_SYMBOL_OF[match.offset]]
+                best_len = 0
+                cheapest_length(len_cost, b.cost + j, dcost, prev_len + 1, match.length, &best, &best_len)
+                if best_len:
+                    choice = (best_len << 16) | match.offset
                 prev_len = match.length
             b.cost[j] = best
             b.choice[j] = choice

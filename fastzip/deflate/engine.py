@@ -58,9 +58,9 @@ LEVELS = {
     7: (LAZY, 100, 130, 0),
     8: (LAZY2, 200, 258, 0),
     9: (LAZY2, 300, 258, 0),
-    10: (OPTIMAL, 64, 128, 2),
-    11: (OPTIMAL, 256, 258, 3),
-    12: (OPTIMAL, 1024, 258, 4),
+    10: (OPTIMAL, 24, 64, 2),
+    11: (OPTIMAL, 48, 128, 3),
+    12: (OPTIMAL, 128, 258, 4),
 }
 
 _RUN_TOKENS = 8192  # the fewest tokens a block holds, but a parse's last two (deflate.pyx's RUN)
