@@ -28,7 +28,6 @@ at MAX_DIST, so a slot is never read after a newer position has taken it.
 """
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int32_t
-from libc.string cimport memcpy
 
 cdef extern from *:
     """
@@ -41,7 +40,26 @@ cdef extern from *:
     static inline int fz_ctz64(uint64_t x) { return __builtin_ctzll(x); }
     static inline int fz_floor_log2(uint32_t x) { return 31 - __builtin_clz(x | 1); }
     #endif
+    #include <string.h>
+    /* Words read little-endian whatever the CPU: the first byte is the lowest (a word's low 24
+       bits are its first three bytes; the lowest differing bit marks the first differing byte). */
+    static inline uint32_t fz_load_le32(const uint8_t* p) {
+        uint32_t v; memcpy(&v, p, 4);
+    #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        v = __builtin_bswap32(v);
+    #endif
+        return v;
+    }
+    static inline uint64_t fz_load_le64(const uint8_t* p) {
+        uint64_t v; memcpy(&v, p, 8);
+    #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        v = __builtin_bswap64(v);
+    #endif
+        return v;
+    }
     """
+    uint32_t load32 "fz_load_le32"(const uint8_t* p) nogil
+    uint64_t load64 "fz_load_le64"(const uint8_t* p) nogil
     int fz_ctz64(uint64_t x) nogil
     int floor_log2 "fz_floor_log2"(uint32_t x) nogil
 
@@ -92,24 +110,18 @@ cdef inline int common_prefix(const uint8_t* a, const uint8_t* b, int start, int
     """Length of the common prefix of a and b (at least ``start``, which is known equal), up to maxlen.
 
     Compares eight bytes at a time; the first differing byte is found from the lowest set
-    bit of their XOR (bytes are little-endian in the word)."""
+    bit of their XOR (the words are read little-endian)."""
     cdef int n = start
     cdef uint64_t x, y
     while n + 8 <= maxlen:
-        memcpy(&x, a + n, 8)
-        memcpy(&y, b + n, 8)
+        x = load64(a + n)
+        y = load64(b + n)
         if x != y:
             return n + (fz_ctz64(x ^ y) >> 3)
         n += 8
     while n < maxlen and a[n] == b[n]:
         n += 1
     return n
-
-
-cdef inline uint32_t load32(const uint8_t* p) noexcept nogil:
-    cdef uint32_t v
-    memcpy(&v, p, 4)
-    return v
 
 
 cdef inline uint32_t hash_bytes(uint32_t v, int bits) noexcept nogil:

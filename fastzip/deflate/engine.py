@@ -40,12 +40,12 @@ PIECE = 1 << 20  # input per piece when compressing on several threads
 
 # level: (strategy, depth, nice, passes). Level 1 is greedy over two candidates per 4-byte hash;
 # 2-7 lazy, 8-9 lazy with two positions of look-ahead, over chains of 4-byte hashes searched
-# ``depth`` deep (match_finders.pxd); 10-12 parse near-optimally (cost-model passes over all
-# matches found within ``depth`` candidates). ``nice``: a match this long ends the search.
-# Levels 4-9 are no larger than zlib's of the same number on text, code and pixels, at 1.5-3x
-# its speed; 1-3 are smaller than zlib's on text and code (by 5-9 %) but up to 5 % larger on raw
-# pixels, whose repeats are often 3 bytes long: the price of searching 4-byte hashes, as
-# libdeflate's levels pay it too.
+# ``depth`` deep (match_finders.pxd); 10-12 parse near-optimally (cost-model passes over the
+# matches met within ``depth`` steps down binary trees). ``nice``: a match this long ends the
+# search. Levels 4-9 are no larger than zlib's of the same number on text, code and pixels, at
+# 1.5-3.4x its speed; 1-3 are smaller than zlib's on text and code (by 4-10 %) but up to 5 %
+# larger on raw pixels, whose repeats are often 3 bytes long: the price of searching 4-byte
+# hashes, as libdeflate's levels pay it too.
 STORE, FAST, LAZY, LAZY2, OPTIMAL = range(5)
 LEVELS = {
     0: (STORE, 0, 0, 0),
