@@ -74,6 +74,8 @@ def _cmd_gzip(args) -> int:
                 _gzip_one(deflate, name, args)
             else:
                 _gunzip_one(deflate, name, args)
+        except BrokenPipeError:
+            raise  # the reader is gone: no later file can be written either (see main)
         except (FastzipError, OSError) as exc:
             print(f"fastzip: {name}: {exc}", file=sys.stderr)
             status = 1
@@ -556,6 +558,12 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except BrokenPipeError:
+        # The reader went away (``| head``, ``| grep -q``): stop quietly, as cat and gzip do,
+        # with their status (killed by SIGPIPE); stdout goes to /dev/null so that flushing it
+        # at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13
     except FastzipError as exc:
         print(f"fastzip: error: {exc}", file=sys.stderr)
         return 1

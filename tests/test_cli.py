@@ -82,3 +82,18 @@ def test_cli_jpeg(tmp_path, capsys):
     assert b"\xff\xc2" in tuned.read_bytes()  # progressive (SOF2)
     with PIL.open(tuned) as im:
         assert metrics.psnr(skimage_data.astronaut(), np.asarray(im)) > 30
+
+
+def test_a_reader_that_leaves_early_stops_it_quietly(tmp_path):
+    """``fastzip decompress -c big.gz | head -c 1``: the write into the closed pipe ends the
+    program as it ends cat and gzip (status 141, SIGPIPE's), without an error message."""
+    import gzip
+
+    big = tmp_path / "big.gz"
+    big.write_bytes(gzip.compress(bytes(range(256)) * 40000))  # 10 MB out, far more than a pipe holds
+    proc = subprocess.Popen([sys.executable, "-m", "fastzip", "decompress", "-c", str(big)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.read(1) == b"\x00"
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141 and err == b""

@@ -183,15 +183,22 @@ def test_decompression_bombs_stop_at_the_limit():
 
 
 def test_thousands_of_mutated_streams(sample):
+    """Bit flips in stored, fastzip-coded and zlib-coded streams: each is an error or an output
+    within the limit. Raw DEFLATE has no checksum, so some pass; in Huffman-coded streams a
+    flip breaks a code table or a code often enough that a fifth or more are caught (27-39 %
+    here), in stored ones only a flip in a block header is."""
     rng = np.random.default_rng(1950)
     bases = [deflate.compress(sample, level, format="raw") for level in (0, 1, 6)] + [zlib.compress(sample, 9)[2:-4]]
-    streams = (s for base in bases for s in mutants(base, rng, 1000, how="flip"))
 
     def check(out):
         assert len(out) <= 1 << 16
 
-    counts = outcomes(lambda s: inflate_raw(s, max_output_size=1 << 16), streams, check)
-    assert counts["error"] > 1000 and counts["ok"] > 0  # raw DEFLATE has no checksum: some pass
+    for i, base in enumerate(bases):
+        counts = outcomes(lambda s: inflate_raw(s, max_output_size=1 << 16), mutants(base, rng, 1000, how="flip"),
+                          check)
+        assert counts["ok"] > 0
+        if i > 0:
+            assert counts["error"] > 200, i
 
 
 def test_decompress_into_survives_cuts_and_mutants(sample):

@@ -31,10 +31,9 @@ A :class:`Deflater` compresses one *segment* per call: ``data[:start]`` is histo
 byte carries over to the next call, so a stream can be produced segment by segment.
 """
 
-from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int32_t
-from libc.stdlib cimport calloc
+from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memmove, memset
-from libc.stdlib cimport malloc, free
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF
 
@@ -252,15 +251,15 @@ cdef class Deflater:
         32 KiB of it) whose first bytes are in the data."""
         cdef Py_ssize_t p = start - WINDOW if start > WINDOW else 0
         if self.strategy == FAST:
-            clear_buckets(self.buckets)
+            clear_buckets(self.buckets, n)
             bucket_skip(self.buckets, data, p, start, n)
         elif self.strategy == OPTIMAL:
-            clear_trees(self.trees)
+            clear_trees(self.trees, n)
             while p < start and p + 4 <= n:
                 tree_insert(self.trees, data, p, n, self.nice, self.depth)
                 p += 1
         else:
-            clear_chains(self.chains)
+            clear_chains(self.chains, n)
             chain_skip(self.chains, data, p, start, n)
 
     cdef inline void _literal(self, const uint8_t* data, Py_ssize_t p, BitWriter* w) noexcept nogil:

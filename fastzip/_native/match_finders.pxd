@@ -91,6 +91,7 @@ cdef enum:
 
 cdef struct Buckets:
     int32_t[2 << BUCKET_BITS] slot        # slot[2h] the latest position of hash h, slot[2h + 1] the one before
+    int bits                              # of the hash (fewer for small inputs: see fit_bits)
 
 
 cdef struct Trees:
@@ -98,12 +99,14 @@ cdef struct Trees:
     int32_t[WINDOW] link3                 # ... and, at position % WINDOW, the one before
     int32_t[1 << CHAIN4_BITS] root        # the latest position of each 4-byte hash: its tree's root
     int32_t[2 * WINDOW] child             # at 2 (q % WINDOW): q's subtree of smaller strings, then of greater
+    int bits3, bits4                      # of the hashes (fewer for small inputs: see fit_bits)
 
 
 cdef struct Chains:
     int32_t[1 << CHAIN3_BITS] head3       # the latest position of each 3-byte hash
     int32_t[1 << CHAIN4_BITS] head4       # the latest position of each 4-byte hash ...
     int32_t[WINDOW] link                  # ... and, at position % WINDOW, the one before
+    int bits3, bits4                      # of the hashes (fewer for small inputs: see fit_bits)
 
 
 cdef inline int common_prefix(const uint8_t* a, const uint8_t* b, int start, int maxlen) noexcept nogil:
@@ -133,9 +136,19 @@ cdef inline uint32_t hash4(const uint8_t* p, int bits) noexcept nogil:
     return hash_bytes(load32(p), bits)
 
 
-cdef inline uint32_t hash3_of(uint32_t v) noexcept nogil:
+cdef inline uint32_t hash3_of(uint32_t v, int bits) noexcept nogil:
     """The hash of the first three bytes of a loaded little-endian word."""
-    return hash_bytes(v & 0xFFFFFF, CHAIN3_BITS)
+    return hash_bytes(v & 0xFFFFFF, bits)
+
+
+cdef inline int fit_bits(Py_ssize_t n, int most) noexcept nogil:
+    """Hash bits for a parse of n bytes: a table of at least 2n entries (at least 1024), at most
+    2**most. A small input then clears a small table: the clearing, not the parse, is most of
+    the time of compressing a few hundred bytes."""
+    cdef int bits = 10
+    while bits < most and (<Py_ssize_t>1 << bits) < 2 * n:
+        bits += 1
+    return bits
 
 
 cdef inline void empty(int32_t* table, Py_ssize_t size) noexcept nogil:
@@ -144,18 +157,24 @@ cdef inline void empty(int32_t* table, Py_ssize_t size) noexcept nogil:
         table[i] = EMPTY
 
 
-cdef inline void clear_buckets(Buckets* b) noexcept nogil:
-    empty(b.slot, 2 << BUCKET_BITS)
+cdef inline void clear_buckets(Buckets* b, Py_ssize_t n) noexcept nogil:
+    """Empty the finder for a parse of n bytes."""
+    b.bits = fit_bits(n, BUCKET_BITS)
+    empty(b.slot, 2 << b.bits)
 
 
-cdef inline void clear_trees(Trees* t) noexcept nogil:
-    empty(t.head3, 1 << CHAIN3_BITS)
-    empty(t.root, 1 << CHAIN4_BITS)
+cdef inline void clear_trees(Trees* t, Py_ssize_t n) noexcept nogil:
+    t.bits3 = fit_bits(n, CHAIN3_BITS)
+    t.bits4 = fit_bits(n, CHAIN4_BITS)
+    empty(t.head3, 1 << t.bits3)
+    empty(t.root, 1 << t.bits4)
 
 
-cdef inline void clear_chains(Chains* c) noexcept nogil:
-    empty(c.head3, 1 << CHAIN3_BITS)
-    empty(c.head4, 1 << CHAIN4_BITS)
+cdef inline void clear_chains(Chains* c, Py_ssize_t n) noexcept nogil:
+    c.bits3 = fit_bits(n, CHAIN3_BITS)
+    c.bits4 = fit_bits(n, CHAIN4_BITS)
+    empty(c.head3, 1 << c.bits3)
+    empty(c.head4, 1 << c.bits4)
 
 
 cdef inline void bucket_skip(Buckets* b, const uint8_t* data, Py_ssize_t p, Py_ssize_t end,
@@ -166,12 +185,12 @@ cdef inline void bucket_skip(Buckets* b, const uint8_t* data, Py_ssize_t p, Py_s
     if end > n - 4:
         end = n - 3
     while p < end:
-        s = &b.slot[2 * hash4(data + p, BUCKET_BITS)]
+        s = &b.slot[2 * hash4(data + p, b.bits)]
         s[1] = s[0]
         s[0] = <int32_t>p
         p += 1
     if end + 4 <= n:
-        prefetch(&b.slot[2 * hash4(data + end, BUCKET_BITS)])
+        prefetch(&b.slot[2 * hash4(data + end, b.bits)])
 
 
 cdef inline int bucket_match(Buckets* b, const uint8_t* data, Py_ssize_t p, int maxlen, int nice,
@@ -179,14 +198,14 @@ cdef inline int bucket_match(Buckets* b, const uint8_t* data, Py_ssize_t p, int 
     """Insert p and return the longer match of its bucket's two positions (0 if neither shares
     p's first four bytes). ``maxlen`` >= 4 bytes follow p."""
     cdef uint32_t seq = load32(data + p)
-    cdef int32_t* s = &b.slot[2 * hash_bytes(seq, BUCKET_BITS)]
+    cdef int32_t* s = &b.slot[2 * hash_bytes(seq, b.bits)]
     cdef int32_t c0 = s[0], c1 = s[1]
     cdef Py_ssize_t cutoff = p - MAX_DIST
     cdef int best = 0, length
     s[1] = c0
     s[0] = <int32_t>p
     if maxlen > 4:  # the next position's bucket, while this one's candidates are compared
-        prefetch(&b.slot[2 * hash4(data + p + 1, BUCKET_BITS)])
+        prefetch(&b.slot[2 * hash4(data + p + 1, b.bits)])
     if c0 < cutoff:
         return 0
     if load32(data + c0) == seq:
@@ -212,8 +231,8 @@ cdef inline void prefetch_next(Chains* c, const uint8_t* data, Py_ssize_t p) noe
     """Start loading the table entries of position p + 1 (random lines of 384 KiB of tables);
     ``data[p:p + 5]`` must exist."""
     cdef uint32_t v = load32(data + p + 1)
-    prefetch(&c.head4[hash_bytes(v, CHAIN4_BITS)])
-    prefetch(&c.head3[hash3_of(v)])
+    prefetch(&c.head4[hash_bytes(v, c.bits4)])
+    prefetch(&c.head3[hash3_of(v, c.bits3)])
 
 
 cdef inline void chain_skip(Chains* c, const uint8_t* data, Py_ssize_t p, Py_ssize_t end,
@@ -226,9 +245,9 @@ cdef inline void chain_skip(Chains* c, const uint8_t* data, Py_ssize_t p, Py_ssi
         end = n - 3
     while p < end:
         v = load32(data + p)
-        h4 = hash_bytes(v, CHAIN4_BITS)
+        h4 = hash_bytes(v, c.bits4)
         older = c.head4[h4]
-        c.head3[hash3_of(v)] = <int32_t>p
+        c.head3[hash3_of(v, c.bits3)] = <int32_t>p
         c.link[p & (WINDOW - 1)] = older
         c.head4[h4] = <int32_t>p
         p += 1
@@ -248,7 +267,7 @@ cdef inline int chain_match(Chains* c, const uint8_t* data, Py_ssize_t p, int be
     if none is longer). ``maxlen`` >= 4 bytes follow p (more than 4 if another position follows:
     its table entries are prefetched); ``nice`` <= maxlen stops the search."""
     cdef uint32_t v = load32(data + p)
-    cdef uint32_t h4 = hash_bytes(v, CHAIN4_BITS), h3 = hash3_of(v)
+    cdef uint32_t h4 = hash_bytes(v, c.bits4), h3 = hash3_of(v, c.bits3)
     cdef int32_t cand = c.head4[h4], near3 = c.head3[h3]
     cdef Py_ssize_t cutoff = p - MAX_DIST
     cdef const uint8_t* here = data + p
@@ -309,7 +328,7 @@ cdef inline int tree_matches(Trees* t, const uint8_t* data, Py_ssize_t p, int ma
     the open ends are closed). The comparison at a node starts after the prefix p is known to
     share with the nearest smaller and greater strings so far, the least of the two."""
     cdef uint32_t v = load32(data + p)
-    cdef uint32_t h4 = hash_bytes(v, CHAIN4_BITS), h3 = hash3_of(v)
+    cdef uint32_t h4 = hash_bytes(v, t.bits4), h3 = hash3_of(v, t.bits3)
     cdef int32_t near3 = t.head3[h3], cand = t.root[h4]
     cdef Py_ssize_t cutoff = p - MAX_DIST
     cdef const uint8_t* here = data + p
@@ -323,7 +342,7 @@ cdef inline int tree_matches(Trees* t, const uint8_t* data, Py_ssize_t p, int ma
     if nice > maxlen:
         nice = maxlen
     if maxlen > 4:
-        prefetch(&t.root[hash4(data + p + 1, CHAIN4_BITS)])
+        prefetch(&t.root[hash4(data + p + 1, t.bits4)])
     if record:
         # The nearest true 3-byte match (pixels' 3-byte repeats collide often in a 15-bit hash).
         while near3 >= cutoff and steps > 0:
