@@ -14,7 +14,7 @@ tokens against keeping it whole.
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
 
-from .deflate_format cimport (CODELEN_ORDER, DIST_BASE, DIST_EXTRA, DIST_SYMBOL, LENGTH_BASE, LENGTH_EXTRA,
+from .deflate_format cimport (CODELEN_ORDER, DIST_BASE, DIST_EXTRA, LENGTH_BASE, LENGTH_EXTRA,
                              LENGTH_SYMBOL, dist_symbol, init_symbol_tables)
 from .bitwriter cimport BitWriter, add_bits, align_to_byte, flush_whole_bytes, put_bits, store_bits
 from .huffman cimport limited_code_lengths

@@ -1,8 +1,7 @@
 # cython: language_level=3
 """RFC 1951's constant tables, in one place for the inflater, the block writer and the
 near-optimal parser (each module that cimports this gets its own static copy: a few
-hundred bytes). Call ``init_symbol_tables()`` once at import before ``length_symbol`` /
-``dist_symbol`` are used."""
+hundred bytes). Call ``init_symbol_tables()`` once at import before ``LENGTH_SYMBOL`` is used."""
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t
 
@@ -19,20 +18,14 @@ cdef extern from *:
         7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
     /* the order in which code-length code lengths are sent (RFC 1951 3.2.7) */
     static const uint8_t FZ_CODELEN_ORDER[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
-    /* length 3..258 -> length symbol 0..28; distance -> symbol through zlib's split table */
+    /* length 3..258 -> length symbol 0..28 (a distance's symbol is computed: fz_dist_symbol) */
     static uint8_t FZ_LENGTH_SYMBOL[259];
-    static uint8_t FZ_DIST_SYMBOL[512];
     static void fz_init_symbol_tables(void) {
         int sym, v;
         for (sym = 0; sym < 29; sym++)
             for (v = FZ_LENGTH_BASE[sym]; v < (sym < 28 ? FZ_LENGTH_BASE[sym + 1] : 259); v++)
                 FZ_LENGTH_SYMBOL[v] = (uint8_t)sym;
         FZ_LENGTH_SYMBOL[258] = 28;
-        for (sym = 0; sym < 30; sym++)
-            for (v = FZ_DIST_BASE[sym]; v < (sym < 29 ? FZ_DIST_BASE[sym + 1] : 32769); v++) {
-                if (v <= 256) FZ_DIST_SYMBOL[v - 1] = (uint8_t)sym;
-                else FZ_DIST_SYMBOL[256 + ((v - 1) >> 7)] = (uint8_t)sym;
-            }
     }
     """
     const uint16_t LENGTH_BASE "FZ_LENGTH_BASE"[29]
@@ -41,9 +34,23 @@ cdef extern from *:
     const uint8_t DIST_EXTRA "FZ_DIST_EXTRA"[30]
     const uint8_t CODELEN_ORDER "FZ_CODELEN_ORDER"[19]
     uint8_t LENGTH_SYMBOL "FZ_LENGTH_SYMBOL"[259]
-    uint8_t DIST_SYMBOL "FZ_DIST_SYMBOL"[512]
     void init_symbol_tables "fz_init_symbol_tables"() nogil
 
-
-cdef inline uint32_t dist_symbol(uint32_t dist) noexcept nogil:
-    return DIST_SYMBOL[dist - 1] if dist <= 256 else DIST_SYMBOL[256 + ((dist - 1) >> 7)]
+cdef extern from *:
+    """
+    #if defined(_MSC_VER)
+    #include <intrin.h>
+    static inline uint32_t fz_top_bit(uint32_t x) { unsigned long i; _BitScanReverse(&i, x); return (uint32_t)i; }
+    #else
+    static inline uint32_t fz_top_bit(uint32_t x) { return 31 - (uint32_t)__builtin_clz(x); }
+    #endif
+    /* A distance's symbol without a branch: past 4, two symbols per power of two, the bit below
+       the top one choosing. (A table lookup with a near/far branch mispredicted on the mixes of
+       near and far distances real data has.) */
+    static inline uint32_t fz_dist_symbol(uint32_t dist) {
+        uint32_t d = dist - 1, k = fz_top_bit(d | 1);
+        uint32_t far = 2 * k + ((d >> ((k - 1) & 31)) & 1);
+        return d < 4 ? d : far;
+    }
+    """
+    uint32_t dist_symbol "fz_dist_symbol"(uint32_t dist) nogil
