@@ -63,7 +63,7 @@ def compress(data, level: int = 6, *, format: str = "zlib", mtime: float | None 
     ``index=True`` (gzip only): the pieces are compressed without the history before them and
     their sizes and CRC-32s go into the header (:mod:`.indexed`), so that :func:`decompress`
     decodes them on every core and :func:`open` seeks in them; any gzip reader still reads one
-    ordinary member (0.16 % larger than one thread's on 16 MiB of text and code). The bytes
+    ordinary member (0.18 % larger than one thread's on 16 MiB of text and code). The bytes
     are the same for any thread count.
     """
     check_format(format)
