@@ -1,6 +1,7 @@
 """The parses behind the levels (``_native/deflate.pyx``, ``match_finders.pxd``) on the edges
-the level tests do not reach: inputs parsed in spans (as those over 1 GiB are), and the last
-bytes of the data, where the 4-byte hashes cannot be formed."""
+the level tests do not reach: inputs parsed in spans (as those over 1 GiB are), the last bytes
+of the data, where the 4-byte hashes cannot be formed, an output buffer just large enough, and
+the near-optimal levels over many blocks of data that strains their trees."""
 
 import zlib
 
