@@ -65,6 +65,11 @@ cdef enum:
     OPTIMAL = 4
 
 OUTPUT_FULL = -1  # what compress() returns when ``out`` was too small
+# For the level table and the output bound (deflate/engine.py): the strategies, the fewest tokens
+# a block holds (but a parse's last two), and the most bytes one parse is given.
+STRATEGIES = {"store": STORE, "fast": FAST, "lazy": LAZY, "lazy2": LAZY2, "optimal": OPTIMAL}
+BLOCK_MIN_TOKENS = RUN
+PARSE_SPAN = SPAN
 
 
 init_symbol_tables()

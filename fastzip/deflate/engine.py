@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 
 from .._native import inflate as _portable
-from .._native.deflate import OUTPUT_FULL, Deflater
+from .._native.deflate import BLOCK_MIN_TOKENS, OUTPUT_FULL, PARSE_SPAN, STRATEGIES, Deflater
 from .._parallel import split_rows
 from ..errors import FormatError
 
@@ -46,7 +46,7 @@ PIECE = 1 << 20  # input per piece when compressing on several threads
 # 1.5-3.4x its speed; 1-3 are smaller than zlib's on text and code (by 4-10 %) but up to 5 %
 # larger on raw pixels, whose repeats are often 3 bytes long: the price of searching 4-byte
 # hashes, as libdeflate's levels pay it too.
-STORE, FAST, LAZY, LAZY2, OPTIMAL = range(5)
+STORE, FAST, LAZY, LAZY2, OPTIMAL = (STRATEGIES[k] for k in ("store", "fast", "lazy", "lazy2", "optimal"))
 LEVELS = {
     0: (STORE, 0, 0, 0),
     1: (FAST, 2, 32, 0),
@@ -63,9 +63,6 @@ LEVELS = {
     12: (OPTIMAL, 128, 258, 4),
 }
 
-_RUN_TOKENS = 8192  # the fewest tokens a block holds, but a parse's last two (deflate.pyx's RUN)
-_SPAN = 1 << 30  # the most bytes one parse is given (deflate.pyx's SPAN)
-
 
 def new_deflater(level: int) -> Deflater:
     if level not in LEVELS:
@@ -75,7 +72,7 @@ def new_deflater(level: int) -> Deflater:
 
 def compressed_bound(size: int, segments: int = 1) -> int:
     """Most bytes a raw DEFLATE stream of ``size`` input bytes can take: every block stored."""
-    blocks = size // _RUN_TOKENS + 2 * (segments + size // _SPAN)
+    blocks = size // BLOCK_MIN_TOKENS + 2 * (segments + size // PARSE_SPAN)
     return size + 5 * (size // 65535 + blocks) + 16
 
 
