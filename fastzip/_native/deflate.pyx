@@ -39,11 +39,12 @@ from cpython.ref cimport Py_DECREF
 
 from .deflate_format cimport LENGTH_SYMBOL, dist_symbol, init_symbol_tables
 from .bitwriter cimport BitWriter, align_to_byte, flush_whole_bytes
-from .deflate_blocks cimport BlockPlan, merge_counts, take_counts, plan_block, write_block, write_stored
+from .deflate_blocks cimport (SEQ_LEN_SHIFT, BlockPlan, Sequence, merge_counts, take_counts, plan_block, write_block,
+                             write_stored)
 from .deflate_optimal cimport OptimalBuffers, alloc_buffers, collect_matches, free_buffers, optimize
 from .match_finders cimport (MAX_MATCH, MIN_MATCH, SPAN, WINDOW, Buckets, Chains, Trees, bucket_match, bucket_skip,
-                            chain_match, chain_skip, clear_buckets, clear_chains, clear_trees, floor_log2,
-                            tree_insert)
+                            chain_match, chain_skip, clear_buckets, clear_chains, clear_trees, floor_log2, hash4,
+                            prefetch, tree_insert)
 
 cdef extern from "Python.h":
     PyObject* new_bytes "PyBytes_FromStringAndSize"(const char*, Py_ssize_t) except NULL
@@ -77,6 +78,40 @@ init_symbol_tables()
 cdef uint8_t EMPTY = 0  # what an empty stored block "copies" (never NULL to memcpy)
 
 
+cdef struct Tokens:
+    # What a parse has emitted and not yet written. The parses hold a copy of the Deflater's
+    # in a local variable, synced back only when a run fills, so the compiler keeps its
+    # counters in registers (in the object, every store to a count might have changed them).
+    Sequence* seqs         # the sequences (deflate_blocks.pxd)
+    uint32_t* count        # the run's symbol counts (the Deflater's run_count), kept as tokens are emitted
+    Py_ssize_t nseq        # sequences gathered
+    Py_ssize_t room        # tokens the run being filled still takes
+    uint32_t litrun        # literals emitted since the last sequence
+
+
+cdef inline bint add_literal(Tokens* t, uint8_t byte) noexcept nogil:
+    """Emit a literal; whether it filled the run."""
+    t.litrun += 1
+    t.count[byte] += 1
+    t.room -= 1
+    return t.room == 0
+
+
+cdef inline bint add_match(Tokens* t, uint32_t length, uint32_t dist) noexcept nogil:
+    """Emit a match: the literals since the last one and it make a sequence. Whether it filled the run."""
+    cdef Sequence* s = &t.seqs[t.nseq]
+    cdef uint32_t sym = dist_symbol(dist)
+    s.lits_len = t.litrun | (length << SEQ_LEN_SHIFT)
+    s.dist = <uint16_t>dist
+    s.dist_sym = <uint16_t>sym
+    t.nseq += 1
+    t.litrun = 0
+    t.count[257 + LENGTH_SYMBOL[length]] += 1
+    t.count[286 + sym] += 1
+    t.room -= 1
+    return t.room == 0
+
+
 cdef class Deflater:
     """One DEFLATE stream being written, segment by segment (see the module docstring)."""
     cdef int strategy, depth, nice, passes
@@ -85,18 +120,12 @@ cdef class Deflater:
     cdef Buckets* buckets       # FAST's finder (match_finders.pxd)
     cdef Chains* chains         # the lazy parses'
     cdef Trees* trees           # the near-optimal parse's
-    cdef uint32_t* seq_lits     # sequences: this many literals (taken from the data in order) ...
-    cdef uint16_t* seq_len      # ... then a match of this length (0: none) ...
-    cdef uint16_t* seq_dist     # ... at this distance
-    cdef Py_ssize_t nseq        # sequences gathered
-    cdef uint32_t litrun        # literals emitted since the last sequence
-    cdef Py_ssize_t run_tokens  # literals and matches in the run being filled
+    cdef Tokens tok             # the tokens gathered (see Tokens)
     cdef Py_ssize_t run_limit   # tokens a run holds
     cdef Py_ssize_t split       # seq[:split] are the pending block, seq[split:] the run being filled
     cdef Py_ssize_t pending_begin, pending_end   # the data the pending block covers
     cdef BlockPlan pending      # its counts and codes
-    cdef uint32_t[286] run_lit  # the run's symbol counts, kept as tokens are emitted
-    cdef uint32_t[30] run_dist
+    cdef uint32_t[316] run_count  # the run's literal/length then distance symbol counts (tok.count)
     cdef uint64_t pending_cost  # and its cost in bits
     cdef uint64_t pending_buf   # bits of an unfinished byte, carried between calls
     cdef uint32_t pending_bits
@@ -133,11 +162,11 @@ cdef class Deflater:
             self.chains = <Chains*>malloc(sizeof(Chains))
             if self.chains == NULL:
                 raise MemoryError()
-        self.seq_lits = <uint32_t*>malloc(MAX_TOKENS * sizeof(uint32_t))
-        self.seq_len = <uint16_t*>malloc(MAX_TOKENS * sizeof(uint16_t))
-        self.seq_dist = <uint16_t*>malloc(MAX_TOKENS * sizeof(uint16_t))
-        if self.seq_lits == NULL or self.seq_len == NULL or self.seq_dist == NULL:
+        memset(&self.tok, 0, sizeof(Tokens))
+        self.tok.seqs = <Sequence*>malloc(MAX_TOKENS * sizeof(Sequence))
+        if self.tok.seqs == NULL:
             raise MemoryError()
+        self.tok.count = self.run_count
         self.pending_buf = 0
         self.pending_bits = 0
         self.finished = False
@@ -147,9 +176,7 @@ cdef class Deflater:
         free(self.buckets)
         free(self.chains)
         free(self.trees)
-        free(self.seq_lits)
-        free(self.seq_len)
-        free(self.seq_dist)
+        free(self.tok.seqs)
 
     cdef void _start(self, BitWriter* w, uint8_t* out, Py_ssize_t cap):
         w.buf = self.pending_buf
@@ -236,12 +263,11 @@ cdef class Deflater:
             write_stored(data + start, n - start, final, w)
             return
         self._history(data, n, start)
-        self.nseq = 0
+        self.tok.nseq = 0
         self.split = 0
-        self.litrun = 0
-        self.run_tokens = 0
-        memset(self.run_lit, 0, sizeof(self.run_lit))
-        memset(self.run_dist, 0, sizeof(self.run_dist))
+        self.tok.litrun = 0
+        self.tok.room = self.run_limit
+        memset(self.run_count, 0, sizeof(self.run_count))
         self.pending_begin = start
         self.pending_end = start
         if self.strategy == FAST:
@@ -257,7 +283,7 @@ cdef class Deflater:
         cdef Py_ssize_t p = start - WINDOW if start > WINDOW else 0
         if self.strategy == FAST:
             clear_buckets(self.buckets, n)
-            bucket_skip(self.buckets, data, p, start, n)
+            bucket_skip(self.buckets, self.buckets.bits, data, p, start, n)
         elif self.strategy == OPTIMAL:
             clear_trees(self.trees, n)
             while p < start and p + 4 <= n:
@@ -267,43 +293,26 @@ cdef class Deflater:
             clear_chains(self.chains, n)
             chain_skip(self.chains, data, p, start, n)
 
-    cdef inline void _literal(self, const uint8_t* data, Py_ssize_t p, BitWriter* w) noexcept nogil:
-        """Emit the literal data[p]."""
-        self.litrun += 1
-        self.run_lit[data[p]] += 1
-        self._count_token(data, p + 1, w)
-
-    cdef inline void _match(self, uint32_t length, uint32_t dist, const uint8_t* data, Py_ssize_t end,
-                            BitWriter* w) noexcept nogil:
-        """Emit a match that ends the input before ``end``: the literals since the last match and
-        it make a sequence."""
-        self.seq_lits[self.nseq] = self.litrun
-        self.seq_len[self.nseq] = <uint16_t>length
-        self.seq_dist[self.nseq] = <uint16_t>dist
-        self.nseq += 1
-        self.litrun = 0
-        self.run_lit[257 + LENGTH_SYMBOL[length]] += 1
-        self.run_dist[dist_symbol(dist)] += 1
-        self._count_token(data, end, w)
-
-    cdef inline void _count_token(self, const uint8_t* data, Py_ssize_t end, BitWriter* w) noexcept nogil:
-        self.run_tokens += 1
-        if self.run_tokens == self.run_limit:
-            self._run_full(data, end, w)
+    cdef inline void _run_full_of(self, Tokens* t, const uint8_t* data, Py_ssize_t end, BitWriter* w) noexcept nogil:
+        """A parse's local tokens filled a run (ending the data before ``end``): hand them back,
+        end the run, take them again (inlined, so that ``t`` stays in registers elsewhere)."""
+        self.tok = t[0]
+        self._run_full(data, end, w)
+        t[0] = self.tok
 
     cdef void _take_run(self, BlockPlan* run, uint64_t nbytes) noexcept nogil:
         """End the run: its last literals become a sequence, its counts (and the end-of-block
         symbol) a plan's, and counting starts afresh."""
-        if self.litrun:
-            self.seq_lits[self.nseq] = self.litrun
-            self.seq_len[self.nseq] = 0
-            self.seq_dist[self.nseq] = 0
-            self.nseq += 1
-            self.litrun = 0
-        self.run_tokens = 0
-        take_counts(run, self.run_lit, self.run_dist, nbytes)
-        memset(self.run_lit, 0, sizeof(self.run_lit))
-        memset(self.run_dist, 0, sizeof(self.run_dist))
+        cdef Tokens* t = &self.tok
+        if t.litrun:
+            t.seqs[t.nseq].lits_len = t.litrun
+            t.seqs[t.nseq].dist = 0
+            t.seqs[t.nseq].dist_sym = 0
+            t.nseq += 1
+            t.litrun = 0
+        t.room = self.run_limit
+        take_counts(run, self.run_count, self.run_count + 286, nbytes)
+        memset(self.run_count, 0, sizeof(self.run_count))
 
     cdef void _run_full(self, const uint8_t* data, Py_ssize_t end, BitWriter* w) noexcept nogil:
         """A run is complete (it ends the data before ``end``): merge it into
@@ -316,7 +325,7 @@ cdef class Deflater:
         if self.split == 0:
             self._make_pending(&run, run_cost, end)
             return
-        if self.strategy != FAST and self.nseq + self.run_limit <= MAX_TOKENS:
+        if self.strategy != FAST and self.tok.nseq + self.run_limit <= MAX_TOKENS:
             # (a run makes at most run_limit sequences, so the merged block fits)
             merge_counts(&merged, &self.pending, &run)
             merged_cost = plan_block(&merged)
@@ -324,11 +333,9 @@ cdef class Deflater:
                 self._make_pending(&merged, merged_cost, end)
                 return
         self._write(&self.pending, 0, self.split, self.pending_begin, False, data, w)
-        size = self.nseq - self.split
-        memmove(self.seq_lits, self.seq_lits + self.split, size * sizeof(uint32_t))
-        memmove(self.seq_len, self.seq_len + self.split, size * sizeof(uint16_t))
-        memmove(self.seq_dist, self.seq_dist + self.split, size * sizeof(uint16_t))
-        self.nseq = size
+        size = self.tok.nseq - self.split
+        memmove(self.tok.seqs, self.tok.seqs + self.split, size * sizeof(Sequence))
+        self.tok.nseq = size
         self.split = 0
         self.pending_begin = self.pending_end
         self._make_pending(&run, run_cost, end)
@@ -337,13 +344,13 @@ cdef class Deflater:
         """All gathered tokens become the pending block, covering the data up to ``end``."""
         self.pending = plan[0]
         self.pending_cost = cost
-        self.split = self.nseq
+        self.split = self.tok.nseq
         self.pending_end = end
 
     cdef inline void _write(self, const BlockPlan* plan, Py_ssize_t s0, Py_ssize_t s1, Py_ssize_t begin, bint final,
                             const uint8_t* data, BitWriter* w) noexcept nogil:
         """Write sequences [s0, s1), which cover the data from ``begin``, as one block."""
-        write_block(plan, self.seq_lits, self.seq_len, self.seq_dist, s0, s1, data + begin, final, w)
+        write_block(plan, self.tok.seqs, s0, s1, data + begin, final, w)
 
     cdef void _flush(self, const uint8_t* data, Py_ssize_t end, bint final, BitWriter* w) noexcept nogil:
         """Write everything gathered (the data up to ``end``): as one block or two, whichever is cheaper."""
@@ -352,43 +359,59 @@ cdef class Deflater:
         self._take_run(&run, end - self.pending_end)
         run_cost = plan_block(&run)
         if self.split == 0:
-            self._write(&run, 0, self.nseq, self.pending_begin, final, data, w)
+            self._write(&run, 0, self.tok.nseq, self.pending_begin, final, data, w)
         else:
             merge_counts(&merged, &self.pending, &run)
             if plan_block(&merged) <= self.pending_cost + run_cost:
-                self._write(&merged, 0, self.nseq, self.pending_begin, final, data, w)
+                self._write(&merged, 0, self.tok.nseq, self.pending_begin, final, data, w)
             else:
                 self._write(&self.pending, 0, self.split, self.pending_begin, False, data, w)
-                self._write(&run, self.split, self.nseq, self.pending_end, final, data, w)
-        self.nseq = 0
+                self._write(&run, self.split, self.tok.nseq, self.pending_end, final, data, w)
+        self.tok.nseq = 0
         self.split = 0
 
     cdef void _literals_to_end(self, const uint8_t* data, Py_ssize_t p, Py_ssize_t n, bint final,
                                BitWriter* w) noexcept nogil:
         """The last bytes (too few to hash) as literals, then everything gathered written."""
         while p < n:
-            self._literal(data, p, w)
+            if add_literal(&self.tok, data[p]):
+                self._run_full(data, p + 1, w)
             p += 1
         self._flush(data, n, final, w)
 
     cdef void _parse_fast(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t start, bint final,
                           BitWriter* w) noexcept nogil:
-        """Greedy over two candidates per position (level 1)."""
+        """Greedy over two candidates per position (level 1). Each position's hash is computed
+        once, as the next one's while the current is searched (its bucket is prefetched)."""
         cdef Py_ssize_t p = start, q, last = n - 4  # the last position with four bytes to hash
         cdef int32_t match_start = 0
-        cdef int length, maxlen, nice
+        cdef int length, maxlen = MAX_MATCH, nice = self.nice
+        cdef Buckets* b = self.buckets
+        cdef int bits = b.bits
+        cdef uint32_t h, next_h = 0
+        cdef Tokens t = self.tok
+        if p <= last:
+            h = hash4(data + p, bits)
         while p <= last:
-            maxlen = <int>(n - p) if n - p < MAX_MATCH else MAX_MATCH
-            nice = self.nice if self.nice < maxlen else maxlen
-            length = bucket_match(self.buckets, data, p, maxlen, nice, &match_start)
+            if n - p < MAX_MATCH:
+                maxlen = <int>(n - p)
+                nice = self.nice if self.nice < maxlen else maxlen
+            if p < last:
+                next_h = hash4(data + p + 1, bits)
+                prefetch(&b.slot[2 * next_h])
+            length = bucket_match(b, data, p, h, maxlen, nice, &match_start)
             if length:
                 q = p + length
-                self._match(length, <uint32_t>(p - match_start), data, q, w)
-                bucket_skip(self.buckets, data, p + 1, q, n)
+                if add_match(&t, length, <uint32_t>(p - match_start)):
+                    self._run_full_of(&t, data, q, w)
+                h = bucket_skip(b, bits, data, p + 1, q, n)
                 p = q
             else:
-                self._literal(data, p, w)
+                if add_literal(&t, data[p]):
+                    self._run_full_of(&t, data, p + 1, w)
                 p += 1
+                h = next_h
+        self.tok = t
         self._literals_to_end(data, p, n, final, w)
 
     cdef void _parse_lazy(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t start, bint final,
@@ -397,12 +420,14 @@ cdef class Deflater:
         cdef Py_ssize_t p = start, at, last = n - 4
         cdef int32_t cur_start = 0, next_start = 0
         cdef int cur, nxt, maxlen, nice, depth = self.depth
+        cdef Tokens t = self.tok
         while p <= last:
             maxlen = <int>(n - p) if n - p < MAX_MATCH else MAX_MATCH
             nice = self.nice if self.nice < maxlen else maxlen
             cur = chain_match(self.chains, data, p, MIN_MATCH - 1, maxlen, nice, depth, &cur_start)
             if cur < 3 or (cur == 3 and p - cur_start > 2 * NEAR3):
-                self._literal(data, p, w)
+                if add_literal(&t, data[p]):
+                    self._run_full_of(&t, data, p + 1, w)
                 p += 1
                 continue
             at = p  # where the held match starts
@@ -415,7 +440,8 @@ cdef class Deflater:
                 nxt = chain_match(self.chains, data, p, cur - 1, maxlen, nice, depth >> 1, &next_start)
                 p += 1
                 if nxt >= cur and _better(nxt - cur, at - cur_start, p - 1 - next_start, 2):
-                    self._literal(data, at, w)
+                    if add_literal(&t, data[at]):
+                        self._run_full_of(&t, data, at + 1, w)
                     at, cur, cur_start = p - 1, nxt, next_start
                     continue
                 if not two or cur >= nice or p > last:
@@ -425,15 +451,19 @@ cdef class Deflater:
                 nxt = chain_match(self.chains, data, p, cur - 1, maxlen, nice, depth >> 2, &next_start)
                 p += 1
                 if nxt >= cur and _better(nxt - cur, at - cur_start, p - 1 - next_start, 6):
-                    self._literal(data, at, w)
-                    self._literal(data, at + 1, w)
+                    if add_literal(&t, data[at]):
+                        self._run_full_of(&t, data, at + 1, w)
+                    if add_literal(&t, data[at + 1]):
+                        self._run_full_of(&t, data, at + 2, w)
                     at, cur, cur_start = p - 1, nxt, next_start
                     continue
                 break
             # The held match stands; positions up to p are hashed already.
-            self._match(cur, <uint32_t>(at - cur_start), data, at + cur, w)
+            if add_match(&t, cur, <uint32_t>(at - cur_start)):
+                self._run_full_of(&t, data, at + cur, w)
             chain_skip(self.chains, data, p, at + cur, n)
             p = at + cur
+        self.tok = t
         self._literals_to_end(data, p, n, final, w)
 
     cdef void _parse_optimal(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t start, bint final,
@@ -441,6 +471,7 @@ cdef class Deflater:
         """Near-optimal parsing (levels 10-12), one OPTIMAL_BLOCK of input at a time (deflate_optimal)."""
         cdef Py_ssize_t begin = start, end, j
         cdef uint32_t choice, length
+        cdef Tokens t = self.tok
         while begin < n:
             end = begin + OPTIMAL_BLOCK if n - begin > OPTIMAL_BLOCK else n
             collect_matches(&self.opt, data, n, begin, end, self.trees, self.depth, self.nice)
@@ -450,12 +481,15 @@ cdef class Deflater:
                 choice = self.opt.choice[j]
                 length = choice >> 16
                 if length == 1:
-                    self._literal(data, begin + j, w)
+                    if add_literal(&t, data[begin + j]):
+                        self._run_full_of(&t, data, begin + j + 1, w)
                     j += 1
                 else:
-                    self._match(length, choice & 0xFFFF, data, begin + j + length, w)
+                    if add_match(&t, length, choice & 0xFFFF):
+                        self._run_full_of(&t, data, begin + j + length, w)
                     j += length
             begin = end
+        self.tok = t
         self._flush(data, n, final, w)
 
 

@@ -10,6 +10,17 @@ cdef enum:
     BLOCK_FIXED = 1
     BLOCK_DYNAMIC = 2
 
+cdef enum:
+    SEQ_LEN_SHIFT = 23           # Sequence.lits_len: the literals below this bit, the match's length above
+
+
+cdef struct Sequence:
+    # Some literals (taken from the data in order), then a match (length 0: none).
+    uint32_t lits_len            # the number of literals | the match's length << SEQ_LEN_SHIFT
+    uint16_t dist                # its distance ...
+    uint16_t dist_sym            # ... and distance symbol (the parse computed it to count it)
+
+
 cdef struct BlockPlan:
     uint64_t[286] lit_freq
     uint64_t[30] dist_freq
@@ -27,6 +38,6 @@ cdef void take_counts(BlockPlan* plan, const uint32_t* lit_freq, const uint32_t*
                       uint64_t nbytes) noexcept nogil
 cdef void merge_counts(BlockPlan* out, const BlockPlan* a, const BlockPlan* b) noexcept nogil
 cdef uint64_t plan_block(BlockPlan* plan) noexcept nogil
-cdef void write_block(const BlockPlan* plan, const uint32_t* lits, const uint16_t* length, const uint16_t* dist,
-                      Py_ssize_t s0, Py_ssize_t s1, const uint8_t* data, bint final, BitWriter* w) noexcept nogil
+cdef void write_block(const BlockPlan* plan, const Sequence* seqs, Py_ssize_t s0, Py_ssize_t s1, const uint8_t* data,
+                      bint final, BitWriter* w) noexcept nogil
 cdef void write_stored(const uint8_t* data, Py_ssize_t size, bint final, BitWriter* w) noexcept nogil

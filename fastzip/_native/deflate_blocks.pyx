@@ -1,9 +1,8 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """DEFLATE blocks: cost every block type exactly, write the cheapest.
 
-A block is a run of sequences: ``lits[s]`` literals, taken in order from the block's data,
-then (unless ``length[s]`` is 0) a match of ``length[s]`` bytes at distance ``dist[s]``; a
-literal is written where it is read, so runs of them cost no stored tokens and no branch each
+A block is a run of sequences (``Sequence``): some literals, taken in order from the block's
+data, then (unless its length is 0) a match; a literal is written where it is read, so runs of them cost no stored tokens and no branch each
 between kinds. :func:`plan_block` builds the
 block's optimal length-limited Huffman codes (15 bits; 7 for the code-length code), run-
 length codes the code lengths with symbols 16/17/18, and counts the bits a dynamic, a
@@ -158,14 +157,14 @@ cdef uint64_t plan_block(BlockPlan* plan) noexcept nogil:
     return plan.bits[plan.kind]
 
 
-cdef void _write_sequences(const uint32_t* lits, const uint16_t* length, const uint16_t* dist,
-                           Py_ssize_t s0, Py_ssize_t s1, const uint8_t* data,
+cdef void _write_sequences(const Sequence* seqs, Py_ssize_t s0, Py_ssize_t s1, const uint8_t* data,
                            const uint16_t* lit_codes, const uint8_t* lit_lens,
                            const uint16_t* dist_codes, const uint8_t* dist_lens, BitWriter* out) noexcept nogil:
     # Bits stay below 64: three literals (<= 15 bits each) are added to fewer than 16; a match
     # (<= 20 + 28 bits) to fewer than 16, and flushed at once.
     cdef Py_ssize_t s, pos = 0, run_end, worst = 0
     cdef uint32_t L, sym, d, v, e0, e1, e2
+    cdef uint32_t[30] dist_entry  # each distance symbol's code, and its length above bit 16 (with the extra bits)
     cdef uint32_t[256] lit_entry  # each literal's code, and its length above bit 16
     cdef uint32_t[259] len_code   # each length's code and extra bits, sent as one
     cdef uint8_t[259] len_bits
@@ -179,15 +178,16 @@ cdef void _write_sequences(const uint32_t* lits, const uint16_t* length, const u
         sym = LENGTH_SYMBOL[L]
         len_code[L] = lit_codes[257 + sym] | ((L - LENGTH_BASE[sym]) << lit_lens[257 + sym])
         len_bits[L] = lit_lens[257 + sym] + LENGTH_EXTRA[sym]
+    for d in range(30):
+        dist_entry[d] = dist_codes[d] | (<uint32_t>(dist_lens[d] + DIST_EXTRA[d]) << 16)
     for s in range(s0, s1):
-        worst += 2 * lits[s] + 6
+        worst += 2 * (seqs[s].lits_len & ((1u << SEQ_LEN_SHIFT) - 1)) + 6
     if w.cap - w.pos < worst + 16:
         # Near the end of the buffer: every flush checks the room left.
-        _write_sequences_checked(lits, length, dist, s0, s1, data, lit_entry, len_code, len_bits,
-                                 dist_codes, dist_lens, w)
+        _write_sequences_checked(seqs, s0, s1, data, lit_entry, len_code, len_bits, dist_codes, dist_lens, w)
     else:
         for s in range(s0, s1):
-            run_end = pos + lits[s]
+            run_end = pos + (seqs[s].lits_len & ((1u << SEQ_LEN_SHIFT) - 1))
             while pos + 3 <= run_end:
                 e0 = lit_entry[data[pos]]
                 e1 = lit_entry[data[pos + 1]]
@@ -201,38 +201,38 @@ cdef void _write_sequences(const uint32_t* lits, const uint16_t* length, const u
                 e0 = lit_entry[data[pos]]
                 add_bits(w, e0 & 0xFFFF, e0 >> 16)
                 pos += 1
-            L = length[s]
+            L = seqs[s].lits_len >> SEQ_LEN_SHIFT
             if w.nbits >= 16:
                 store_bits(w)
             if L:
                 add_bits(w, len_code[L], len_bits[L])
-                v = dist[s]
-                d = dist_symbol(v)
-                add_bits(w, dist_codes[d] | ((v - DIST_BASE[d]) << dist_lens[d]), dist_lens[d] + DIST_EXTRA[d])
+                d = seqs[s].dist_sym
+                e0 = dist_entry[d]
+                add_bits(w, (e0 & 0xFFFF) | ((seqs[s].dist - DIST_BASE[d]) << dist_lens[d]), e0 >> 16)
                 store_bits(w)
                 pos += L
     put_bits(w, lit_codes[256], lit_lens[256])
     out[0] = local
 
 
-cdef void _write_sequences_checked(const uint32_t* lits, const uint16_t* length, const uint16_t* dist,
-                                   Py_ssize_t s0, Py_ssize_t s1, const uint8_t* data, const uint32_t* lit_entry,
+cdef void _write_sequences_checked(const Sequence* seqs, Py_ssize_t s0, Py_ssize_t s1, const uint8_t* data,
+                                   const uint32_t* lit_entry,
                                    const uint32_t* len_code, const uint8_t* len_bits,
                                    const uint16_t* dist_codes, const uint8_t* dist_lens, BitWriter* w) noexcept nogil:
     """The same bits, a token at a time, each flush checking the room left."""
     cdef Py_ssize_t s, pos = 0, run_end
     cdef uint32_t L, d, v, e
     for s in range(s0, s1):
-        run_end = pos + lits[s]
+        run_end = pos + (seqs[s].lits_len & ((1u << SEQ_LEN_SHIFT) - 1))
         while pos < run_end:
             e = lit_entry[data[pos]]
             put_bits(w, e & 0xFFFF, e >> 16)
             pos += 1
-        L = length[s]
+        L = seqs[s].lits_len >> SEQ_LEN_SHIFT
         if L:
             put_bits(w, len_code[L], len_bits[L])
-            v = dist[s]
-            d = dist_symbol(v)
+            v = seqs[s].dist
+            d = seqs[s].dist_sym
             put_bits(w, dist_codes[d] | ((v - DIST_BASE[d]) << dist_lens[d]), dist_lens[d] + DIST_EXTRA[d])
             pos += L
 
@@ -256,8 +256,8 @@ cdef void write_stored(const uint8_t* data, Py_ssize_t size, bint final, BitWrit
             return
 
 
-cdef void write_block(const BlockPlan* plan, const uint32_t* lits, const uint16_t* length, const uint16_t* dist,
-                      Py_ssize_t s0, Py_ssize_t s1, const uint8_t* data, bint final, BitWriter* w) noexcept nogil:
+cdef void write_block(const BlockPlan* plan, const Sequence* seqs, Py_ssize_t s0, Py_ssize_t s1, const uint8_t* data,
+                      bint final, BitWriter* w) noexcept nogil:
     """Write sequences [s0, s1), which cover data[:plan.nbytes], as the block type the plan chose."""
     cdef uint16_t[316] codes
     cdef uint16_t[19] cl_codes
@@ -267,8 +267,7 @@ cdef void write_block(const BlockPlan* plan, const uint32_t* lits, const uint16_
         return
     if plan.kind == BLOCK_FIXED:
         put_bits(w, (1 if final else 0) | (1 << 1), 3)
-        _write_sequences(lits, length, dist, s0, s1, data, FIXED_CODES, FIXED_LENGTHS, FIXED_CODES + 288,
-                         FIXED_LENGTHS + 288, w)
+        _write_sequences(seqs, s0, s1, data, FIXED_CODES, FIXED_LENGTHS, FIXED_CODES + 288, FIXED_LENGTHS + 288, w)
         return
     put_bits(w, (1 if final else 0) | (2 << 1), 3)
     put_bits(w, plan.hlit - 257, 5)
@@ -283,5 +282,4 @@ cdef void write_block(const BlockPlan* plan, const uint32_t* lits, const uint16_
                  plan.cl_len[sym] + CODELEN_EXTRA[sym])
     assign_canonical(plan.lengths, plan.hlit, codes, True)
     assign_canonical(plan.lengths + plan.hlit, plan.hdist, codes + plan.hlit, True)
-    _write_sequences(lits, length, dist, s0, s1, data, codes, plan.lengths, codes + plan.hlit,
-                     plan.lengths + plan.hlit, w)
+    _write_sequences(seqs, s0, s1, data, codes, plan.lengths, codes + plan.hlit, plan.lengths + plan.hlit, w)

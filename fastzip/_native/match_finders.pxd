@@ -73,6 +73,18 @@ cdef extern from *:
     """
     void prefetch "fz_prefetch"(const void* p) nogil
 
+cdef extern from *:
+    """
+    /* A bucket's two slots take the new position and the latest one in a single 8-byte store. */
+    static inline void fz_bucket_push(int32_t* slot, int32_t p) {
+        int32_t pair[2];
+        pair[0] = p;
+        pair[1] = slot[0];
+        memcpy(slot, pair, sizeof(pair));
+    }
+    """
+    void bucket_push "fz_bucket_push"(int32_t* slot, int32_t p) nogil
+
 cdef enum:
     WINDOW = 32768
     # zlib keeps MIN_LOOKAHEAD (262) bytes of its window free and never matches farther than
@@ -177,35 +189,33 @@ cdef inline void clear_chains(Chains* c, Py_ssize_t n) noexcept nogil:
     empty(c.head4, 1 << c.bits4)
 
 
-cdef inline void bucket_skip(Buckets* b, const uint8_t* data, Py_ssize_t p, Py_ssize_t end,
-                             Py_ssize_t n) noexcept nogil:
-    """Make each position of [p, end) the latest of its hash (those with four bytes before ``n``),
-    and start loading the bucket of ``end``, the next to be searched."""
-    cdef int32_t* s
+cdef inline uint32_t bucket_skip(Buckets* b, int bits, const uint8_t* data, Py_ssize_t p, Py_ssize_t end,
+                                 Py_ssize_t n) noexcept nogil:
+    """Make each position of [p, end) the latest of its hash (those with four bytes before ``n``;
+    ``bits`` is ``b.bits``, which the caller holds in a register); start loading the bucket of
+    ``end``, the next to be searched, and return its hash (0 if ``end`` has no four bytes)."""
+    cdef uint32_t h = 0
     if end > n - 4:
         end = n - 3
     while p < end:
-        s = &b.slot[2 * hash4(data + p, b.bits)]
-        s[1] = s[0]
-        s[0] = <int32_t>p
+        bucket_push(&b.slot[2 * hash4(data + p, bits)], <int32_t>p)
         p += 1
     if end + 4 <= n:
-        prefetch(&b.slot[2 * hash4(data + end, b.bits)])
+        h = hash4(data + end, bits)
+        prefetch(&b.slot[2 * h])
+    return h
 
 
-cdef inline int bucket_match(Buckets* b, const uint8_t* data, Py_ssize_t p, int maxlen, int nice,
+cdef inline int bucket_match(Buckets* b, const uint8_t* data, Py_ssize_t p, uint32_t h, int maxlen, int nice,
                              int32_t* match_start) noexcept nogil:
-    """Insert p and return the longer match of its bucket's two positions (0 if neither shares
-    p's first four bytes). ``maxlen`` >= 4 bytes follow p."""
+    """Insert p (whose hash is ``h``) and return the longer match of its bucket's two positions
+    (0 if neither shares p's first four bytes). ``maxlen`` >= 4 bytes follow p."""
     cdef uint32_t seq = load32(data + p)
-    cdef int32_t* s = &b.slot[2 * hash_bytes(seq, b.bits)]
+    cdef int32_t* s = &b.slot[2 * h]
     cdef int32_t c0 = s[0], c1 = s[1]
     cdef Py_ssize_t cutoff = p - MAX_DIST
     cdef int best = 0, length
-    s[1] = c0
-    s[0] = <int32_t>p
-    if maxlen > 4:  # the next position's bucket, while this one's candidates are compared
-        prefetch(&b.slot[2 * hash4(data + p + 1, b.bits)])
+    bucket_push(s, <int32_t>p)
     if c0 < cutoff:
         return 0
     if load32(data + c0) == seq:
@@ -227,12 +237,12 @@ cdef inline int bucket_match(Buckets* b, const uint8_t* data, Py_ssize_t p, int 
     return 0
 
 
-cdef inline void prefetch_next(Chains* c, const uint8_t* data, Py_ssize_t p) noexcept nogil:
+cdef inline void prefetch_next(Chains* c, const uint8_t* data, Py_ssize_t p, int bits3, int bits4) noexcept nogil:
     """Start loading the table entries of position p + 1 (random lines of 384 KiB of tables);
     ``data[p:p + 5]`` must exist."""
     cdef uint32_t v = load32(data + p + 1)
-    prefetch(&c.head4[hash_bytes(v, c.bits4)])
-    prefetch(&c.head3[hash3_of(v, c.bits3)])
+    prefetch(&c.head4[hash_bytes(v, bits4)])
+    prefetch(&c.head3[hash3_of(v, bits3)])
 
 
 cdef inline void chain_skip(Chains* c, const uint8_t* data, Py_ssize_t p, Py_ssize_t end,
@@ -241,18 +251,19 @@ cdef inline void chain_skip(Chains* c, const uint8_t* data, Py_ssize_t p, Py_ssi
     ``n``), and start loading the table entries of ``end``, the next to be searched."""
     cdef uint32_t v, h4
     cdef int32_t older
+    cdef int bits3 = c.bits3, bits4 = c.bits4  # in registers: the loop's stores could alias the fields
     if end > n - 4:
         end = n - 3
     while p < end:
         v = load32(data + p)
-        h4 = hash_bytes(v, c.bits4)
+        h4 = hash_bytes(v, bits4)
         older = c.head4[h4]
-        c.head3[hash3_of(v, c.bits3)] = <int32_t>p
+        c.head3[hash3_of(v, bits3)] = <int32_t>p
         c.link[p & (WINDOW - 1)] = older
         c.head4[h4] = <int32_t>p
         p += 1
     if end + 4 <= n:
-        prefetch_next(c, data, end - 1)
+        prefetch_next(c, data, end - 1, bits3, bits4)
 
 
 cdef inline int32_t older(const Chains* c, int32_t cand) noexcept nogil:
@@ -267,7 +278,8 @@ cdef inline int chain_match(Chains* c, const uint8_t* data, Py_ssize_t p, int be
     if none is longer). ``maxlen`` >= 4 bytes follow p (more than 4 if another position follows:
     its table entries are prefetched); ``nice`` <= maxlen stops the search."""
     cdef uint32_t v = load32(data + p)
-    cdef uint32_t h4 = hash_bytes(v, c.bits4), h3 = hash3_of(v, c.bits3)
+    cdef int bits3 = c.bits3, bits4 = c.bits4
+    cdef uint32_t h4 = hash_bytes(v, bits4), h3 = hash3_of(v, bits3)
     cdef int32_t cand = c.head4[h4], near3 = c.head3[h3]
     cdef Py_ssize_t cutoff = p - MAX_DIST
     cdef const uint8_t* here = data + p
@@ -276,7 +288,7 @@ cdef inline int chain_match(Chains* c, const uint8_t* data, Py_ssize_t p, int be
     c.link[p & (WINDOW - 1)] = cand
     c.head4[h4] = <int32_t>p
     if maxlen > 4:
-        prefetch_next(c, data, p)
+        prefetch_next(c, data, p, bits3, bits4)
     if best < 4:
         if best < 3 and near3 >= cutoff and ((load32(data + near3) ^ v) & 0xFFFFFF) == 0:
             best = 3
@@ -328,7 +340,8 @@ cdef inline int tree_matches(Trees* t, const uint8_t* data, Py_ssize_t p, int ma
     the open ends are closed). The comparison at a node starts after the prefix p is known to
     share with the nearest smaller and greater strings so far, the least of the two."""
     cdef uint32_t v = load32(data + p)
-    cdef uint32_t h4 = hash_bytes(v, t.bits4), h3 = hash3_of(v, t.bits3)
+    cdef int bits4 = t.bits4
+    cdef uint32_t h4 = hash_bytes(v, bits4), h3 = hash3_of(v, t.bits3)
     cdef int32_t near3 = t.head3[h3], cand = t.root[h4]
     cdef Py_ssize_t cutoff = p - MAX_DIST
     cdef const uint8_t* here = data + p
@@ -342,7 +355,7 @@ cdef inline int tree_matches(Trees* t, const uint8_t* data, Py_ssize_t p, int ma
     if nice > maxlen:
         nice = maxlen
     if maxlen > 4:
-        prefetch(&t.root[hash4(data + p + 1, t.bits4)])
+        prefetch(&t.root[hash4(data + p + 1, bits4)])
     if record:
         # The nearest true 3-byte match (pixels' 3-byte repeats collide often in a 15-bit hash).
         while near3 >= cutoff and steps > 0:
