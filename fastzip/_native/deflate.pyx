@@ -44,7 +44,7 @@ from .deflate_blocks cimport (SEQ_LEN_SHIFT, BlockPlan, Sequence, merge_counts, 
 from .deflate_optimal cimport OptimalBuffers, alloc_buffers, collect_matches, free_buffers, optimize
 from .match_finders cimport (MAX_MATCH, MIN_MATCH, SPAN, WINDOW, Buckets, Chains, Trees, bucket_match, bucket_skip,
                             chain_match, chain_skip, clear_buckets, clear_chains, clear_trees, floor_log2, hash4,
-                            prefetch, tree_insert)
+                            hash_next, prefetch, tree_insert)
 
 cdef extern from "Python.h":
     PyObject* new_bytes "PyBytes_FromStringAndSize"(const char*, Py_ssize_t) except NULL
@@ -281,6 +281,7 @@ cdef class Deflater:
         """Empty the finder, then hash every position of the history (``data[:start]``, at most
         32 KiB of it) whose first bytes are in the data."""
         cdef Py_ssize_t p = start - WINDOW if start > WINDOW else 0
+        cdef uint32_t[2] unused
         if self.strategy == FAST:
             clear_buckets(self.buckets, n)
             bucket_skip(self.buckets, self.buckets.bits, data, p, start, n)
@@ -291,7 +292,7 @@ cdef class Deflater:
                 p += 1
         else:
             clear_chains(self.chains, n)
-            chain_skip(self.chains, data, p, start, n)
+            chain_skip(self.chains, data, p, start, n, unused)
 
     cdef inline void _run_full_of(self, Tokens* t, const uint8_t* data, Py_ssize_t end, BitWriter* w) noexcept nogil:
         """A parse's local tokens filled a run (ending the data before ``end``): hand them back,
@@ -421,10 +422,13 @@ cdef class Deflater:
         cdef int32_t cur_start = 0, next_start = 0
         cdef int cur, nxt, maxlen, nice, depth = self.depth
         cdef Tokens t = self.tok
+        cdef uint32_t[2] hashes  # of p, the next position to search (see chain_match)
+        if p <= last:
+            hash_next(self.chains, data, p, self.chains.bits3, self.chains.bits4, hashes)
         while p <= last:
             maxlen = <int>(n - p) if n - p < MAX_MATCH else MAX_MATCH
             nice = self.nice if self.nice < maxlen else maxlen
-            cur = chain_match(self.chains, data, p, MIN_MATCH - 1, maxlen, nice, depth, &cur_start)
+            cur = chain_match(self.chains, data, p, hashes, MIN_MATCH - 1, maxlen, nice, depth, &cur_start)
             if cur < 3 or (cur == 3 and p - cur_start > 2 * NEAR3):
                 if add_literal(&t, data[p]):
                     self._run_full_of(&t, data, p + 1, w)
@@ -437,7 +441,7 @@ cdef class Deflater:
                     break
                 maxlen = <int>(n - p) if n - p < MAX_MATCH else MAX_MATCH
                 nice = self.nice if self.nice < maxlen else maxlen
-                nxt = chain_match(self.chains, data, p, cur - 1, maxlen, nice, depth >> 1, &next_start)
+                nxt = chain_match(self.chains, data, p, hashes, cur - 1, maxlen, nice, depth >> 1, &next_start)
                 p += 1
                 if nxt >= cur and _better(nxt - cur, at - cur_start, p - 1 - next_start, 2):
                     if add_literal(&t, data[at]):
@@ -448,7 +452,7 @@ cdef class Deflater:
                     break
                 maxlen = <int>(n - p) if n - p < MAX_MATCH else MAX_MATCH
                 nice = self.nice if self.nice < maxlen else maxlen
-                nxt = chain_match(self.chains, data, p, cur - 1, maxlen, nice, depth >> 2, &next_start)
+                nxt = chain_match(self.chains, data, p, hashes, cur - 1, maxlen, nice, depth >> 2, &next_start)
                 p += 1
                 if nxt >= cur and _better(nxt - cur, at - cur_start, p - 1 - next_start, 6):
                     if add_literal(&t, data[at]):
@@ -461,7 +465,7 @@ cdef class Deflater:
             # The held match stands; positions up to p are hashed already.
             if add_match(&t, cur, <uint32_t>(at - cur_start)):
                 self._run_full_of(&t, data, at + cur, w)
-            chain_skip(self.chains, data, p, at + cur, n)
+            chain_skip(self.chains, data, p, at + cur, n, hashes)
             p = at + cur
         self.tok = t
         self._literals_to_end(data, p, n, final, w)

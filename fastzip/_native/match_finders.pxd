@@ -237,18 +237,22 @@ cdef inline int bucket_match(Buckets* b, const uint8_t* data, Py_ssize_t p, uint
     return 0
 
 
-cdef inline void prefetch_next(Chains* c, const uint8_t* data, Py_ssize_t p, int bits3, int bits4) noexcept nogil:
-    """Start loading the table entries of position p + 1 (random lines of 384 KiB of tables);
-    ``data[p:p + 5]`` must exist."""
-    cdef uint32_t v = load32(data + p + 1)
-    prefetch(&c.head4[hash_bytes(v, bits4)])
-    prefetch(&c.head3[hash3_of(v, bits3)])
+cdef inline void hash_next(Chains* c, const uint8_t* data, Py_ssize_t q, int bits3, int bits4,
+                           uint32_t* hashes) noexcept nogil:
+    """Position q's hashes into ``hashes`` (4-byte, 3-byte), and start loading their table entries
+    (random lines of 384 KiB of tables) while the caller works; ``data[q:q + 4]`` must exist."""
+    cdef uint32_t v = load32(data + q)
+    hashes[0] = hash_bytes(v, bits4)
+    hashes[1] = hash3_of(v, bits3)
+    prefetch(&c.head4[hashes[0]])
+    prefetch(&c.head3[hashes[1]])
 
 
 cdef inline void chain_skip(Chains* c, const uint8_t* data, Py_ssize_t p, Py_ssize_t end,
-                            Py_ssize_t n) noexcept nogil:
+                            Py_ssize_t n, uint32_t* hashes) noexcept nogil:
     """Put each position of [p, end) at the head of its tables (those with four bytes before
-    ``n``), and start loading the table entries of ``end``, the next to be searched."""
+    ``n``); ``hashes`` get ``end``'s, the next to be searched (see chain_match), whose table
+    entries start loading."""
     cdef uint32_t v, h4
     cdef int32_t older
     cdef int bits3 = c.bits3, bits4 = c.bits4  # in registers: the loop's stores could alias the fields
@@ -263,7 +267,7 @@ cdef inline void chain_skip(Chains* c, const uint8_t* data, Py_ssize_t p, Py_ssi
         c.head4[h4] = <int32_t>p
         p += 1
     if end + 4 <= n:
-        prefetch_next(c, data, end - 1, bits3, bits4)
+        hash_next(c, data, end, bits3, bits4, hashes)
 
 
 cdef inline int32_t older(const Chains* c, int32_t cand) noexcept nogil:
@@ -271,15 +275,17 @@ cdef inline int32_t older(const Chains* c, int32_t cand) noexcept nogil:
     return c.link[cand & (WINDOW - 1)]
 
 
-cdef inline int chain_match(Chains* c, const uint8_t* data, Py_ssize_t p, int best, int maxlen, int nice,
-                            int depth, int32_t* match_start) noexcept nogil:
+cdef inline int chain_match(Chains* c, const uint8_t* data, Py_ssize_t p, uint32_t* hashes, int best, int maxlen,
+                            int nice, int depth, int32_t* match_start) noexcept nogil:
     """Insert p and return the longest match longer than ``best`` found within ``depth``
     candidates of its 4-byte chain and the latest position of its 3-byte hash (``best`` itself
-    if none is longer). ``maxlen`` >= 4 bytes follow p (more than 4 if another position follows:
-    its table entries are prefetched); ``nice`` <= maxlen stops the search."""
+    if none is longer). ``maxlen`` >= 4 bytes follow p; ``nice`` <= maxlen stops the search.
+    ``hashes`` hold p's (4-byte, 3-byte) and get p + 1's when it has four bytes (``maxlen`` > 4),
+    whose table entries then load while p is searched: each position is hashed once, as
+    positions are inserted in order (chain_skip hands on the same way)."""
     cdef uint32_t v = load32(data + p)
     cdef int bits3 = c.bits3, bits4 = c.bits4
-    cdef uint32_t h4 = hash_bytes(v, bits4), h3 = hash3_of(v, bits3)
+    cdef uint32_t h4 = hashes[0], h3 = hashes[1]
     cdef int32_t cand = c.head4[h4], near3 = c.head3[h3]
     cdef Py_ssize_t cutoff = p - MAX_DIST
     cdef const uint8_t* here = data + p
@@ -288,7 +294,7 @@ cdef inline int chain_match(Chains* c, const uint8_t* data, Py_ssize_t p, int be
     c.link[p & (WINDOW - 1)] = cand
     c.head4[h4] = <int32_t>p
     if maxlen > 4:
-        prefetch_next(c, data, p, bits3, bits4)
+        hash_next(c, data, p + 1, bits3, bits4, hashes)
     if best < 4:
         if best < 3 and near3 >= cutoff and ((load32(data + near3) ^ v) & 0xFFFFFF) == 0:
             best = 3
