@@ -41,11 +41,10 @@ cdef inline void add_bits(BitWriter* w, uint64_t value, uint32_t n) noexcept nog
 
 cdef inline void store_bits(BitWriter* w) noexcept nogil:
     """Write the whole bytes gathered (fewer than 8 bits stay) with one 8-byte store: the caller
-    has made sure 8 bytes fit."""
-    cdef uint32_t k = w.nbits >> 3
+    has made sure 8 bytes fit. (At most 63 bits are held, so the shift is below 64.)"""
     store_le64(w.out + w.pos, w.buf)
-    w.pos += k
-    w.buf = (w.buf >> (k << 3)) if k < 8 else 0
+    w.pos += w.nbits >> 3
+    w.buf >>= w.nbits & 56
     w.nbits &= 7
 
 
