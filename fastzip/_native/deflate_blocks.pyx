@@ -161,7 +161,8 @@ cdef void _write_sequences(const Sequence* seqs, Py_ssize_t s0, Py_ssize_t s1, c
                            const uint16_t* lit_codes, const uint8_t* lit_lens,
                            const uint16_t* dist_codes, const uint8_t* dist_lens, BitWriter* out) noexcept nogil:
     # Bits stay below 64: three literals (<= 15 bits each) are added to fewer than 16; a match
-    # (<= 20 + 28 bits) to fewer than 16, and flushed at once.
+    # (<= 20 + 28 bits) to fewer than 16, and flushed at once. The block header may leave up to
+    # 31 bits: they are stored before the first literals.
     cdef Py_ssize_t s, pos = 0, run_end, worst = 0
     cdef uint32_t L, sym, d, v, e0, e1, e2
     cdef uint32_t[30] dist_entry  # each distance symbol's code, and its length above bit 16 (with the extra bits)
@@ -186,6 +187,7 @@ cdef void _write_sequences(const Sequence* seqs, Py_ssize_t s0, Py_ssize_t s1, c
         # Near the end of the buffer: every flush checks the room left.
         _write_sequences_checked(seqs, s0, s1, data, lit_entry, len_code, len_bits, dist_codes, dist_lens, w)
     else:
+        store_bits(w)
         for s in range(s0, s1):
             run_end = pos + (seqs[s].lits_len & ((1u << SEQ_LEN_SHIFT) - 1))
             while pos + 3 <= run_end:
