@@ -7,18 +7,37 @@ import zlib
 import numpy as np
 import pytest
 
-from fastzip.deflate import engine
+from fastzip.deflate import compress, engine
 
 from common import mutants
 
 KERNELS = list(engine.INFLATE_KERNELS)
 
 
+def longest_codes(size=200_000, seed=3):
+    """Bytes drawn with Fibonacci weights, so that literal codes reach the 15-bit limit (past the
+    decoder's 11-bit primary index, into its subtables), with copies from 8 bytes to 32 KiB back."""
+    rng = np.random.default_rng(seed)
+    fib = [1, 1]
+    while len(fib) < 26:
+        fib.append(fib[-1] + fib[-2])
+    symbols = (np.arange(26) * 9 + 1) % 256
+    out = bytearray(symbols[rng.choice(26, size=size, p=np.array(fib) / sum(fib))].astype(np.uint8).tobytes())
+    for at in range(40_000, size - 64, 700):
+        back = int(min(at, 8 * 1.5 ** rng.integers(0, 21)))
+        out[at:at + 24] = out[at - back:at - back + 24]
+    return bytes(out)
+
+
 def streams(corpora):
     """Raw DEFLATE streams of every block kind: zlib at each level and strategy (stored,
-    fixed, dynamic, Huffman-only, run-length), over text, machine code and pixels."""
+    fixed, dynamic, Huffman-only, run-length), over text, machine code, pixels and bytes with
+    the longest codes; and fastzip's own at levels 1, 6 and 12 over those (other block edges)."""
     found = []
+    corpora = dict(corpora, longest_codes=longest_codes())
     for name, data in corpora.items():
+        for level in (1, 6, 12):
+            found.append((f"{name}-fastzip-{level}", data[:300_000], compress(data[:300_000], level, format="raw")))
         data = data[:300_000]
         for level, strategy in [(0, zlib.Z_DEFAULT_STRATEGY), (1, zlib.Z_DEFAULT_STRATEGY), (6, zlib.Z_FILTERED),
                                 (9, zlib.Z_DEFAULT_STRATEGY), (6, zlib.Z_HUFFMAN_ONLY), (6, zlib.Z_RLE),
