@@ -383,37 +383,48 @@ cdef class Deflater:
     cdef void _parse_fast(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t start, bint final,
                           BitWriter* w) noexcept nogil:
         """Greedy over two candidates per position (level 1). Each position's hash is computed
-        once, as the next one's while the current is searched (its bucket is prefetched)."""
-        cdef Py_ssize_t p = start, q, last = n - 4  # the last position with four bytes to hash
-        cdef int32_t match_start = 0
-        cdef int length, maxlen = MAX_MATCH, nice = self.nice
+        once, as the next one's while the current is searched (its bucket is prefetched). Until
+        the last MAX_MATCH bytes a whole match fits, so the main loop's step has constant limits."""
+        cdef Py_ssize_t p = start, last = n - 4  # the last position with four bytes to hash
+        cdef Py_ssize_t safe = n - MAX_MATCH - 1  # below it, maxlen is MAX_MATCH and p + 1 has four bytes
+        cdef int nice = self.nice, maxlen
         cdef Buckets* b = self.buckets
         cdef int bits = b.bits
-        cdef uint32_t h, next_h = 0
+        cdef uint32_t h = 0
         cdef Tokens t = self.tok
         if p <= last:
             h = hash4(data + p, bits)
+        while p < safe:
+            p = self._fast_step(&t, b, bits, data, p, n, &h, MAX_MATCH, nice, True, w)
         while p <= last:
-            if n - p < MAX_MATCH:
-                maxlen = <int>(n - p)
-                nice = self.nice if self.nice < maxlen else maxlen
-            if p < last:
-                next_h = hash4(data + p + 1, bits)
-                prefetch(&b.slot[2 * next_h])
-            length = bucket_match(b, data, p, h, maxlen, nice, &match_start)
-            if length:
-                q = p + length
-                if add_match(&t, length, <uint32_t>(p - match_start)):
-                    self._run_full_of(&t, data, q, w)
-                h = bucket_skip(b, bits, data, p + 1, q, n)
-                p = q
-            else:
-                if add_literal(&t, data[p]):
-                    self._run_full_of(&t, data, p + 1, w)
-                p += 1
-                h = next_h
+            maxlen = <int>(n - p) if n - p < MAX_MATCH else MAX_MATCH
+            p = self._fast_step(&t, b, bits, data, p, n, &h, maxlen, nice if nice < maxlen else maxlen, p < last, w)
         self.tok = t
         self._literals_to_end(data, p, n, final, w)
+
+    cdef inline Py_ssize_t _fast_step(self, Tokens* t, Buckets* b, int bits, const uint8_t* data, Py_ssize_t p,
+                                      Py_ssize_t n, uint32_t* h, int maxlen, int nice, bint has_next,
+                                      BitWriter* w) noexcept nogil:
+        """Level 1 at p, whose hash is ``h[0]``: a match or a literal. Returns the next position,
+        whose hash ``h[0]`` then holds (``has_next``: p + 1 has four bytes to hash)."""
+        cdef uint32_t next_h = 0
+        cdef int32_t match_start = 0
+        cdef int length
+        cdef Py_ssize_t q
+        if has_next:
+            next_h = hash4(data + p + 1, bits)
+            prefetch(&b.slot[2 * next_h])
+        length = bucket_match(b, data, p, h[0], maxlen, nice, &match_start)
+        if length:
+            q = p + length
+            if add_match(t, length, <uint32_t>(p - match_start)):
+                self._run_full_of(t, data, q, w)
+            h[0] = bucket_skip(b, bits, data, p + 1, q, n)
+            return q
+        if add_literal(t, data[p]):
+            self._run_full_of(t, data, p + 1, w)
+        h[0] = next_h
+        return p + 1
 
     cdef void _parse_lazy(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t start, bint final,
                           BitWriter* w, bint two) noexcept nogil:
