@@ -48,7 +48,8 @@ def test_blocks_that_open_with_long_literal_codes(real_corpora, level):
     text = real_corpora["stdlib_text"][:65_536]
     rng = random.Random(level)
     for _ in range(40):
-        data = bytes(rng.randrange(128, 256) for _ in range(3)) + text[rng.randrange(30_000):rng.randrange(31_000, 65_536)]
+        rare = bytes(rng.randrange(128, 256) for _ in range(3))
+        data = rare + text[rng.randrange(30_000):rng.randrange(31_000, 65_536)]
         assert zlib.decompress(_raw(Deflater(*LEVELS[level]), data), -15) == data
 
 

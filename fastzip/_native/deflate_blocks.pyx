@@ -2,8 +2,8 @@
 """DEFLATE blocks: cost every block type exactly, write the cheapest.
 
 A block is a run of sequences (``Sequence``): some literals, taken in order from the block's
-data, then (unless its length is 0) a match; a literal is written where it is read, so runs of them cost no stored tokens and no branch each
-between kinds. :func:`plan_block` builds the
+data, then (unless its length is 0) a match; a literal is written where it is read, so runs of
+them cost no stored tokens and no branch each between kinds. :func:`plan_block` builds the
 block's optimal length-limited Huffman codes (15 bits; 7 for the code-length code), run-
 length codes the code lengths with symbols 16/17/18, and counts the bits a dynamic, a
 fixed and a stored block would take, so the caller can also compare splitting a run of
@@ -14,7 +14,7 @@ from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
 
 from .deflate_format cimport (CODELEN_ORDER, DIST_BASE, DIST_EXTRA, LENGTH_BASE, LENGTH_EXTRA,
-                             LENGTH_SYMBOL, dist_symbol, init_symbol_tables)
+                             LENGTH_SYMBOL, init_symbol_tables)
 from .bitwriter cimport BitWriter, add_bits, align_to_byte, flush_whole_bytes, put_bits, store_bits
 from .huffman cimport limited_code_lengths
 from .prefix_codes cimport assign_canonical
@@ -164,7 +164,7 @@ cdef void _write_sequences(const Sequence* seqs, Py_ssize_t s0, Py_ssize_t s1, c
     # (<= 20 + 28 bits) to fewer than 16, and flushed at once. The block header may leave up to
     # 31 bits: they are stored before the first literals.
     cdef Py_ssize_t s, pos = 0, run_end, worst = 0
-    cdef uint32_t L, sym, d, v, e0, e1, e2
+    cdef uint32_t L, sym, d, e0, e1, e2
     cdef uint32_t[30] dist_entry  # each distance symbol's code, and its length above bit 16 (with the extra bits)
     cdef uint32_t[256] lit_entry  # each literal's code, and its length above bit 16
     cdef uint32_t[259] len_code   # each length's code and extra bits, sent as one
