@@ -43,8 +43,8 @@ from .deflate_blocks cimport (SEQ_LEN_SHIFT, BlockPlan, Sequence, merge_counts, 
                              write_stored)
 from .deflate_optimal cimport OptimalBuffers, alloc_buffers, collect_matches, free_buffers, optimize
 from .match_finders cimport (MAX_MATCH, MIN_MATCH, SPAN, WINDOW, Buckets, Chains, Trees, bucket_match, bucket_skip,
-                            chain_match, chain_skip, clear_buckets, clear_chains, clear_trees, floor_log2, hash4,
-                            hash_next, prefetch, tree_insert)
+                            bucket_hash, chain_match, chain_skip, clear_buckets, clear_chains, clear_trees,
+                            floor_log2, hash_next, tree_insert)
 
 cdef extern from "Python.h":
     PyObject* new_bytes "PyBytes_FromStringAndSize"(const char*, Py_ssize_t) except NULL
@@ -393,7 +393,7 @@ cdef class Deflater:
         cdef uint32_t h = 0
         cdef Tokens t = self.tok
         if p <= last:
-            h = hash4(data + p, bits)
+            h = bucket_hash(b, bits, data, p)
         while p < safe:
             p = self._fast_step(&t, b, bits, data, p, n, &h, MAX_MATCH, nice, True, w)
         while p <= last:
@@ -412,8 +412,7 @@ cdef class Deflater:
         cdef int length
         cdef Py_ssize_t q
         if has_next:
-            next_h = hash4(data + p + 1, bits)
-            prefetch(&b.slot[2 * next_h])
+            next_h = bucket_hash(b, bits, data, p + 1)
         length = bucket_match(b, data, p, h[0], maxlen, nice, &match_start)
         if length:
             q = p + length

@@ -189,6 +189,14 @@ cdef inline void clear_chains(Chains* c, Py_ssize_t n) noexcept nogil:
     empty(c.head4, 1 << c.bits4)
 
 
+cdef inline uint32_t bucket_hash(Buckets* b, int bits, const uint8_t* data, Py_ssize_t q) noexcept nogil:
+    """Position q's hash (``bits`` is ``b.bits``), and start loading its bucket while the caller
+    works; ``data[q:q + 4]`` must exist. (The buckets' ``hash_next``.)"""
+    cdef uint32_t h = hash4(data + q, bits)
+    prefetch(&b.slot[2 * h])
+    return h
+
+
 cdef inline uint32_t bucket_skip(Buckets* b, int bits, const uint8_t* data, Py_ssize_t p, Py_ssize_t end,
                                  Py_ssize_t n) noexcept nogil:
     """Make each position of [p, end) the latest of its hash (those with four bytes before ``n``;
@@ -201,8 +209,7 @@ cdef inline uint32_t bucket_skip(Buckets* b, int bits, const uint8_t* data, Py_s
         bucket_push(&b.slot[2 * hash4(data + p, bits)], <int32_t>p)
         p += 1
     if end + 4 <= n:
-        h = hash4(data + end, bits)
-        prefetch(&b.slot[2 * h])
+        h = bucket_hash(b, bits, data, end)
     return h
 
 
