@@ -23,7 +23,7 @@ def mutants(base: bytes, rng: np.random.Generator, count: int, *, changes: tuple
             how: str = "set", first: int = 0, last: int | None = None, cut_every: int = 0) -> Iterator[bytes]:
     """``count`` copies of ``base`` with ``changes`` (low, high) bytes changed between ``first``
     and ``last``: bits flipped (``how="flip"``), xored with a non-zero byte (``"xor"``) or set
-    to any value (``"set"``); every ``cut_every``-th one is also cut short after ``first``."""
+    to any other value (``"set"``); every ``cut_every``-th one is also cut short after ``first``."""
     base = np.frombuffer(base, np.uint8)
     last = base.size if last is None else last
     for trial in range(count):
@@ -34,7 +34,9 @@ def mutants(base: bytes, rng: np.random.Generator, count: int, *, changes: tuple
         elif how == "xor":
             stream[positions] ^= rng.integers(1, 256, positions.size).astype(np.uint8)
         else:
-            stream[positions] = rng.integers(0, 256, positions.size).astype(np.uint8)
+            values = rng.integers(0, 256, positions.size).astype(np.uint8)
+            values[values == stream[positions]] ^= 1  # a byte set to what it was would change nothing
+            stream[positions] = values
         if cut_every and trial % cut_every == 0:
             stream = stream[: rng.integers(first, stream.size)]
         yield stream.tobytes()

@@ -32,12 +32,14 @@ cdef struct BlockPlan:
     uint8_t[316] rle_extra       # ... and their extra-bit values
     uint8_t[19] cl_len
     uint64_t[3] bits             # cost in bits of each block type
+    uint64_t header_bits         # of the dynamic block's header
     int kind                     # the cheapest type
 
 cdef void take_counts(BlockPlan* plan, const uint32_t* lit_freq, const uint32_t* dist_freq,
                       uint64_t nbytes) noexcept nogil
 cdef void merge_counts(BlockPlan* out, const BlockPlan* a, const BlockPlan* b) noexcept nogil
 cdef uint64_t plan_block(BlockPlan* plan) noexcept nogil
+cdef double estimate_block(const BlockPlan* plan, double header_bits) noexcept nogil
 cdef void write_block(const BlockPlan* plan, const Sequence* seqs, Py_ssize_t s0, Py_ssize_t s1, const uint8_t* data,
                       bint final, BitWriter* w) noexcept nogil
 cdef void write_stored(const uint8_t* data, Py_ssize_t size, bint final, BitWriter* w) noexcept nogil

@@ -6,10 +6,12 @@ data, then (unless its length is 0) a match; a literal is written where it is re
 them cost no stored tokens and no branch each between kinds. :func:`plan_block` builds the
 block's optimal length-limited Huffman codes (15 bits; 7 for the code-length code), run-
 length codes the code lengths with symbols 16/17/18, and counts the bits a dynamic, a
-fixed and a stored block would take, so the caller can also compare splitting a run of
-tokens against keeping it whole.
+fixed and a stored block would take. :func:`estimate_block` guesses the same cost without
+building a code (entropy, plus a header as large as the last one), cheaply enough for the
+caller to weigh many places a block could end.
 """
 
+from libc.math cimport log2
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
 
@@ -19,14 +21,40 @@ from .bitwriter cimport BitWriter, add_bits, align_to_byte, flush_whole_bytes, p
 from .huffman cimport limited_code_lengths
 from .prefix_codes cimport assign_canonical
 
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #if defined(_MSC_VER)
+    #include <intrin.h>
+    static inline int fz_floor_log2_64(uint64_t x) { unsigned long i; _BitScanReverse64(&i, x | 1); return (int)i; }
+    #else
+    static inline int fz_floor_log2_64(uint64_t x) { return 63 - __builtin_clzll(x | 1); }
+    #endif
+    """
+    int floor_log2_64 "fz_floor_log2_64"(uint64_t x) nogil
+
 cdef uint8_t[19] CODELEN_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 7]
 # RFC 1951 §3.2.6 fixed code: 288 literal/length lengths, then 32 distance lengths, and codes
 cdef uint8_t[320] FIXED_LENGTHS
 cdef uint16_t[320] FIXED_CODES
 
 
+cdef enum:
+    XLOGX_TABLE = 4096         # counts below this read x log2 x from a table
+    MANTISSA_BITS = 10         # larger counts: log2 from their top bits (error < 0.0015 bits)
+    HEADER_BITS_PER_SYMBOL = 4  # a dynamic header's cost, estimated: about 4 bits per symbol used ...
+    HEADER_BITS_BASE = 60      # ... plus the fixed fields and the code-length code's lengths
+cdef double[XLOGX_TABLE] XLOGX
+cdef double[1 << MANTISSA_BITS] LOG2_MANTISSA   # log2(1 + m / 2**MANTISSA_BITS)
+
+
 cdef void _init_tables():
     cdef int v
+    XLOGX[0] = 0.0
+    for v in range(1, XLOGX_TABLE):
+        XLOGX[v] = v * log2(<double>v)
+    for v in range(1 << MANTISSA_BITS):
+        LOG2_MANTISSA[v] = log2(1.0 + <double>v / (1 << MANTISSA_BITS))
     init_symbol_tables()
     for v in range(288):
         FIXED_LENGTHS[v] = 8 if v < 144 else (9 if v < 256 else (7 if v < 280 else 8))
@@ -64,6 +92,65 @@ cdef void merge_counts(BlockPlan* out, const BlockPlan* a, const BlockPlan* b) n
         out.dist_freq[i] = a.dist_freq[i] + b.dist_freq[i]
     out.extra_bits = a.extra_bits + b.extra_bits
     out.nbytes = a.nbytes + b.nbytes
+
+
+cdef inline uint64_t _fixed_bits(const BlockPlan* plan) noexcept nogil:
+    """The block's bits under the fixed code."""
+    cdef uint64_t bits = 3 + plan.extra_bits
+    cdef int i
+    for i in range(286):
+        bits += plan.lit_freq[i] * FIXED_LENGTHS[i]
+    for i in range(30):
+        bits += plan.dist_freq[i] * 5
+    return bits
+
+
+cdef inline uint64_t _stored_bits(const BlockPlan* plan) noexcept nogil:
+    """The block's bits stored: header, up to 7 bits of padding and LEN/NLEN for each 65535 bytes."""
+    return plan.nbytes * 8 + (plan.nbytes // 65535 + 1) * (3 + 7 + 32)
+
+
+cdef inline double _xlogx(uint64_t c) noexcept nogil:
+    """c log2 c (0 for 0)."""
+    cdef int e
+    if c < XLOGX_TABLE:
+        return XLOGX[c]
+    e = floor_log2_64(c)
+    return <double>c * (e + LOG2_MANTISSA[(c >> (e - MANTISSA_BITS)) & ((1 << MANTISSA_BITS) - 1)])
+
+
+cdef inline double _entropy_bits(const uint64_t* freq, int n, int* used) noexcept nogil:
+    """The bits an ideal code spends on these counts: N log2 N - sum c log2 c."""
+    cdef uint64_t total = 0
+    cdef double sum_xlogx = 0.0
+    cdef int i
+    for i in range(n):
+        if freq[i]:
+            total += freq[i]
+            sum_xlogx += _xlogx(freq[i])
+            used[0] += 1
+    return _xlogx(total) - sum_xlogx
+
+
+cdef double estimate_block(const BlockPlan* plan, double header_bits) noexcept nogil:
+    """About what plan_block would find, without building a code: the counts' entropy plus a
+    header estimated from the symbols used, against the exact fixed and stored costs. Enough
+    to decide where blocks end, at a small fraction of a code's cost (it is Huffman's lower
+    bound; a code's excess over it is about the same for a block and its parts)."""
+    cdef int used = 0
+    cdef double dyn
+    cdef uint64_t fixed, stored
+    dyn = _entropy_bits(plan.lit_freq, 286, &used) + _entropy_bits(plan.dist_freq, 30, &used)
+    if header_bits <= 0:
+        header_bits = HEADER_BITS_BASE + HEADER_BITS_PER_SYMBOL * used
+    dyn += plan.extra_bits + header_bits
+    fixed = _fixed_bits(plan)
+    stored = _stored_bits(plan)
+    if <double>fixed < dyn:
+        dyn = <double>fixed
+    if <double>stored < dyn:
+        dyn = <double>stored
+    return dyn
 
 
 cdef void _rle(BlockPlan* plan, int sym, int extra, uint64_t* cl_freq) noexcept nogil:
@@ -131,20 +218,17 @@ cdef uint64_t plan_block(BlockPlan* plan) noexcept nogil:
     while plan.hclen > 4 and plan.cl_len[CODELEN_ORDER[plan.hclen - 1]] == 0:
         plan.hclen -= 1
 
-    dyn = 3 + 14 + 3 * plan.hclen + plan.extra_bits
+    dyn = 3 + 14 + 3 * plan.hclen
     for i in range(19):
         dyn += cl_freq[i] * (plan.cl_len[i] + CODELEN_EXTRA[i])
+    plan.header_bits = dyn
+    dyn += plan.extra_bits
     for i in range(plan.hlit):
         dyn += plan.lit_freq[i] * plan.lengths[i]
     for i in range(plan.hdist):
         dyn += plan.dist_freq[i] * plan.lengths[plan.hlit + i]
-    fixed = 3 + plan.extra_bits
-    for i in range(286):
-        fixed += plan.lit_freq[i] * FIXED_LENGTHS[i]
-    for i in range(30):
-        fixed += plan.dist_freq[i] * 5
-    # Header, up to 7 bits of padding and LEN/NLEN for each 65535 bytes.
-    stored = plan.nbytes * 8 + (plan.nbytes // 65535 + 1) * (3 + 7 + 32)
+    fixed = _fixed_bits(plan)
+    stored = _stored_bits(plan)
     plan.bits[BLOCK_DYNAMIC] = dyn
     plan.bits[BLOCK_FIXED] = fixed
     plan.bits[BLOCK_STORED] = stored

@@ -106,7 +106,7 @@ cdef void _sort_leaves(Leaf* leaves, Py_ssize_t used, Py_ssize_t n) noexcept nog
     Most weights of a DEFLATE block are below its alphabet's size: a counting sort on
     ``min(weight, n - 1)`` puts those in order at once (stable, so equal weights stay in symbol
     order), and only the last bucket, the heavy ones, is sorted by (weight, symbol) keys inline.
-    (Sorting every key took a third of the time of planning a block; trial merges plan two per run.)
+    (Sorting every key took a third of the time of planning a block.)
     Weights too large for the keys, or alphabets over SMALL_ALPHABET, go to qsort."""
     cdef int sym_bits = 1
     cdef Py_ssize_t k, b, heavy_start, heavy
