@@ -350,7 +350,7 @@ cdef class Deflater:
             self._take_run(&run, end - self.pending_end)
             if self.split:
                 self._write_pending(data, w, False)
-            self._make_pending(&run, 0.0, end)
+            self._make_pending(&run, end)
             return
         self._push_run(end)
         if self.nahead == self.lookahead or self.tok.nseq + self.run_limit > MAX_TOKENS:
@@ -451,10 +451,9 @@ cdef class Deflater:
         self.pending_begin = self.pending_end
         self.heads_known = 1
 
-    cdef inline void _make_pending(self, const BlockPlan* plan, double cost, Py_ssize_t end) noexcept nogil:
-        """All gathered tokens become the pending block, covering the data up to ``end``."""
+    cdef inline void _make_pending(self, const BlockPlan* plan, Py_ssize_t end) noexcept nogil:
+        """All gathered tokens become the pending block, covering the data up to ``end`` (level 1)."""
         self.pending = plan[0]
-        self.pending_cost = cost
         self.split = self.tok.nseq
         self.pending_end = end
 
