@@ -26,6 +26,7 @@ cdef struct BlockPlan:
     uint64_t[30] dist_freq
     uint64_t extra_bits          # length and distance extra bits
     uint64_t nbytes              # input bytes the block covers
+    uint64_t fixed_bits          # its cost under the fixed code (kept as counts are taken and merged)
     uint8_t[316] lengths         # hlit literal/length lengths, then hdist distance lengths
     int hlit, hdist, hclen, nrle
     uint8_t[316] rle_sym         # the lengths run-length coded with symbols 0-18 ...

@@ -80,6 +80,7 @@ cdef void take_counts(BlockPlan* plan, const uint32_t* lit_freq, const uint32_t*
         plan.dist_freq[i] = dist_freq[i]
         plan.extra_bits += plan.dist_freq[i] * DIST_EXTRA[i]
     plan.lit_freq[256] = 1
+    plan.fixed_bits = _fixed_bits(plan)
 
 
 cdef void merge_counts(BlockPlan* out, const BlockPlan* a, const BlockPlan* b) noexcept nogil:
@@ -92,6 +93,7 @@ cdef void merge_counts(BlockPlan* out, const BlockPlan* a, const BlockPlan* b) n
         out.dist_freq[i] = a.dist_freq[i] + b.dist_freq[i]
     out.extra_bits = a.extra_bits + b.extra_bits
     out.nbytes = a.nbytes + b.nbytes
+    out.fixed_bits = a.fixed_bits + b.fixed_bits - (3 + FIXED_LENGTHS[256])  # one header, one end of block
 
 
 cdef inline uint64_t _fixed_bits(const BlockPlan* plan) noexcept nogil:
@@ -119,17 +121,23 @@ cdef inline double _xlogx(uint64_t c) noexcept nogil:
     return <double>c * (e + LOG2_MANTISSA[(c >> (e - MANTISSA_BITS)) & ((1 << MANTISSA_BITS) - 1)])
 
 
-cdef inline double _entropy_bits(const uint64_t* freq, int n, int* used) noexcept nogil:
+cdef inline double _entropy_bits(const uint64_t* freq, int n) noexcept nogil:
     """The bits an ideal code spends on these counts: N log2 N - sum c log2 c."""
     cdef uint64_t total = 0
     cdef double sum_xlogx = 0.0
     cdef int i
     for i in range(n):
-        if freq[i]:
-            total += freq[i]
-            sum_xlogx += _xlogx(freq[i])
-            used[0] += 1
+        total += freq[i]
+        sum_xlogx += _xlogx(freq[i])
     return _xlogx(total) - sum_xlogx
+
+
+cdef inline int _used(const uint64_t* freq, int n) noexcept nogil:
+    """How many symbols have a count."""
+    cdef int i, used = 0
+    for i in range(n):
+        used += freq[i] != 0
+    return used
 
 
 cdef double estimate_block(const BlockPlan* plan, double header_bits) noexcept nogil:
@@ -137,14 +145,13 @@ cdef double estimate_block(const BlockPlan* plan, double header_bits) noexcept n
     header estimated from the symbols used, against the exact fixed and stored costs. Enough
     to decide where blocks end, at a small fraction of a code's cost (it is Huffman's lower
     bound; a code's excess over it is about the same for a block and its parts)."""
-    cdef int used = 0
     cdef double dyn
     cdef uint64_t fixed, stored
-    dyn = _entropy_bits(plan.lit_freq, 286, &used) + _entropy_bits(plan.dist_freq, 30, &used)
+    dyn = _entropy_bits(plan.lit_freq, 286) + _entropy_bits(plan.dist_freq, 30)
     if header_bits <= 0:
-        header_bits = HEADER_BITS_BASE + HEADER_BITS_PER_SYMBOL * used
+        header_bits = HEADER_BITS_BASE + HEADER_BITS_PER_SYMBOL * (_used(plan.lit_freq, 286) + _used(plan.dist_freq, 30))
     dyn += plan.extra_bits + header_bits
-    fixed = _fixed_bits(plan)
+    fixed = plan.fixed_bits
     stored = _stored_bits(plan)
     if <double>fixed < dyn:
         dyn = <double>fixed
@@ -227,7 +234,7 @@ cdef uint64_t plan_block(BlockPlan* plan) noexcept nogil:
         dyn += plan.lit_freq[i] * plan.lengths[i]
     for i in range(plan.hdist):
         dyn += plan.dist_freq[i] * plan.lengths[plan.hlit + i]
-    fixed = _fixed_bits(plan)
+    fixed = plan.fixed_bits
     stored = _stored_bits(plan)
     plan.bits[BLOCK_DYNAMIC] = dyn
     plan.bits[BLOCK_FIXED] = fixed
