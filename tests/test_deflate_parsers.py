@@ -57,15 +57,29 @@ def test_every_tail_length(level):
 
 @pytest.mark.parametrize("level", [1, 2, 6, 9, 10, 12])
 def test_blocks_that_open_with_long_literal_codes(real_corpora, level):
-    """Text led by three rare bytes: the block's first literals have its longest codes, written
-    after a code-table header that may leave up to 31 bits unflushed. (The writer once added
-    them to those bits without storing first: past 64 bits, about one such input in ten came
-    out corrupt at every level.)"""
+    """Text led by four rare bytes: the block's first literals have its longest codes (14 bits,
+    four to a store of the writer's word), written after a code-table header that may leave up
+    to 31 bits unflushed. (The writer once added them to those bits without storing first:
+    past 64 bits, about one such input in ten came out corrupt at every level.)"""
     text = real_corpora["stdlib_text"][:65_536]
     rng = random.Random(level)
     for _ in range(40):
-        rare = bytes(rng.randrange(128, 256) for _ in range(3))
+        rare = bytes(rng.randrange(128, 256) for _ in range(4))
         data = rare + text[rng.randrange(30_000):rng.randrange(31_000, 65_536)]
+        assert zlib.decompress(_raw(Deflater(*LEVELS[level]), data), -15) == data
+
+
+@pytest.mark.parametrize("level", [1, 2, 6, 9, 10, 12])
+def test_four_literals_of_the_longest_codes_in_a_row(level):
+    """Bytes 1-40, skewed, few repeats (a block of literals), led by four bytes seen nowhere
+    else: those four get the longest codes the block allows, one group of the writer's. Built
+    with 15-bit literal codes (DEFLATE's limit), four of them overflow the 64-bit word when the
+    word already holds 5 bits or more; the writer's 14-bit limit keeps them within it."""
+    np = pytest.importorskip("numpy")
+    rng = np.random.default_rng(level)
+    for _ in range(10):
+        body = np.minimum(rng.geometric(0.35, 1 << 18), 40).astype(np.uint8).tobytes()
+        data = bytes(rng.choice(np.arange(200, 256), 4, replace=False).astype(np.uint8)) + body
         assert zlib.decompress(_raw(Deflater(*LEVELS[level]), data), -15) == data
 
 

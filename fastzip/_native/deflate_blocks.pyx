@@ -40,6 +40,12 @@ cdef uint16_t[320] FIXED_CODES
 
 
 cdef enum:
+    # Literal/length codes are kept to 14 bits (DEFLATE allows 15): four literals then fit the
+    # writer's 64-bit word between stores. (A 15th bit is needed only by symbols rarer than
+    # about one in 2**14 of a block: the cost is a few bits per block at most.)
+    MAX_LITLEN_BITS = 14
+
+cdef enum:
     XLOGX_TABLE = 4096         # counts below this read x log2 x from a table
     MANTISSA_BITS = 10         # larger counts: log2 from their top bits (error < 0.0015 bits)
     HEADER_BITS_PER_SYMBOL = 4  # a dynamic header's cost, estimated: about 4 bits per symbol used ...
@@ -207,7 +213,7 @@ cdef uint64_t plan_block(BlockPlan* plan) noexcept nogil:
     cdef uint8_t[30] dist_len
     cdef uint64_t dyn, fixed, stored
     cdef int i
-    limited_code_lengths(plan.lit_freq, 286, 15, plan.lengths)
+    limited_code_lengths(plan.lit_freq, 286, MAX_LITLEN_BITS, plan.lengths)
     limited_code_lengths(plan.dist_freq, 30, 15, dist_len)
     plan.hdist = 30
     while plan.hdist > 1 and dist_len[plan.hdist - 1] == 0:
@@ -251,11 +257,11 @@ cdef uint64_t plan_block(BlockPlan* plan) noexcept nogil:
 cdef void _write_sequences(const Sequence* seqs, Py_ssize_t s0, Py_ssize_t s1, const uint8_t* data,
                            const uint16_t* lit_codes, const uint8_t* lit_lens,
                            const uint16_t* dist_codes, const uint8_t* dist_lens, BitWriter* out) noexcept nogil:
-    # Bits stay below 64: three literals (<= 15 bits each) are added to fewer than 16; a match
-    # (<= 20 + 28 bits) to fewer than 16, and flushed at once. The block header may leave up to
+    # Bits stay below 64: four literals (<= 14 bits each) are added to fewer than 8; a match
+    # (<= 19 + 28 bits) to fewer than 16, and flushed at once. The block header may leave up to
     # 31 bits: they are stored before the first literals.
     cdef Py_ssize_t s, pos = 0, run_end, worst = 0
-    cdef uint32_t L, sym, d, e0, e1, e2
+    cdef uint32_t L, sym, d, e0, e1, e2, e3
     cdef uint32_t[30] dist_entry  # each distance symbol's code, and its length above bit 16 (with the extra bits)
     cdef uint32_t[256] lit_entry  # each literal's code, and its length above bit 16
     cdef uint32_t[259] len_code   # each length's code and extra bits, sent as one
@@ -281,15 +287,17 @@ cdef void _write_sequences(const Sequence* seqs, Py_ssize_t s0, Py_ssize_t s1, c
         store_bits(w)
         for s in range(s0, s1):
             run_end = pos + (seqs[s].lits_len & ((1u << SEQ_LEN_SHIFT) - 1))
-            while pos + 3 <= run_end:
+            while pos + 4 <= run_end:
                 e0 = lit_entry[data[pos]]
                 e1 = lit_entry[data[pos + 1]]
                 e2 = lit_entry[data[pos + 2]]
+                e3 = lit_entry[data[pos + 3]]
                 add_bits(w, e0 & 0xFFFF, e0 >> 16)
                 add_bits(w, e1 & 0xFFFF, e1 >> 16)
                 add_bits(w, e2 & 0xFFFF, e2 >> 16)
+                add_bits(w, e3 & 0xFFFF, e3 >> 16)
                 store_bits(w)
-                pos += 3
+                pos += 4
             while pos < run_end:
                 e0 = lit_entry[data[pos]]
                 add_bits(w, e0 & 0xFFFF, e0 >> 16)
