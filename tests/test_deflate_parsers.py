@@ -35,7 +35,7 @@ def test_spans_join_into_one_stream(real_corpora, level):
 @pytest.mark.parametrize("level", range(2, 13))
 def test_block_edges_follow_the_data(real_corpora, level):
     """Text, machine code and pixels taking turns every 24 KiB, twelve parts in all: the
-    stream's blocks end where the kind of data changes (0.6-1.0 % larger than the parts coded
+    stream's blocks end where the kind of data changes (at most 1 % larger than the parts coded
     as streams of their own, which share nothing across a change anyway). Edges weighed one
     run at a time, as the splitter once did, came out 1.8-2.5 % larger: a run of new data
     alone rarely paid for a new code table, so blocks straddled the changes."""

@@ -44,9 +44,8 @@ from cpython.ref cimport Py_DECREF
 
 from .deflate_format cimport LENGTH_SYMBOL, dist_symbol, init_symbol_tables
 from .bitwriter cimport BitWriter, align_to_byte, flush_whole_bytes
-from .deflate_blocks cimport (BLOCK_DYNAMIC, SEQ_LEN_SHIFT, BlockPlan, Sequence, estimate_block, merge_counts, take_counts, plan_block,
-                             write_block,
-                             write_stored)
+from .deflate_blocks cimport (BLOCK_DYNAMIC, SEQ_LEN_SHIFT, BlockPlan, Sequence, estimate_block, merge_counts,
+                             plan_block, take_counts, write_block, write_stored)
 from .deflate_optimal cimport OptimalBuffers, alloc_buffers, collect_matches, free_buffers, optimize
 from .match_finders cimport (MAX_MATCH, MIN_MATCH, SPAN, WINDOW, Buckets, Chains, Trees, bucket_match, bucket_skip,
                             bucket_hash, chain_match, chain_skip, clear_buckets, clear_chains, clear_trees,
