@@ -12,7 +12,8 @@ For one block of input at a time:
    at each position a literal or any length 3..len of any kept match) by dynamic
    programming from the end, under a cost model of bits per symbol. The model is replaced by
    the Huffman code lengths of the path just found and the search repeated ``passes`` times:
-   the path and the codes it will be written with converge together. The first block starts
+   the path and the codes it will be written with converge together (once a path's own codes
+   are the model it was found under, the passes left would repeat it, and are skipped). The first block starts
    from its byte entropy and fixed guesses for lengths and distances; each later block from
    the last block's codes (the data rarely changes at a block's edge, and with two passes
    the start matters: 1.1 % smaller on text at level 10 than starting afresh).
@@ -23,7 +24,7 @@ The chosen tokens go to the same block writer as the greedy and lazy parses.
 from libc.math cimport log2
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int32_t
 from libc.stdlib cimport malloc, free
-from libc.string cimport memset
+from libc.string cimport memcmp, memcpy, memset
 
 from .deflate_format cimport DIST_EXTRA, LENGTH_EXTRA, LENGTH_SYMBOL, dist_symbol, init_symbol_tables
 from .match_finders cimport MAX_MATCH, MIN_MATCH, Trees, tree_insert, tree_matches
@@ -224,6 +225,9 @@ cdef void optimize(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_
     cdef uint32_t m, mend, L, prev_len, choice, best_len
     cdef int pass_, sym
     cdef Match match
+    cdef float[256] lit_was
+    cdef float[29] len_was
+    cdef float[30] dist_was
     if not b.has_model:
         _default_model(b, data, begin, end)
     for pass_ in range(passes):
@@ -246,4 +250,11 @@ cdef void optimize(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_
                 prev_len = match.length
             b.cost[j] = best
             b.choice[j] = choice
+        memcpy(lit_was, b.lit_cost, sizeof(lit_was))
+        memcpy(len_was, b.len_sym_cost, sizeof(len_was))
+        memcpy(dist_was, b.dist_cost, sizeof(dist_was))
         _model_from_path(b, data, begin, size)
+        if memcmp(lit_was, b.lit_cost, sizeof(lit_was)) == 0 and \
+                memcmp(len_was, b.len_sym_cost, sizeof(len_was)) == 0 and \
+                memcmp(dist_was, b.dist_cost, sizeof(dist_was)) == 0:
+            break  # the path's own codes priced it: another pass would find the same path
