@@ -6,9 +6,9 @@ data, then (unless its length is 0) a match; a literal is written where it is re
 them cost no stored tokens and no branch each between kinds. :func:`plan_block` builds the
 block's optimal length-limited Huffman codes (14 bits for literals and lengths, 15 for
 distances, 7 for the code-length code), run-length codes the code lengths with symbols
-16/17/18, and counts the bits a dynamic, a fixed and a stored block would take. :func:`estimate_block` guesses the same cost without
-building a code (entropy, plus a header as large as the last one), cheaply enough for the
-caller to weigh many places a block could end.
+16/17/18, and counts the bits a dynamic, a fixed and a stored block would take.
+:func:`estimate_block` guesses the same cost without building a code (entropy, plus a header
+as large as the last one), cheaply enough for the caller to weigh many places a block could end.
 """
 
 from libc.math cimport log2

@@ -13,10 +13,10 @@ For one block of input at a time:
    programming from the end, under a cost model of bits per symbol. The model is replaced by
    the Huffman code lengths of the path just found and the search repeated ``passes`` times:
    the path and the codes it will be written with converge together (once a path's own codes
-   are the model it was found under, the passes left would repeat it, and are skipped). The first block starts
-   from its byte entropy and fixed guesses for lengths and distances; each later block from
-   the last block's codes (the data rarely changes at a block's edge, and with two passes
-   the start matters: 1.1 % smaller on text at level 10 than starting afresh).
+   are the model it was found under, the passes left would repeat it, and are skipped). The
+   first block starts from its byte entropy and fixed guesses for lengths and distances; each
+   later block from the last block's codes (the data rarely changes at a block's edge, and with
+   two passes the start matters: 1.1 % smaller on text at level 10 than starting afresh).
 
 The chosen tokens go to the same block writer as the greedy and lazy parses.
 """
