@@ -75,9 +75,10 @@ cdef enum:
 
 OUTPUT_FULL = -1  # what compress() returns when ``out`` was too small
 # For the level table and the output bound (deflate/engine.py): the strategies, the fewest tokens
-# a block holds (but a parse's last two), and the most bytes one parse is given.
+# a block holds (but a parse's last two: a block holds at least one full run, of any parse), and
+# the most bytes one parse is given.
 STRATEGIES = {"store": STORE, "fast": FAST, "lazy": LAZY, "lazy2": LAZY2, "optimal": OPTIMAL}
-BLOCK_MIN_TOKENS = RUN
+BLOCK_MIN_TOKENS = min(RUN, OPTIMAL_RUN, FAST_RUN)
 PARSE_SPAN = SPAN
 
 
