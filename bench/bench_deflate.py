@@ -3,7 +3,8 @@
     pytest bench/bench_deflate.py --benchmark-only --benchmark-columns=min,median,ops
 
 Corpora: 20 MiB each of stdlib sources, machine code (``binary``) and the photos' pixels with a
-float32 field (``mix``, ``fastzip.data.array_mix``). Groups
+float32 field (``mix``, ``fastzip.data.array_mix``); decompression also a ``sparse`` float32
+array (one value in fifty set: runs of zero bytes, copied at distance 1). Groups
 ``deflate-compress-L{1,6,9}[corpus]`` hold fastzip and every peer at that level (ISA-L has
 levels 0-3 only: its 1, 2 and 3 stand in the groups of 1, 6 and 9), ``deflate-compress-L12``
 holds libdeflate's near-optimal level; ``deflate-decompress[corpus]`` decodes one zlib -6
@@ -22,9 +23,19 @@ SIZE = 20 << 20
 CORPORA = ["text", "binary", "mix"]
 
 
+def sparse_field(size: int) -> bytes:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    field = np.zeros(size // 4, np.float32)
+    field[rng.integers(0, field.size, field.size // 50)] = rng.normal(size=field.size // 50)
+    return field.tobytes()
+
+
 @pytest.fixture(scope="module")
 def big_corpora():
-    return {"text": data.stdlib_text(SIZE), "binary": data.shared_library_code(SIZE), "mix": data.array_mix(SIZE)}
+    return {"text": data.stdlib_text(SIZE), "binary": data.shared_library_code(SIZE), "mix": data.array_mix(SIZE),
+            "sparse": sparse_field(SIZE)}
 
 
 def _peers():
@@ -92,7 +103,7 @@ def test_compress_level_12(benchmark, big_corpora, corpus, codec):
     record(benchmark, len(raw), len(packed))
 
 
-@pytest.mark.parametrize("corpus", CORPORA)
+@pytest.mark.parametrize("corpus", CORPORA + ["sparse"])
 @pytest.mark.parametrize("codec", ["fastzip", "fastzip-sized"] + list(PEERS))
 def test_decompress(benchmark, big_corpora, corpus, codec):
     """``fastzip-sized`` is told the output size, as libdeflate always is (``size_hint``)."""

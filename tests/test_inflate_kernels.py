@@ -10,6 +10,7 @@ import pytest
 from fastzip.deflate import compress, engine
 
 from common import mutants
+from deflate_craft import fixed_literal_code
 
 KERNELS = list(engine.INFLATE_KERNELS)
 
@@ -80,3 +81,51 @@ def test_kernels_agree_on_damaged_streams(real_corpora):
     for stream in mutants(base, rng, 300, changes=(1, 3), how="flip", cut_every=5):
         results = {kernel: decode(kernel, stream, limit=200_000) for kernel in KERNELS}
         assert len(set(results.values())) == 1, results.keys()
+
+
+LENGTH_BASES = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
+                163, 195, 227, 258]
+DIST_BASES = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193]
+
+
+def fixed_stream_of_matches(pairs, prefix):
+    """A final fixed-Huffman block: ``prefix`` as literals, then a (distance, length) match per
+    pair; and the bytes it decodes to, copied a byte at a time as RFC 1951 defines a copy."""
+    bits, out = [], bytearray(prefix)
+
+    def code(value, n):  # Huffman codes go most significant bit first
+        bits.append(format(value, f"0{n}b"))
+
+    def put(value, n):
+        if n:
+            bits.append(format(value, f"0{n}b")[::-1])
+
+    put(1, 1)
+    put(1, 2)
+    for byte in prefix:
+        code(*fixed_literal_code(byte))
+    for dist, length in pairs:
+        sym = max(i for i, base in enumerate(LENGTH_BASES) if base <= length)
+        extra = 0 if sym == 28 else max(0, sym // 4 - 1)
+        code(*fixed_literal_code(257 + sym))
+        put(length - LENGTH_BASES[sym], extra)
+        dsym = max(i for i, base in enumerate(DIST_BASES) if base <= dist)
+        code(dsym, 5)
+        put(dist - DIST_BASES[dsym], max(0, dsym // 2 - 1))
+        for _ in range(length):
+            out.append(out[-dist])
+    code(*fixed_literal_code(256))
+    text = "".join(bits)
+    text += "0" * (-len(text) % 8)
+    return int(text[::-1], 2).to_bytes(len(text) // 8, "little"), bytes(out)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_each_kernel_copies_every_short_distance_at_every_length(kernel):
+    """Copies that overlap what they write (distances 1-48, where the fast loop repeats a
+    pattern or copies word by word) at every length 3-258, in shuffled order: a copy's overrun
+    past its end, which the next copy overwrites, is then unlike what that copy writes."""
+    pairs = [(dist, length) for dist in range(1, 49) for length in range(3, 259)]
+    np.random.default_rng(5).shuffle(pairs)
+    stream, expected = fixed_stream_of_matches(pairs, bytes(range(7, 7 + 3 * 48, 3)))
+    assert decode(kernel, stream) == (engine.STATUS_DONE, len(stream), expected)

@@ -54,3 +54,4 @@ cdef extern from *:
     }
     """
     uint32_t dist_symbol "fz_dist_symbol"(uint32_t dist) nogil
+    uint32_t top_bit "fz_top_bit"(uint32_t x) nogil
