@@ -129,3 +129,22 @@ def test_each_kernel_copies_every_short_distance_at_every_length(kernel):
     np.random.default_rng(5).shuffle(pairs)
     stream, expected = fixed_stream_of_matches(pairs, bytes(range(7, 7 + 3 * 48, 3)))
     assert decode(kernel, stream) == (engine.STATUS_DONE, len(stream), expected)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_each_kernel_fills_a_new_output_in_place(real_corpora, kernel):
+    """``inflate_into_new`` (the indexed reader's pieces, decoded into the bytes they return)
+    writes exactly ``out[start:stop]`` and refuses a place outside ``out``."""
+    from fastzip._native.inflate import new_output
+
+    data = real_corpora["stdlib_text"][:50_000]
+    stream = zlib.compress(data, 6)[2:-4]
+    out = new_output(len(data) + 20)
+    inflater = engine.INFLATE_KERNELS[kernel].Inflater("crc32")
+    assert inflater.inflate_into_new(stream, True, out, 7, 7 + len(data)) == (engine.STATUS_DONE, len(stream), len(data))
+    assert out[7:7 + len(data)] == data and inflater.checksum == zlib.crc32(data)
+    status, _, produced = engine.INFLATE_KERNELS[kernel].Inflater().inflate_into_new(stream, True, out, 0, 1000)
+    assert status == engine.STATUS_NEED_OUTPUT and 1000 - 258 < produced <= 1000 and out[:produced] == data[:produced]
+    for start, stop in [(-1, 10), (10, 9), (0, len(out) + 1)]:
+        with pytest.raises(ValueError, match="outside"):
+            engine.INFLATE_KERNELS[kernel].Inflater().inflate_into_new(stream, True, out, start, stop)

@@ -426,6 +426,15 @@ cdef inline void copy_match_fast(uint8_t* dst, uint32_t dist, uint32_t length) n
             k += 2 * dist
 
 
+def new_output(Py_ssize_t size):
+    """A bytes object of ``size`` bytes not yet written, for :meth:`Inflater.inflate_into_new` to
+    fill before it is handed to anyone (huge pages asked for where it is large)."""
+    obj = PyBytes_FromStringAndSize(NULL, size)
+    if size >= HUGE_PAGES_FROM:
+        advise_huge_pages(PyBytes_AS_STRING(obj), size)
+    return obj
+
+
 cdef class Inflater:
     """State of one raw DEFLATE stream being decoded; feed it with :meth:`inflate`.
 
@@ -480,6 +489,24 @@ cdef class Inflater:
         self.bits.pos = 0
         with nogil:
             status = self._run_summed(sp, src.shape[0], final_input, op, out.shape[0], &pos)
+        self.src = NULL
+        return status, self.bits.pos, pos
+
+    def inflate_into_new(self, const uint8_t[::1] src, bint final_input, bytes out, Py_ssize_t start,
+                         Py_ssize_t stop):
+        """:meth:`inflate` into ``out[start:stop]``, with no history, where ``out`` is a bytes object
+        from :func:`new_output` that is still being filled (pieces of one output decoded on
+        several threads write straight into the bytes they return, with no copy)."""
+        cdef int status
+        cdef Py_ssize_t pos = 0
+        cdef const uint8_t* sp = &src[0] if src.shape[0] else NULL
+        cdef uint8_t* op
+        if not 0 <= start <= stop <= len(out):
+            raise ValueError("start:stop outside the output")
+        op = <uint8_t*>PyBytes_AS_STRING(out) + start
+        self.bits.pos = 0
+        with nogil:
+            status = self._run_summed(sp, src.shape[0], final_input, op, stop - start, &pos)
         self.src = NULL
         return status, self.bits.pos, pos
 

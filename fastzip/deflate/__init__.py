@@ -127,11 +127,11 @@ def decompress(data, *, format: str = "auto", max_output_size: int | None = None
             decoded = inflate_pieces(src.available(), index, resolve(threads))
             # Kept only when the trailer vouches for it; else the index does not describe the
             # stream (or the stream is damaged): decode it from its start as any other.
-            if decoded is not None and trailer_matches(src.available()[decoded[1]:], decoded[0]):
-                out, used = decoded
+            if decoded is not None and trailer_matches(src.available()[decoded[1]:], decoded[2], len(decoded[0])):
+                out, used, crc = decoded
                 src.consume(used)
-                check_trailer(src, format, crc32(out), len(out))
-                parts.append(bytes(out))
+                check_trailer(src, format, crc, len(out))
+                parts.append(out)
                 total += len(out)
                 if not another_member(src, format):
                     break

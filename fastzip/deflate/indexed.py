@@ -24,8 +24,10 @@ from __future__ import annotations
 import struct
 
 from .._native.checksums import crc32
+from .._native.inflate import new_output
 from .._parallel import split_rows
 from .engine import STATUS_DONE, STATUS_NEED_INPUT, WINDOW, Inflater, deflate_pieces
+from .framing import joined_checksum
 
 __all__ = ["SUBFIELD", "index_field", "read_index", "inflate_pieces", "decode_piece", "trailer_matches", "compress_pieces",
            "piece_size", "MAX_PIECES"]
@@ -75,53 +77,58 @@ def read_index(extra) -> tuple[int, int, list[int], list[int]] | None:
     return None
 
 
-def inflate_pieces(data, index: tuple, workers: int) -> tuple[bytearray, int] | None:
-    """(output, bytes of ``data`` used) of the indexed pieces at the start of ``data``, decoded
-    on ``workers`` threads; None if the index does not describe the stream (the caller then
-    decodes it from the start). The caller checks the trailer's CRC-32 and size."""
+def inflate_pieces(data, index: tuple, workers: int) -> tuple[bytes, int, int] | None:
+    """(output, bytes of ``data`` used, the output's CRC-32) of the indexed pieces at the start of
+    ``data``, decoded on ``workers`` threads straight into the bytes returned; None if the index
+    does not describe the stream (the caller then decodes it from the start). Each piece's CRC-32
+    is checked as it is decoded, so the whole output's is joined from them, not summed again.
+    The caller checks it and the size against the trailer."""
     piece, total, sizes, crcs = index
     starts = [0]
     for size in sizes:
         starts.append(starts[-1] + size)
     if starts[-1] > len(data) or total > 1032 * starts[-1] + WINDOW:  # DEFLATE expands at most 1032:1
         return None
-    out = bytearray(total)
-    target = memoryview(out)
+    out = new_output(total)
     source = memoryview(data).cast("B")
     failed = []
 
     def decode(first, end):
         for i in range(first, end):
-            if not _decode_into(source[starts[i]:starts[i + 1]], index, i, target[i * piece:min((i + 1) * piece, total)]):
+            if not _decode_into(source[starts[i]:starts[i + 1]], index, i, out, i * piece):
                 failed.append(i)
                 return
 
     split_rows(decode, len(sizes), workers, pieces_per_worker=max(1, len(sizes) // max(workers, 1)))
     if failed:
         return None
-    return out, starts[-1]
+    return out, starts[-1], joined_checksum("gzip", crcs, piece, total)
 
 
-def _decode_into(data, index: tuple, i: int, out) -> bool:
-    """Decode piece ``i`` (``data`` its compressed bytes) into ``out`` (its exact size): whether
-    it filled ``out`` using exactly its bytes, ended as a piece there ends and matched its CRC-32."""
+def _decode_into(data, index: tuple, i: int, out: bytes, start: int) -> bool:
+    """Decode piece ``i`` (``data`` its compressed bytes) into ``out`` (from :func:`new_output`)
+    at ``start``: whether it filled its size there using exactly its bytes, ended as a piece
+    there ends and matched its CRC-32 (summed while it is decoded)."""
+    piece, total = index[0], index[1]
     last = i == len(index[2]) - 1
-    status, used, produced = Inflater().inflate(data, last, out, 0)
+    stop = start + min(piece, total - i * piece)
+    inflater = Inflater("crc32")
+    status, used, produced = inflater.inflate_into_new(data, last, out, start, stop)
     return status == (STATUS_DONE if last else STATUS_NEED_INPUT) and used == index[2][i] == len(data) \
-        and produced == len(out) and crc32(out) == index[3][i]
+        and produced == stop - start and inflater.checksum == index[3][i]
 
 
-def decode_piece(data, index: tuple, i: int) -> bytearray | None:
+def decode_piece(data, index: tuple, i: int) -> bytes | None:
     """Piece ``i`` alone (``data`` its compressed bytes), or None unless it decodes to exactly
     its size and CRC-32, using exactly its bytes."""
     piece, total = index[0], index[1]
-    out = bytearray(min(piece, total - i * piece))
-    return out if _decode_into(data, index, i, out) else None
+    out = new_output(min(piece, total - i * piece))
+    return out if _decode_into(data, index, i, out, 0) else None
 
 
-def trailer_matches(after, out) -> bool:
-    """Whether the gzip trailer at the start of ``after`` names ``out``'s CRC-32 and size."""
-    return len(after) >= 8 and struct.unpack_from("<II", after) == (crc32(out), len(out) & 0xFFFFFFFF)
+def trailer_matches(after, crc: int, size: int) -> bool:
+    """Whether the gzip trailer at the start of ``after`` names this CRC-32 and size."""
+    return len(after) >= 8 and struct.unpack_from("<II", after) == (crc, size & 0xFFFFFFFF)
 
 
 def compress_pieces(view, level: int, workers: int, piece: int) -> tuple[list, list]:
