@@ -6,8 +6,10 @@
 Groups ``threads-jpeg-encode``, ``threads-jpeg-decode`` (a 2048 x 2048 mosaic of the shipped
 photos, 4:2:0, quality 75), ``threads-dct-forward`` (65,536 float32 blocks),
 ``threads-deflate-compress-L{1,6,9}`` (16 MiB of stdlib text and machine code, in 1 MiB pieces
-when split), ``threads-deflate-decompress-indexed`` (the same corpus as one gzip member with
-``index=True``, beside zlib and libdeflate on one thread), ``threads-vae-decode`` (the golden INT8 archive's Numba decoder) and
+when split; beside pgzip, mgzip and the pigz command on 2 threads in 1 MiB blocks),
+``threads-deflate-decompress-indexed`` (the same corpus as one gzip member with ``index=True``,
+beside zlib and libdeflate on one thread, pigz, and pgzip and mgzip on 2 threads, each reading
+the file its own compressor made for parallel reading), ``threads-vae-decode`` (the golden INT8 archive's Numba decoder) and
 ``threads-grid-synthesis`` (the grid codec's fused Numba pixel pass, 768 x 512), each with
 ``threads`` = 1, 2, 3, 4 (more than this machine's cores shows what over-subscription costs). The small-input
 threshold: ``threads-threshold-jpeg-encode/decode[side]`` time 1 against 2 threads on squares of
@@ -16,6 +18,9 @@ workers actually started.
 """
 
 from pathlib import Path
+
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -80,6 +85,33 @@ def test_deflate_compress(benchmark, corpus, level, threads):
     record_rate(benchmark, "MB/s", len(corpus) / 1e6)
 
 
+def _pigz(*args):
+    if shutil.which("pigz") is None:
+        pytest.skip("no pigz command (Debian: apt-get install pigz)")
+    return lambda data: subprocess.run(["pigz", *args], input=data, capture_output=True, check=True).stdout
+
+
+def _python_peer(name):
+    return pytest.importorskip(name)
+
+
+@pytest.mark.parametrize("peer", ["pgzip", "mgzip", "pigz"])
+@pytest.mark.parametrize("level", [1, 6, 9])
+def test_deflate_compress_peers(benchmark, corpus, level, peer):
+    """pigz's method elsewhere, on 2 threads in 1 MiB blocks like fastzip's pieces: pgzip and
+    mgzip (Python threads over zlib) and the pigz command (its time includes starting it)."""
+    benchmark.group = f"threads-deflate-compress-L{level}"
+    if peer == "pigz":
+        run = _pigz(f"-{level}", "-p", "2", "-b", "1024", "-c")
+    else:
+        module = _python_peer(peer)
+        run = lambda data: module.compress(data, level, thread=2, blocksize=1 << 20)  # noqa: E731
+    packed = benchmark.pedantic(run, (corpus,), rounds=3, iterations=1)
+    assert deflate.decompress(packed) == corpus
+    benchmark.extra_info["ratio"] = round(len(corpus) / len(packed), 4)
+    record_rate(benchmark, "MB/s", len(corpus) / 1e6)
+
+
 @pytest.fixture(scope="module")
 def indexed(corpus):
     return deflate.compress(corpus, 6, format="gzip", index=True, threads=2)
@@ -94,18 +126,26 @@ def test_deflate_decompress_indexed(benchmark, corpus, indexed, threads):
     record_rate(benchmark, "MB/s", len(corpus) / 1e6)
 
 
-@pytest.mark.parametrize("peer", ["zlib", "libdeflate"])
+@pytest.mark.parametrize("peer", ["zlib", "libdeflate", "pigz", "pgzip", "mgzip"])
 def test_deflate_decompress_indexed_peers(benchmark, corpus, indexed, peer):
-    """The same file by one-thread peers (libdeflate: the fastest single-thread inflate here)."""
+    """The same file by one-thread peers (libdeflate: the fastest single-thread inflate here;
+    pigz decodes on one thread, checking on others); pgzip and mgzip on 2 threads, each reading
+    what it wrote itself on 2 threads in 1 MiB blocks (its own index, in the header)."""
     benchmark.group = "threads-deflate-decompress-indexed"
     if peer == "zlib":
         import zlib
 
         run = lambda: zlib.decompress(indexed, wbits=31)  # noqa: E731
-    else:
+    elif peer == "libdeflate":
         libdeflate = pytest.importorskip("deflate")
         run = lambda: libdeflate.gzip_decompress(indexed)  # noqa: E731
-    assert len(benchmark.pedantic(run, rounds=5, iterations=1)) == len(corpus)
+    elif peer == "pigz":
+        run = lambda pigz=_pigz("-dc"): pigz(indexed)  # noqa: E731
+    else:
+        module = _python_peer(peer)
+        own = module.compress(corpus, 6, thread=2, blocksize=1 << 20)
+        run = lambda: module.decompress(own, thread=2)  # noqa: E731
+    assert benchmark.pedantic(run, rounds=5, iterations=1) == corpus
     record_rate(benchmark, "MB/s", len(corpus) / 1e6)
 
 

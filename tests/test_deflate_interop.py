@@ -88,6 +88,24 @@ def test_gzip_command_both_ways(tmp_path, corpora):
     subprocess.run(["gzip", "-t", str(ours)], check=True)
 
 
+@pytest.mark.skipif(shutil.which("pigz") is None, reason="no pigz command (Debian: apt-get install pigz)")
+def test_pigz_both_ways(real_corpora):
+    """pigz's parallel streams (blocks joined by empty stored blocks; -i: blocks without each
+    other's history; -11: zopfli's parse; -z: zlib framing) read by fastzip on any thread count,
+    and fastzip's threaded and indexed gzip read by pigz."""
+    data = real_corpora["stdlib_text"][:3 << 20] + real_corpora["machine_code"][:1 << 20]
+    for flags in (["-6"], ["-1", "-p", "2", "-b", "128"], ["-9", "-i", "-b", "256"], ["-11", "-b", "64"], ["-z", "-6"]):
+        made = subprocess.run(["pigz", "-c", *flags], input=data[: 1 << 20] if "-11" in flags else data,
+                              capture_output=True, check=True).stdout
+        expected = data[: 1 << 20] if "-11" in flags else data
+        for threads in (1, 2):
+            assert deflate.decompress(made, threads=threads) == expected, flags
+    for kwargs in ({"threads": 2}, {"threads": 2, "index": True}, {}):
+        ours = deflate.compress(data, 6, format="gzip", **kwargs)
+        assert subprocess.run(["pigz", "-dc"], input=ours, capture_output=True, check=True).stdout == data, kwargs
+        subprocess.run(["pigz", "-t"], input=ours, check=True)
+
+
 def test_gzip_header_fields():
     packed = deflate.compress(b"hello", format="gzip", filename="/some/dir/hello.txt", mtime=1234567890)
     magic, method, flags, mtime = struct.unpack_from("<2sBBI", packed)
