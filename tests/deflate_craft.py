@@ -79,3 +79,81 @@ def canonical(lengths):
             codes[s] = next_code[n]
             next_code[n] += 1
     return codes
+
+
+LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
+               163, 195, 227, 258]
+LENGTH_EXTRA = [0] * 8 + [1] * 4 + [2] * 4 + [3] * 4 + [4] * 4 + [5] * 4 + [0]
+DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049,
+             3073, 4097, 6145, 8193, 12289, 16385, 24577]
+DIST_EXTRA = [0, 0] + [i // 2 - 1 for i in range(2, 30)]
+CODELEN_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
+
+
+class _Reader:
+    def __init__(self, data: bytes):
+        self.data, self.pos = data, 0
+
+    def bits(self, n: int) -> int:
+        value = 0
+        for i in range(n):
+            value |= ((self.data[self.pos >> 3] >> (self.pos & 7)) & 1) << i
+            self.pos += 1
+        return value
+
+    def symbol(self, table: dict) -> int:
+        code = length = 0
+        while (length, code) not in table:
+            code = (code << 1) | self.bits(1)
+            length += 1
+        return table[(length, code)]
+
+
+def _decoding_table(lengths) -> dict:
+    return {(n, code): s for s, (n, code) in enumerate(zip(lengths, canonical(lengths))) if n}
+
+
+def read_blocks(stream: bytes) -> list:
+    """The blocks of a raw DEFLATE stream, for tests of what an encoder chose: each a dict of
+    its ``type`` (0 stored, 1 fixed, 2 dynamic), ``litlen`` and ``dist`` code lengths and its
+    ``tokens`` (a literal byte, or a (length, distance) match). A plain reader for valid streams."""
+    r, blocks = _Reader(stream), []
+    while True:
+        final, kind = r.bits(1), r.bits(2)
+        block = {"type": kind, "tokens": [], "litlen": [], "dist": []}
+        blocks.append(block)
+        if kind == 0:
+            r.pos = (r.pos + 7) & ~7
+            size = r.bits(16)
+            r.bits(16)
+            block["tokens"] = list(stream[r.pos >> 3:(r.pos >> 3) + size])
+            r.pos += 8 * size
+        else:
+            if kind == 1:
+                litlen, dist = [8] * 144 + [9] * 112 + [7] * 24 + [8] * 8, [5] * 30
+            else:
+                hlit, hdist, hclen = r.bits(5) + 257, r.bits(5) + 1, r.bits(4) + 4
+                cl = [0] * 19
+                for i in range(hclen):
+                    cl[CODELEN_ORDER[i]] = r.bits(3)
+                table, lengths = _decoding_table(cl), []
+                while len(lengths) < hlit + hdist:
+                    s = r.symbol(table)
+                    if s < 16:
+                        lengths.append(s)
+                    elif s == 16:
+                        lengths += [lengths[-1]] * (3 + r.bits(2))
+                    else:
+                        lengths += [0] * (3 + r.bits(3) if s == 17 else 11 + r.bits(7))
+                litlen, dist = lengths[:hlit], lengths[hlit:]
+            block["litlen"], block["dist"] = litlen, dist
+            lit_table, dist_table = _decoding_table(litlen), _decoding_table(dist)
+            while (s := r.symbol(lit_table)) != 256:
+                if s < 256:
+                    block["tokens"].append(s)
+                    continue
+                length = LENGTH_BASE[s - 257] + r.bits(LENGTH_EXTRA[s - 257])
+                d = r.symbol(dist_table)
+                block["tokens"].append((length, DIST_BASE[d] + r.bits(DIST_EXTRA[d])))
+        if final:
+            return blocks

@@ -11,8 +11,10 @@ import zlib
 import pytest
 
 from fastzip._native.deflate import OUTPUT_FULL, Deflater
-from fastzip.deflate import compressed_bound
+from fastzip.deflate import compress, compressed_bound
 from fastzip.deflate.engine import LEVELS
+
+from deflate_craft import read_blocks
 
 
 def _raw(deflater, data: bytes) -> bytes:
@@ -134,3 +136,19 @@ def test_near_optimal_levels_on_long_inputs(level):
 
     for data in (_near_repeats(3 << 20), corpora.stdlib_text(3 << 20)):
         assert zlib.decompress(_raw(Deflater(*LEVELS[level]), data), -15) == data
+
+
+@pytest.mark.parametrize("level", [2, 6, 9])
+def test_three_byte_matches_are_weighed_against_their_literals(real_corpora, level):
+    """A length-3 match is taken where it costs less than its three literals: in pixels, whose
+    literals are dear, also farther than 8 KiB (a fixed limit there refused every one); in text,
+    whose literals are cheap, almost never that far."""
+    def far_threes(data):
+        blocks = read_blocks(compress(data, level, format="raw"))
+        matches = [t for b in blocks for t in b["tokens"] if isinstance(t, tuple)]
+        return sum(1 for length, dist in matches if length == 3 and dist > 8192), len(matches)
+
+    far, _ = far_threes(real_corpora["image"][:200_000])
+    assert far > 1000
+    far, matches = far_threes(real_corpora["stdlib_text"][:200_000])
+    assert far < matches // 100
