@@ -1,4 +1,5 @@
-"""Hand-made DEFLATE bit streams for the hostile-input tests."""
+"""Hand-made DEFLATE bit streams for the hostile-input tests, and a plain reader of valid ones
+(``read_blocks``) for tests of what an encoder chose."""
 
 
 class Bits:

@@ -43,9 +43,10 @@ PIECE = 1 << 20  # input per piece when compressing on several threads
 # ``depth`` deep (match_finders.pxd); 10-12 parse near-optimally (cost-model passes over the
 # matches met within ``depth`` steps down binary trees). ``nice``: a match this long ends the
 # search. Levels 4-9 are no larger than zlib's of the same number on text, code and pixels, at
-# 1.5-3.4x its speed; 1-3 are smaller than zlib's on text and code (by 4-10 %) but up to 5 %
-# larger on raw pixels, whose repeats are often 3 bytes long: the price of searching 4-byte
-# hashes, as libdeflate's levels pay it too. Level 12 stops at three cost-model passes: a fourth
+# 1.5-3.4x its speed; 1-3 are smaller than zlib's on text and code (by 4-10 %), but on raw
+# pixels, whose repeats are often 3 bytes long, 2-3 are up to 0.7 % larger and 1 (which looks
+# for 4-byte matches only) 3.4 %: the price of searching 4-byte hashes, as libdeflate's levels
+# pay it too. Level 12 stops at three cost-model passes: a fourth
 # moved its size by under 0.01 % on text, code and pixels and took a sixth of its time.
 STORE, FAST, LAZY, LAZY2, OPTIMAL = (STRATEGIES[k] for k in ("store", "fast", "lazy", "lazy2", "optimal"))
 LEVELS = {
