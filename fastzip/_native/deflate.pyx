@@ -476,8 +476,8 @@ cdef class Deflater:
         """Whether a length-3 match ``dist`` back costs at least what its three literals do under
         the last block's codes (before there is one: whether it is farther than 2 * NEAR3).
         Literals are cheap in text and dear in pixels, so no one distance limit suits both: this
-        takes far 3-byte repeats in pixels (0.6-1.1 % smaller at levels 2-9, as fast) and leaves
-        more near ones in text. (Weighing length 4 the same way gains another 0.2 % on pixels
+        takes far 3-byte repeats in pixels (0.6-1.0 % smaller at levels 2-9, as fast) and turns
+        down some near ones in text. (Weighing length 4 the same way gains another 0.2 % on pixels
         but costs 4-5 % of the speed: each match refused is four positions searched.)"""
         if not self.costs_known:
             return dist > 2 * NEAR3
