@@ -5,6 +5,7 @@ formed, an output buffer just large enough, the near-optimal levels over many bl
 that strains their trees, blocks whose first literals have the longest codes, and block edges
 placed where the data changes."""
 
+import math
 import random
 import zlib
 
@@ -92,6 +93,9 @@ def test_bad_parameters_are_refused():
         Deflater(*LEVELS[6][:2], 300, 0)
     with pytest.raises(ValueError):
         Deflater(*LEVELS[6], span=1000)
+    for run in (-1, 2049):  # a test's runs may only be shorter than the lazy parses' 2048
+        with pytest.raises(ValueError, match="run"):
+            Deflater(*LEVELS[6], run=run)
 
 
 @pytest.mark.parametrize("level", [1, 6, 10])
@@ -152,3 +156,31 @@ def test_three_byte_matches_are_weighed_against_their_literals(real_corpora, lev
     assert far > 1000
     far, matches = far_threes(real_corpora["stdlib_text"][:200_000])
     assert far < matches // 100
+
+
+def _long_literal_codes(groups: int, seed: int = 1) -> bytes:
+    """Random history, then groups of 200 copies (lengths 4-11 with halving odds, from 5-30 KB
+    back) and 5 literals from 64 values: the lengths take the short codes and the literals codes
+    of about 14 bits, the longest the block writer sends four to a store."""
+    rng = random.Random(seed)
+    out = bytearray(rng.randbytes(32768))
+    for _ in range(groups):
+        for _ in range(200):
+            length = 4 + min(7, int(-math.log2(1 - rng.random())))
+            at = len(out) - rng.randrange(5000, 30000)
+            out += out[at:at + length]
+        out += bytes(rng.randrange(128, 192) for _ in range(5))
+    return bytes(out)
+
+
+@pytest.mark.parametrize("level", [2, 6, 9, 12])
+@pytest.mark.parametrize("run", [5, 7])
+def test_runs_that_end_in_literals_before_the_longest_codes(level, run):
+    """Runs of a few tokens, so that many end inside a stretch of literals: such a run's last
+    literals are a sequence with no match, and the next sequence may open with four literals
+    of ~14-bit codes. The writer must have stored the bits the first left (up to 49) before it
+    adds those 56: with at most 15 kept, this data overflowed its 64-bit word."""
+    data = _long_literal_codes(300)
+    out = bytearray(2 * len(data) + 4096)  # tiny runs make more blocks than compressed_bound counts
+    written = Deflater(*LEVELS[level], run=run).compress(data, 0, True, out)
+    assert zlib.decompress(bytes(out[:written]), -15) == data

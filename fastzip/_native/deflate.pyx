@@ -153,10 +153,12 @@ cdef class Deflater:
     cdef uint32_t pending_bits
     cdef bint finished
 
-    def __cinit__(self, int strategy, int depth, int nice, int passes, Py_ssize_t span=SPAN):
+    def __cinit__(self, int strategy, int depth, int nice, int passes, Py_ssize_t span=SPAN, Py_ssize_t run=0):
         """``strategy``: 0 store, 1 fast, 2 lazy, 3 lazy2, 4 near-optimal (``passes``
         cost-model rounds); ``depth`` candidates are searched per position, and a match of
-        ``nice`` bytes ends the search. ``span``: the most bytes parsed at once (tests make it small)."""
+        ``nice`` bytes ends the search. ``span``: the most bytes parsed at once; ``run``: tokens
+        per run, at most the strategy's own (0); tests make both small (then blocks may be
+        shorter than ``compressed_bound`` assumes: give ``compress`` room)."""
         if not 0 <= strategy <= 4:
             raise ValueError("strategy must be 0..4")
         if not 1 <= nice <= MAX_MATCH and strategy != STORE:
@@ -169,6 +171,10 @@ cdef class Deflater:
         self.passes = passes
         self.span = span
         self.run_limit = FAST_RUN if strategy == FAST else (OPTIMAL_RUN if strategy == OPTIMAL else RUN)
+        if not 0 <= run <= self.run_limit:
+            raise ValueError("run out of range")
+        if run:
+            self.run_limit = run
         self.lookahead = MAX_LOOKAHEAD if strategy == OPTIMAL else LOOKAHEAD
         self.hop = self.lookahead // 4
         memset(&self.opt, 0, sizeof(OptimalBuffers))

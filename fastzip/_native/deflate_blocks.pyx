@@ -258,8 +258,9 @@ cdef void _write_sequences(const Sequence* seqs, Py_ssize_t s0, Py_ssize_t s1, c
                            const uint16_t* lit_codes, const uint8_t* lit_lens,
                            const uint16_t* dist_codes, const uint8_t* dist_lens, BitWriter* out) noexcept nogil:
     # Bits stay below 64: four literals (<= 14 bits each) are added to fewer than 8; a match
-    # (<= 19 + 28 bits) to fewer than 16, and flushed at once. The block header may leave up to
-    # 31 bits: they are stored before the first literals.
+    # (<= 19 + 28 bits) to fewer than 16; every sequence ends with a store, so the next starts
+    # from fewer than 8. The block header may leave up to 31 bits: they are stored before the
+    # first literals.
     cdef Py_ssize_t s, pos = 0, run_end, worst = 0
     cdef uint32_t L, sym, d, e0, e1, e2, e3
     cdef uint32_t[30] dist_entry  # each distance symbol's code, and its length above bit 16 (with the extra bits)
@@ -303,15 +304,17 @@ cdef void _write_sequences(const Sequence* seqs, Py_ssize_t s0, Py_ssize_t s1, c
                 add_bits(w, e0 & 0xFFFF, e0 >> 16)
                 pos += 1
             L = seqs[s].lits_len >> SEQ_LEN_SHIFT
-            if w.nbits >= 16:
-                store_bits(w)
             if L:
+                if w.nbits >= 16:
+                    store_bits(w)
                 add_bits(w, len_code[L], len_bits[L])
                 d = seqs[s].dist_sym
                 e0 = dist_entry[d]
                 add_bits(w, (e0 & 0xFFFF) | ((seqs[s].dist - DIST_BASE[d]) << dist_lens[d]), e0 >> 16)
-                store_bits(w)
                 pos += L
+            # Fewer than 8 bits stay for the next sequence's groups of four literals (a run's last
+            # literals, with no match, may have left up to 49).
+            store_bits(w)
     put_bits(w, lit_codes[256], lit_lens[256])
     out[0] = local
 
