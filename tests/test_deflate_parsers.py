@@ -184,3 +184,31 @@ def test_runs_that_end_in_literals_before_the_longest_codes(level, run):
     out = bytearray(2 * len(data) + 4096)  # tiny runs make more blocks than compressed_bound counts
     written = Deflater(*LEVELS[level], run=run).compress(data, 0, True, out)
     assert zlib.decompress(bytes(out[:written]), -15) == data
+
+
+def _random_mix(rng: random.Random, size: int) -> bytes:
+    """Literal stretches drawn from a skewed alphabet of random size (so codes of every length
+    up to 14 bits occur) and copies of every length and distance, in random order."""
+    alphabet = rng.sample(range(256), rng.randrange(2, 257))
+    weights = [rng.random() ** rng.choice((1, 4, 12)) + 1e-4 for _ in alphabet]
+    out = bytearray(rng.randbytes(rng.randrange(0, 40_000)))
+    while len(out) < size:
+        if rng.random() < 0.5 or not out:
+            out += bytes(rng.choices(alphabet, weights, k=rng.randrange(1, 40)))
+        else:
+            dist = rng.randrange(1, min(len(out), 32768) + 1)
+            for _ in range(rng.choice((3, 4, 5, 8, 30, 258))):
+                out.append(out[-dist])
+    return bytes(out)
+
+
+@pytest.mark.parametrize("seed", range(64))
+def test_random_token_mixes_round_trip(seed):
+    """Any level 2-12 with runs of 1-16 tokens (every sequence shape at a run's edge) over
+    random mixes of literals and copies: the stream decodes to the input."""
+    rng = random.Random(seed)
+    data = _random_mix(rng, rng.randrange(60_000, 140_000))
+    level, run = rng.randrange(2, 13), rng.randrange(1, 17)
+    out = bytearray(2 * len(data) + 4096)
+    written = Deflater(*LEVELS[level], run=run).compress(data, 0, True, out)
+    assert zlib.decompress(bytes(out[:written]), -15) == data, (level, run)
