@@ -148,3 +148,17 @@ def test_each_kernel_fills_a_new_output_in_place(real_corpora, kernel):
     for start, stop in [(-1, 10), (10, 9), (0, len(out) + 1)]:
         with pytest.raises(ValueError, match="outside"):
             engine.INFLATE_KERNELS[kernel].Inflater().inflate_into_new(stream, True, out, start, stop)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_each_kernel_switches_between_fixed_and_dynamic_blocks(real_corpora, kernel):
+    """Fixed-code blocks read tables built once for every Inflater, dynamic ones the Inflater's
+    own: blocks of both kinds in turn, in one stream, each decoded with the right ones."""
+    text, code = real_corpora["stdlib_text"], real_corpora["machine_code"]
+    pieces, parts = [text[:20_000], code[:30_000], text[50_000:60_000], code[90_000:140_000], text[:5]], []
+    for i, piece in enumerate(pieces):
+        strategy = zlib.Z_FIXED if i % 2 == 0 else zlib.Z_DEFAULT_STRATEGY
+        packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9, strategy)
+        parts.append(packer.compress(piece) + packer.flush(zlib.Z_FINISH if i == len(pieces) - 1 else zlib.Z_SYNC_FLUSH))
+    stream = b"".join(parts)
+    assert decode(kernel, stream) == (engine.STATUS_DONE, len(stream), b"".join(pieces))

@@ -19,7 +19,7 @@ FAST_OUT output bytes remain, refills are branch-free unaligned 8-byte loads; on
 lookup gives a literal, a length or distance with its base and extra-bit count, or a
 subtable pointer; the next entry is read ahead of the refill and of the match copy; matches
 are copied by whole words (periodic patterns for distances under 8). Tables are built by
-doubling, in code order (see build_decode_table). (Entries holding two literals, where both
+doubling, in code order (see build_decode_table); the fixed code's once, for every Inflater. (Entries holding two literals, where both
 codes fit the primary index, were tried: slower, as each store's address then waits for a
 table load; so was extracting extra bits with BZHI.)
 """
@@ -252,6 +252,33 @@ cdef int build_decode_table(const uint8_t* lengths, int n, bint litlen, int pb, 
     return <int>used
 
 
+cdef uint32_t[LITLEN_TABLE] FIXED_LIT
+cdef uint32_t[DIST_TABLE] FIXED_DIST
+
+
+cdef void fixed_tables() noexcept nogil:
+    """The fixed code's tables (RFC 1951 3.2.6), built once: every Inflater reads them."""
+    cdef uint8_t[320] lengths
+    cdef int i
+    for i in range(144):
+        lengths[i] = 8
+    for i in range(144, 256):
+        lengths[i] = 9
+    for i in range(256, 280):
+        lengths[i] = 7
+    for i in range(280, 288):
+        lengths[i] = 8
+    # The fixed distance code has 30 used symbols of 32 five-bit patterns: build it with all
+    # 32 (codes 30 and 31 are then caught as invalid symbols, as RFC 1951 says).
+    for i in range(32):
+        lengths[288 + i] = 5
+    build_decode_table(lengths, 288, True, LITLEN_BITS, FIXED_LIT, LITLEN_TABLE)
+    build_decode_table(lengths + 288, 32, False, DIST_BITS, FIXED_DIST, DIST_TABLE)
+
+
+fixed_tables()
+
+
 cdef inline uint32_t extra_value(uint32_t entry, uint64_t bits) noexcept nogil:
     """Base plus the extra bits that follow the code, read from ``bits`` before consuming
     (bits 12-15 of a length or distance entry are clear: bits 8-15 are the code's length)."""
@@ -448,7 +475,8 @@ cdef class Inflater:
     cdef int mode
     cdef bint final_block
     cdef uint32_t stored_left
-    cdef bint fixed_loaded
+    cdef const uint32_t* lit     # the tables of the block being decoded: the fixed code's
+    cdef const uint32_t* dist    # (FIXED_LIT, FIXED_DIST) or the block's own, built here
     cdef uint32_t[LITLEN_TABLE] lit_table
     cdef uint32_t[DIST_TABLE] dist_table
     cdef const uint8_t* src      # the input of the call under way (set by _run)
@@ -460,7 +488,8 @@ cdef class Inflater:
         self.sum_kind = CHECKSUMS[checksum]
         self.sum_value = 1 if self.sum_kind == ADLER32 else 0
         self.mode = MODE_HEADER
-        self.fixed_loaded = False
+        self.lit = &FIXED_LIT[0]
+        self.dist = &FIXED_DIST[0]
         memset(&self.bits, 0, sizeof(Bits))
 
     @property
@@ -624,10 +653,10 @@ cdef class Inflater:
                     if overran(&self.bits):
                         out_pos[0] = pos
                         return self._stop(&saved, final_input)
-                    self._load_fixed()
+                    self.lit = &FIXED_LIT[0]
+                    self.dist = &FIXED_DIST[0]
                     self.mode = MODE_HUFFMAN
                 elif btype == 2:
-                    self.fixed_loaded = False
                     status = self._read_dynamic_header()
                     if status < 0 or overran(&self.bits):
                         out_pos[0] = pos
@@ -669,8 +698,8 @@ cdef class Inflater:
         cdef Bits saved
         cdef Py_ssize_t pos = out_pos[0]
         cdef uint32_t entry, sym, length = 0, dist, L
-        cdef const uint32_t* lit = self.lit_table
-        cdef const uint32_t* dtab = self.dist_table
+        cdef const uint32_t* lit = self.lit
+        cdef const uint32_t* dtab = self.dist
         cdef int status
         while True:
             if self.bits.phantom == 0 and self.bits.pos + FAST_IN <= n and cap - pos >= FAST_OUT:
@@ -751,8 +780,8 @@ cdef class Inflater:
         cdef const uint8_t* in_end = src + n - FAST_IN
         cdef uint8_t* op = out + out_pos[0]
         cdef uint8_t* out_end = out + cap - FAST_OUT
-        cdef const uint32_t* lit = self.lit_table
-        cdef const uint32_t* dtab = self.dist_table
+        cdef const uint32_t* lit = self.lit
+        cdef const uint32_t* dtab = self.dist
         cdef int status = 0
         cdef uint64_t lit_mask = (1u << LITLEN_BITS) - 1, dist_mask = (1u << DIST_BITS) - 1
         # As libdeflate does: the next literal/length entry is read ahead, from bits already
@@ -815,29 +844,6 @@ cdef class Inflater:
         self.bits.pos = ip - src
         out_pos[0] = op - out
         return status
-
-    cdef void _load_fixed(self) noexcept nogil:
-        cdef uint8_t[320] lengths
-        cdef int i
-        if self.fixed_loaded:
-            return
-        for i in range(144):
-            lengths[i] = 8
-        for i in range(144, 256):
-            lengths[i] = 9
-        for i in range(256, 280):
-            lengths[i] = 7
-        for i in range(280, 288):
-            lengths[i] = 8
-        for i in range(30):
-            lengths[288 + i] = 5
-        # The fixed distance code has 30 used symbols of 32 five-bit patterns: build it with
-        # all 32 (codes 30 and 31 are then caught as invalid symbols, as RFC 1951 says).
-        lengths[318] = 5
-        lengths[319] = 5
-        build_decode_table(lengths, 288, True, LITLEN_BITS, self.lit_table, LITLEN_TABLE)
-        build_decode_table(lengths + 288, 32, False, DIST_BITS, self.dist_table, DIST_TABLE)
-        self.fixed_loaded = True
 
     cdef int _read_dynamic_header(self) noexcept nogil:
         """Read HLIT, HDIST, HCLEN and the code lengths; build both tables. 0 or an error.
@@ -902,4 +908,6 @@ cdef class Inflater:
         used = build_decode_table(lengths + hlit, hdist, False, DIST_BITS, self.dist_table, DIST_TABLE)
         if used < 0:
             return E_OVERSUBSCRIBED if used == TABLE_OVERSUBSCRIBED else E_INCOMPLETE
+        self.lit = &self.lit_table[0]
+        self.dist = &self.dist_table[0]
         return 0
