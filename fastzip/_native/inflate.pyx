@@ -19,9 +19,9 @@ FAST_OUT output bytes remain, refills are branch-free unaligned 8-byte loads; on
 lookup gives a literal, a length or distance with its base and extra-bit count, or a
 subtable pointer; the next entry is read ahead of the refill and of the match copy; matches
 are copied by whole words (periodic patterns for distances under 8). Tables are built by
-doubling, in code order (see build_decode_table); the fixed code's once, for every Inflater. (Entries holding two literals, where both
-codes fit the primary index, were tried: slower, as each store's address then waits for a
-table load; so was extracting extra bits with BZHI.)
+doubling, in code order (see build_decode_table); the fixed code's once, for every Inflater.
+(Entries holding two literals, where both codes fit the primary index, were tried: slower, as
+each store's address then waits for a table load; so was extracting extra bits with BZHI.)
 """
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
