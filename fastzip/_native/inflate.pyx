@@ -25,6 +25,7 @@ each store's address then waits for a table load; so was extracting extra bits w
 """
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, _PyBytes_Resize
 from cpython.object cimport PyObject
@@ -477,8 +478,8 @@ cdef class Inflater:
     cdef uint32_t stored_left
     cdef const uint32_t* lit     # the tables of the block being decoded: the fixed code's
     cdef const uint32_t* dist    # (FIXED_LIT, FIXED_DIST) or the block's own, built here
-    cdef uint32_t[LITLEN_TABLE] lit_table
-    cdef uint32_t[DIST_TABLE] dist_table
+    cdef uint32_t* lit_table     # LITLEN_TABLE entries, then DIST_TABLE: malloc'd, not part of the
+    cdef uint32_t* dist_table    # object, which Python would zero (44 KiB: a third of a small decode)
     cdef const uint8_t* src      # the input of the call under way (set by _run)
     cdef Py_ssize_t n
 
@@ -491,6 +492,14 @@ cdef class Inflater:
         self.lit = &FIXED_LIT[0]
         self.dist = &FIXED_DIST[0]
         memset(&self.bits, 0, sizeof(Bits))
+        # Left unset: a table is read only where build_decode_table has written it.
+        self.lit_table = <uint32_t*>malloc((LITLEN_TABLE + DIST_TABLE) * sizeof(uint32_t))
+        if self.lit_table == NULL:
+            raise MemoryError()
+        self.dist_table = self.lit_table + LITLEN_TABLE
+
+    def __dealloc__(self):
+        free(self.lit_table)
 
     @property
     def finished(self):
@@ -908,6 +917,6 @@ cdef class Inflater:
         used = build_decode_table(lengths + hlit, hdist, False, DIST_BITS, self.dist_table, DIST_TABLE)
         if used < 0:
             return E_OVERSUBSCRIBED if used == TABLE_OVERSUBSCRIBED else E_INCOMPLETE
-        self.lit = &self.lit_table[0]
-        self.dist = &self.dist_table[0]
+        self.lit = self.lit_table
+        self.dist = self.dist_table
         return 0
