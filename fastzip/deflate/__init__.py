@@ -44,6 +44,7 @@ __all__ = ["compress", "decompress", "decompress_into", "Compressor", "Decompres
 
 
 _PIECES_PER_THREAD = 2  # by default a thread per two pieces at most: below that, one thread
+_FORMATS_OR_AUTO = FORMATS + ("auto",)
 
 
 def compress(data, level: int = 6, *, format: str = "zlib", mtime: float | None = None,
@@ -114,7 +115,7 @@ def decompress(data, *, format: str = "auto", max_output_size: int | None = None
     A gzip member written with ``index=True`` decodes on ``threads`` threads (fastzip's policy
     when None); any other stream on one.
     """
-    check_format(format, FORMATS + ("auto",))
+    check_format(format, _FORMATS_OR_AUTO)
     limit = output_limit(max_output_size)
     src = Input(data)
     if format == "auto":
@@ -158,7 +159,7 @@ def decompress_into(data, out, *, format: str = "auto") -> int:
     return the number of bytes written; ``out``'s size is the output limit
     (:class:`OutputLimitError` when the stream holds more). Errors as :func:`decompress`; after
     an error ``out`` holds whatever was decoded before it."""
-    check_format(format, FORMATS + ("auto",))
+    check_format(format, _FORMATS_OR_AUTO)
     target = memoryview(out).cast("B")
     if target.readonly:
         raise ValueError("out must be writable")

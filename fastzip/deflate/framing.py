@@ -60,7 +60,7 @@ class Input:
         """Up to ``n`` bytes without consuming them (fewer only at the end of the input)."""
         while len(self.buf) - self.off < n and self.fill():
             pass
-        return bytes(self.buf[self.off:self.off + n])
+        return self.buf[self.off:self.off + n].tobytes()
 
     def take(self, n: int, what: str) -> bytes:
         got = self.peek(n)
@@ -86,7 +86,7 @@ class Input:
                 raise FormatError(f"{what} truncated: no terminating zero byte")
 
     def at_end(self) -> bool:
-        return not self.peek(1)
+        return self.off >= len(self.buf) and not self.fill()
 
 
 # -- zlib ---------------------------------------------------------------------------------
