@@ -46,8 +46,8 @@ PIECE = 1 << 20  # input per piece when compressing on several threads
 # 1.5-3.4x its speed; 1-3 are smaller than zlib's on text and code (by 4-10 %), but on raw
 # pixels, whose repeats are often 3 bytes long, 2-3 are up to 0.7 % larger and 1 (which looks
 # for 4-byte matches only) 3.4 %: the price of searching 4-byte hashes, as libdeflate's levels
-# pay it too. Level 12 stops at three cost-model passes: a fourth
-# moved its size by under 0.01 % on text, code and pixels and took a sixth of its time.
+# pay it too. Level 12 stops at three cost-model passes: a fourth moved its size by under
+# 0.01 % on text, code and pixels and took a sixth of its time.
 STORE, FAST, LAZY, LAZY2, OPTIMAL = (STRATEGIES[k] for k in ("store", "fast", "lazy", "lazy2", "optimal"))
 LEVELS = {
     0: (STORE, 0, 0, 0),
