@@ -43,7 +43,7 @@ from libc.string cimport memcpy, memmove, memset
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF
 
-from .deflate_format cimport DIST_EXTRA, LENGTH_SYMBOL, dist_symbol, init_symbol_tables
+from .deflate_format cimport DIST_EXTRA, LENGTH_SYMBOL, dist_symbol, fixed_length, init_symbol_tables
 from .bitwriter cimport BitWriter, align_to_byte, flush_whole_bytes
 from .deflate_blocks cimport (BLOCK_DYNAMIC, SEQ_LEN_SHIFT, BlockPlan, Sequence, estimate_block, merge_counts,
                              plan_block, take_counts, write_block, write_stored)
@@ -471,11 +471,11 @@ cdef class Deflater:
         ever, as no block would then use it."""
         cdef int i
         for i in range(256):
-            self.lit_bits[i] = plan.lengths[i] if plan.lengths[i] else (8 if i < 144 else 9)
-        self.len3_bits = plan.lengths[257] if plan.lengths[257] else 7
+            self.lit_bits[i] = plan.lengths[i] if plan.lengths[i] else fixed_length(i)
+        self.len3_bits = plan.lengths[257] if plan.lengths[257] else fixed_length(257)
         for i in range(30):
             self.dist_bits[i] = (plan.lengths[plan.hlit + i] if i < plan.hdist and plan.lengths[plan.hlit + i]
-                                 else 5) + DIST_EXTRA[i]
+                                 else fixed_length(288 + i)) + DIST_EXTRA[i]
         self.costs_known = True
 
     cdef inline bint _three_loses(self, const uint8_t* data, Py_ssize_t p, Py_ssize_t dist) noexcept nogil:

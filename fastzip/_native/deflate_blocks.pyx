@@ -16,7 +16,7 @@ from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
 
 from .deflate_format cimport (CODELEN_ORDER, DIST_BASE, DIST_EXTRA, LENGTH_BASE, LENGTH_EXTRA,
-                             LENGTH_SYMBOL, init_symbol_tables)
+                             LENGTH_SYMBOL, fixed_length, init_symbol_tables)
 from .bitwriter cimport BitWriter, add_bits, align_to_byte, flush_whole_bytes, put_bits, store_bits
 from .huffman cimport limited_code_lengths
 from .prefix_codes cimport assign_canonical
@@ -62,10 +62,8 @@ cdef void _init_tables():
     for v in range(1 << MANTISSA_BITS):
         LOG2_MANTISSA[v] = log2(1.0 + <double>v / (1 << MANTISSA_BITS))
     init_symbol_tables()
-    for v in range(288):
-        FIXED_LENGTHS[v] = 8 if v < 144 else (9 if v < 256 else (7 if v < 280 else 8))
-    for v in range(32):
-        FIXED_LENGTHS[288 + v] = 5
+    for v in range(320):
+        FIXED_LENGTHS[v] = fixed_length(v)
     assign_canonical(FIXED_LENGTHS, 288, FIXED_CODES, True)
     assign_canonical(FIXED_LENGTHS + 288, 32, FIXED_CODES + 288, True)
 

@@ -18,6 +18,11 @@ cdef extern from *:
         7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
     /* the order in which code-length code lengths are sent (RFC 1951 3.2.7) */
     static const uint8_t FZ_CODELEN_ORDER[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
+    /* The fixed code's lengths (RFC 1951 3.2.6): literal/length symbols 0-287, then distance
+       symbols at 288-319 (all 32 five-bit patterns, 30 and 31 unused). */
+    static inline uint8_t fz_fixed_length(int sym) {
+        return sym < 144 ? 8 : sym < 256 ? 9 : sym < 280 ? 7 : sym < 288 ? 8 : 5;
+    }
     /* length 3..258 -> length symbol 0..28 (a distance's symbol is computed: fz_dist_symbol) */
     static uint8_t FZ_LENGTH_SYMBOL[259];
     static void fz_init_symbol_tables(void) {
@@ -35,6 +40,7 @@ cdef extern from *:
     const uint8_t CODELEN_ORDER "FZ_CODELEN_ORDER"[19]
     uint8_t LENGTH_SYMBOL "FZ_LENGTH_SYMBOL"[259]
     void init_symbol_tables "fz_init_symbol_tables"() nogil
+    uint8_t fixed_length "fz_fixed_length"(int sym) nogil
 
 cdef extern from *:
     """

@@ -32,7 +32,8 @@ from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF, Py_INCREF, Py_XDECREF
 
 from .checksums cimport adler32_update, crc32_update
-from .deflate_format cimport CODELEN_ORDER, DIST_BASE, DIST_EXTRA, LENGTH_BASE, LENGTH_EXTRA, top_bit
+from .deflate_format cimport (CODELEN_ORDER, DIST_BASE, DIST_EXTRA, LENGTH_BASE, LENGTH_EXTRA, fixed_length,
+                             top_bit)
 from .prefix_codes cimport (MAX_CODE_BITS, TABLE_OVERSUBSCRIBED, TABLE_TOO_SMALL, build_table, count_lengths, fill_every,
                            lookup, table_primary_bits)
 
@@ -261,18 +262,10 @@ cdef void fixed_tables() noexcept nogil:
     """The fixed code's tables (RFC 1951 3.2.6), built once: every Inflater reads them."""
     cdef uint8_t[320] lengths
     cdef int i
-    for i in range(144):
-        lengths[i] = 8
-    for i in range(144, 256):
-        lengths[i] = 9
-    for i in range(256, 280):
-        lengths[i] = 7
-    for i in range(280, 288):
-        lengths[i] = 8
-    # The fixed distance code has 30 used symbols of 32 five-bit patterns: build it with all
-    # 32 (codes 30 and 31 are then caught as invalid symbols, as RFC 1951 says).
-    for i in range(32):
-        lengths[288 + i] = 5
+    # The distance code is built with all 32 five-bit patterns: codes 30 and 31 are then caught
+    # as invalid symbols, as RFC 1951 says.
+    for i in range(320):
+        lengths[i] = fixed_length(i)
     build_decode_table(lengths, 288, True, LITLEN_BITS, FIXED_LIT, LITLEN_TABLE)
     build_decode_table(lengths + 288, 32, False, DIST_BITS, FIXED_DIST, DIST_TABLE)
 
