@@ -3,24 +3,25 @@
 
 
 class Bits:
-    """An LSB-first bit writer; Huffman codes go in with :meth:`code` (most significant bit first)."""
+    """An LSB-first bit writer; Huffman codes go in with :meth:`code` (most significant bit first).
+    Bits gather as text, in the order they are sent, so a long stream costs linear time."""
 
     def __init__(self):
-        self.value = 0
-        self.n = 0
+        self.sent = []
 
     def put(self, value: int, nbits: int) -> "Bits":
-        self.value |= (value & ((1 << nbits) - 1)) << self.n
-        self.n += nbits
+        if nbits:
+            self.sent.append(format(value & ((1 << nbits) - 1), f"0{nbits}b")[::-1])
         return self
 
     def code(self, code: int, nbits: int) -> "Bits":
-        for i in range(nbits - 1, -1, -1):
-            self.put((code >> i) & 1, 1)
+        self.sent.append(format(code, f"0{nbits}b"))
         return self
 
     def bytes(self) -> bytes:
-        return self.value.to_bytes((self.n + 7) // 8, "little")
+        text = "".join(self.sent)
+        text += "0" * (-len(text) % 8)
+        return int(text[::-1], 2).to_bytes(len(text) // 8, "little") if text else b""
 
 
 def fixed_literal_code(sym: int) -> tuple[int, int]:

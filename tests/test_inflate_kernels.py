@@ -3,6 +3,7 @@ the same bytes, the same status and the same input used, for valid streams of ev
 for damaged ones; and the build chosen is the best one the CPU runs."""
 
 import zlib
+from bisect import bisect_right
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from fastzip.deflate import compress, engine
 
 from common import mutants
-from deflate_craft import fixed_literal_code
+from deflate_craft import DIST_BASE, DIST_EXTRA, LENGTH_BASE, LENGTH_EXTRA, fixed_block
 
 KERNELS = list(engine.INFLATE_KERNELS)
 
@@ -83,41 +84,17 @@ def test_kernels_agree_on_damaged_streams(real_corpora):
         assert len(set(results.values())) == 1, results.keys()
 
 
-LENGTH_BASES = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
-                163, 195, 227, 258]
-DIST_BASES = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193]
-
-
 def fixed_stream_of_matches(pairs, prefix):
     """A final fixed-Huffman block: ``prefix`` as literals, then a (distance, length) match per
     pair; and the bytes it decodes to, copied a byte at a time as RFC 1951 defines a copy."""
-    bits, out = [], bytearray(prefix)
-
-    def code(value, n):  # Huffman codes go most significant bit first
-        bits.append(format(value, f"0{n}b"))
-
-    def put(value, n):
-        if n:
-            bits.append(format(value, f"0{n}b")[::-1])
-
-    put(1, 1)
-    put(1, 2)
-    for byte in prefix:
-        code(*fixed_literal_code(byte))
+    items, out = list(prefix), bytearray(prefix)
     for dist, length in pairs:
-        sym = max(i for i, base in enumerate(LENGTH_BASES) if base <= length)
-        extra = 0 if sym == 28 else max(0, sym // 4 - 1)
-        code(*fixed_literal_code(257 + sym))
-        put(length - LENGTH_BASES[sym], extra)
-        dsym = max(i for i, base in enumerate(DIST_BASES) if base <= dist)
-        code(dsym, 5)
-        put(dist - DIST_BASES[dsym], max(0, dsym // 2 - 1))
+        sym, dsym = bisect_right(LENGTH_BASE, length) - 1, bisect_right(DIST_BASE, dist) - 1
+        items.append((257 + sym, length - LENGTH_BASE[sym], LENGTH_EXTRA[sym],
+                      dsym, dist - DIST_BASE[dsym], DIST_EXTRA[dsym]))
         for _ in range(length):
             out.append(out[-dist])
-    code(*fixed_literal_code(256))
-    text = "".join(bits)
-    text += "0" * (-len(text) % 8)
-    return int(text[::-1], 2).to_bytes(len(text) // 8, "little"), bytes(out)
+    return fixed_block(items + [256]).bytes(), bytes(out)
 
 
 @pytest.mark.parametrize("kernel", KERNELS)
