@@ -91,10 +91,6 @@ def _pigz(*args):
     return lambda data: subprocess.run(["pigz", *args], input=data, capture_output=True, check=True).stdout
 
 
-def _python_peer(name):
-    return pytest.importorskip(name)
-
-
 @pytest.mark.parametrize("peer", ["pgzip", "mgzip", "pigz"])
 @pytest.mark.parametrize("level", [1, 6, 9])
 def test_deflate_compress_peers(benchmark, corpus, level, peer):
@@ -104,7 +100,7 @@ def test_deflate_compress_peers(benchmark, corpus, level, peer):
     if peer == "pigz":
         run = _pigz(f"-{level}", "-p", "2", "-b", "1024", "-c")
     else:
-        module = _python_peer(peer)
+        module = pytest.importorskip(peer)
         run = lambda data: module.compress(data, level, thread=2, blocksize=1 << 20)  # noqa: E731
     packed = benchmark.pedantic(run, (corpus,), rounds=3, iterations=1)
     assert deflate.decompress(packed) == corpus
@@ -142,7 +138,7 @@ def test_deflate_decompress_indexed_peers(benchmark, corpus, indexed, peer):
     elif peer == "pigz":
         run = lambda pigz=_pigz("-dc"): pigz(indexed)  # noqa: E731
     else:
-        module = _python_peer(peer)
+        module = pytest.importorskip(peer)
         own = module.compress(corpus, 6, thread=2, blocksize=1 << 20)
         run = lambda: module.decompress(own, thread=2)  # noqa: E731
     assert benchmark.pedantic(run, rounds=5, iterations=1) == corpus
