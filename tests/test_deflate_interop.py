@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fastzip import UnsupportedError, deflate
+from fastzip import FastzipError, OutputLimitError, UnsupportedError, deflate
 
 LEVELS = range(13)
 PEER_DECOMPRESS = {
@@ -132,6 +132,40 @@ def test_multi_member_gzip_and_zero_padding(corpora):
     joined = deflate.compress(a, format="gzip") + gzip.compress(b) + b"\0" * 100
     assert deflate.decompress(joined) == a + b
     assert gzip.decompress(joined) == a + b
+
+
+def test_small_inputs_decode_alike_on_both_paths(corpora):
+    """Small ``bytes`` take a short path (one member with a bare header); a bytearray takes the
+    general one. Whatever the input, both give the same bytes or the same error."""
+    text = corpora["stdlib_text"][:3000]
+    good = {fmt: deflate.compress(text, 6, format=fmt) for fmt in ("zlib", "gzip", "raw")}
+    cases = dict(good)
+    cases["gzip named"] = deflate.compress(text, format="gzip", filename="a.txt")
+    cases["zlib small window"] = zlib.compress(text, wbits=9)
+    cases["gzip two members"] = good["gzip"] + gzip.compress(b"second")
+    cases["gzip padded"] = good["gzip"] + b"\0" * 7
+    cases["gzip garbage"] = good["gzip"] + b"x"
+    cases["zlib trailing"] = good["zlib"] + b"\0"
+    cases["raw trailing"] = good["raw"] + b"tail"
+    cases["zlib bad adler"] = good["zlib"][:-1] + bytes([good["zlib"][-1] ^ 1])
+    cases["gzip bad isize"] = good["gzip"][:-1] + bytes([good["gzip"][-1] ^ 1])
+    cases["gzip bad crc"] = good["gzip"][:-8] + bytes([good["gzip"][-8] ^ 1]) + good["gzip"][-7:]
+    cases["gzip truncated trailer"] = good["gzip"][:-3]
+    cases["zlib cut"] = good["zlib"][:len(good["zlib"]) // 2]
+    cases["bomb"] = zlib.compress(b"\0" * 100_000)
+
+    def outcome(data, **kw):
+        try:
+            return deflate.decompress(data, **kw)
+        except FastzipError as e:
+            return type(e), str(e)
+
+    for name, data in cases.items():
+        fmt = name.split()[0] if name != "bomb" else "zlib"
+        for kw in ({}, {"format": fmt}, {"format": "raw"}, {"max_output_size": 2000}, {"size_hint": 7}):
+            assert outcome(data, **kw) == outcome(bytearray(data), **kw), (name, kw)
+    assert outcome(cases["gzip two members"]) == text + b"second"
+    assert outcome(cases["bomb"], max_output_size=2000)[0] is OutputLimitError
 
 
 def test_zlib_preset_dictionary_is_refused_clearly():

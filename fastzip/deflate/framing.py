@@ -9,6 +9,7 @@ chunks) and raise :class:`~fastzip.errors.FormatError` (``ChecksumError`` for a 
 
 from __future__ import annotations
 
+import functools
 import os
 import struct
 import time
@@ -91,6 +92,7 @@ class Input:
 
 # -- zlib ---------------------------------------------------------------------------------
 
+@functools.cache  # (a small message's compression would spend 5 % of its time here)
 def zlib_header(level: int) -> bytes:
     """CMF/FLG for a 32 KiB window, with FLEVEL as zlib sets it for ``level``."""
     flevel = 0 if level < 2 else 1 if level < 6 else 2 if level == 6 else 3
