@@ -75,5 +75,13 @@ def test_checksums_are_public_and_take_any_buffer():
     arr = np.arange(10000, dtype=np.uint16)
     assert deflate.crc32(memoryview(arr).cast("B")) == zlib.crc32(arr.tobytes())
     assert deflate.adler32(bytearray(b"abc")) == zlib.adler32(b"abc")
+    # Any C-contiguous buffer is summed as its bytes, as zlib's checksums do; others are refused alike.
+    floats = np.linspace(0, 1, 3001)
+    for ours, peer in ((deflate.crc32, zlib.crc32), (deflate.adler32, zlib.adler32)):
+        assert ours(floats) == peer(floats) and ours(floats, 7) == peer(floats, 7)
+        with pytest.raises(ValueError, match="contiguous"):
+            ours(floats[::2])
+        with pytest.raises(TypeError):
+            ours("text")
     assert CRC32_METHOD in ("pclmulqdq", "slicing-by-8", "byte table")
     assert ADLER32_METHOD in ("avx2", "sse2")

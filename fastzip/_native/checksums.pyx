@@ -21,6 +21,7 @@ last 128 bits are reduced to 32 by two more folds and a Barrett reduction (Intel
 Linux kernel use); the constants are x^k mod P for the fold distances, bit-reflected.
 """
 
+from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from libc.stdint cimport uint8_t, uint32_t
 
 cdef extern from *:
@@ -262,30 +263,53 @@ cdef uint32_t crc32_update(uint32_t value, const uint8_t* p, size_t n) noexcept 
     return fz_crc32(value, p, n)
 
 
-def adler32(const uint8_t[::1] data, uint32_t value=1):
-    """Adler-32 of ``data`` continuing from ``value`` (as ``zlib.adler32``); the method this CPU
-    runs is ``ADLER32_METHOD``."""
+ctypedef uint32_t (*Sum)(uint32_t value, const uint8_t* p, size_t n) noexcept nogil
+
+cdef enum:
+    NOGIL_FROM = 4096  # below this many bytes, releasing the GIL takes longer than the sum
+
+
+cdef uint32_t _sum(object data, uint32_t value, Sum update) except? 0xFFFFFFFF:
+    """``update`` over any C-contiguous buffer taken as bytes, as zlib's checksums take it (a
+    plain buffer request: a typed memoryview argument cost three times zlib's whole call on a
+    short message)."""
+    cdef Py_buffer view
     cdef uint32_t out
-    with nogil:
-        out = fz_adler32(value, &data[0] if data.shape[0] else NULL, data.shape[0])
+    PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+    try:
+        if view.len < NOGIL_FROM:
+            out = update(value, <const uint8_t*>view.buf, view.len)
+        else:
+            with nogil:
+                out = update(value, <const uint8_t*>view.buf, view.len)
+    finally:
+        PyBuffer_Release(&view)
     return out
 
 
-def adler32_portable(const uint8_t[::1] data, uint32_t value=1):
+cdef uint32_t _adler32_portable(uint32_t value, const uint8_t* p, size_t n) noexcept nogil:
+    return fz_adler32_portable(value, p, n)
+
+
+cdef uint32_t _adler32_sse2(uint32_t value, const uint8_t* p, size_t n) noexcept nogil:
+    return fz_adler32_sse2(value, p, n)
+
+
+def adler32(data, uint32_t value=1):
+    """Adler-32 of ``data`` (any C-contiguous buffer) continuing from ``value`` (as
+    ``zlib.adler32``); the method this CPU runs is ``ADLER32_METHOD``."""
+    return _sum(data, value, adler32_update)
+
+
+def adler32_portable(data, uint32_t value=1):
     """The portable loop alone (what runs without SSE2), for testing it everywhere."""
-    cdef uint32_t out
-    with nogil:
-        out = fz_adler32_portable(value, &data[0] if data.shape[0] else NULL, data.shape[0])
-    return out
+    return _sum(data, value, _adler32_portable)
 
 
-def adler32_sse2(const uint8_t[::1] data, uint32_t value=1):
+def adler32_sse2(data, uint32_t value=1):
     """The SSE2 loop alone (what runs without AVX2; the portable loop where there is no SSE2),
     for testing it on CPUs with AVX2 too."""
-    cdef uint32_t out
-    with nogil:
-        out = fz_adler32_sse2(value, &data[0] if data.shape[0] else NULL, data.shape[0])
-    return out
+    return _sum(data, value, _adler32_sse2)
 
 
 fz_adler_use_avx2 = fz_adler_has_avx2()
@@ -300,21 +324,18 @@ fz_crc_little = _sys.byteorder == "little"
 CRC32_METHOD = "pclmulqdq" if fz_crc_use_clmul else ("slicing-by-8" if fz_crc_little else "byte table")
 
 
-def crc32(const uint8_t[::1] data, uint32_t value=0):
-    """CRC-32 of ``data`` continuing from ``value`` (as ``zlib.crc32``); the method this CPU
-    runs is ``CRC32_METHOD``."""
-    cdef uint32_t out
-    with nogil:
-        out = fz_crc32(value, &data[0] if data.shape[0] else NULL, data.shape[0])
-    return out
+cdef uint32_t _crc32_slicing(uint32_t value, const uint8_t* p, size_t n) noexcept nogil:
+    if fz_crc_little:
+        return ~fz_crc32_slice8(~value, p, n)
+    return ~fz_crc32_bytewise(~value, p, n)
 
 
-def crc32_slicing(const uint8_t[::1] data, uint32_t value=0):
+def crc32(data, uint32_t value=0):
+    """CRC-32 of ``data`` (any C-contiguous buffer) continuing from ``value`` (as
+    ``zlib.crc32``); the method this CPU runs is ``CRC32_METHOD``."""
+    return _sum(data, value, crc32_update)
+
+
+def crc32_slicing(data, uint32_t value=0):
     """Slicing-by-8 alone (what runs without PCLMULQDQ), for testing it everywhere."""
-    cdef uint32_t out
-    with nogil:
-        if fz_crc_little:
-            out = ~fz_crc32_slice8(~value, &data[0] if data.shape[0] else NULL, data.shape[0])
-        else:
-            out = ~fz_crc32_bytewise(~value, &data[0] if data.shape[0] else NULL, data.shape[0])
-    return out
+    return _sum(data, value, _crc32_slicing)
