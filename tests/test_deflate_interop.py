@@ -134,9 +134,9 @@ def test_multi_member_gzip_and_zero_padding(corpora):
     assert gzip.decompress(joined) == a + b
 
 
-def test_small_inputs_decode_alike_on_both_paths(corpora):
-    """Small ``bytes`` take a short path (one member with a bare header); a bytearray takes the
-    general one. Whatever the input, both give the same bytes or the same error."""
+def test_small_inputs_decode_alike_on_both_paths(corpora, monkeypatch):
+    """Small inputs take a short path (one member with a bare header), larger ones the general
+    one. Whatever the input, both give the same bytes or the same error."""
     text = corpora["stdlib_text"][:3000]
     good = {fmt: deflate.compress(text, 6, format=fmt) for fmt in ("zlib", "gzip", "raw")}
     cases = dict(good)
@@ -154,16 +154,21 @@ def test_small_inputs_decode_alike_on_both_paths(corpora):
     cases["zlib cut"] = good["zlib"][:len(good["zlib"]) // 2]
     cases["bomb"] = zlib.compress(b"\0" * 100_000)
 
-    def outcome(data, **kw):
-        try:
-            return deflate.decompress(data, **kw)
-        except FastzipError as e:
-            return type(e), str(e)
+    def outcome(data, small=True, **kw):
+        with monkeypatch.context() as m:
+            if not small:
+                m.setattr(deflate, "_SMALL", -1)
+            try:
+                return deflate.decompress(data, **kw)
+            except FastzipError as e:
+                return type(e), str(e)
 
     for name, data in cases.items():
         fmt = name.split()[0] if name != "bomb" else "zlib"
         for kw in ({}, {"format": fmt}, {"format": "raw"}, {"max_output_size": 2000}, {"size_hint": 7}):
-            assert outcome(data, **kw) == outcome(bytearray(data), **kw), (name, kw)
+            expected = outcome(data, small=False, **kw)
+            for buffer in (data, bytearray(data), np.frombuffer(data, np.uint8)):
+                assert outcome(buffer, **kw) == expected, (name, kw, type(buffer))
     assert outcome(cases["gzip two members"]) == text + b"second"
     assert outcome(cases["bomb"], max_output_size=2000)[0] is OutputLimitError
 

@@ -119,11 +119,12 @@ def decompress(data, *, format: str = "auto", max_output_size: int | None = None
     """
     check_format(format, _FORMATS_OR_AUTO)
     limit = output_limit(max_output_size)
-    if type(data) is bytes and len(data) <= _SMALL:
-        out = _one_plain_member(data, format if format != "auto" else sniff_format(data), limit, size_hint)
+    view = data if type(data) is bytes else memoryview(data).cast("B")
+    if len(view) <= _SMALL:
+        out = _one_plain_member(view, format if format != "auto" else sniff_format(view), limit, size_hint)
         if out is not None:
             return out
-    src = Input(data)
+    src = Input(view)
     if format == "auto":
         format = sniff_format(src.peek(2))
     parts, total = [], 0
@@ -160,8 +161,8 @@ def decompress(data, *, format: str = "auto", max_output_size: int | None = None
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
-def _one_plain_member(data: bytes, format: str, limit: int, size_hint: int | None) -> bytes | None:
-    """Small ``data`` that is one stream with a bare header (a zlib one, or a gzip one with no
+def _one_plain_member(data, format: str, limit: int, size_hint: int | None) -> bytes | None:
+    """Small ``data`` (bytes or a byte memoryview) that is one stream with a bare header (a zlib one, or a gzip one with no
     optional fields), decoded in a few steps: for a few hundred bytes the general path's calls
     took as long as the decoding. A DEFLATE error is raised here as the general path would;
     None when the data is anything else, or its trailer is wrong or followed by more bytes
