@@ -136,7 +136,8 @@ def test_multi_member_gzip_and_zero_padding(corpora):
 
 def test_small_inputs_decode_alike_on_both_paths(corpora, monkeypatch):
     """Small inputs take a short path (one member with a bare header), larger ones the general
-    one. Whatever the input, both give the same bytes or the same error."""
+    one. Whatever the input, both give the same bytes or the same error (decompress_into: the
+    same count, error and buffer contents)."""
     text = corpora["stdlib_text"][:3000]
     good = {fmt: deflate.compress(text, 6, format=fmt) for fmt in ("zlib", "gzip", "raw")}
     cases = dict(good)
@@ -169,6 +170,23 @@ def test_small_inputs_decode_alike_on_both_paths(corpora, monkeypatch):
             expected = outcome(data, small=False, **kw)
             for buffer in (data, bytearray(data), np.frombuffer(data, np.uint8)):
                 assert outcome(buffer, **kw) == expected, (name, kw, type(buffer))
+
+    def into_outcome(data, room, small=True, **kw):
+        out = bytearray(room)
+        with monkeypatch.context() as m:
+            if not small:
+                m.setattr(deflate, "_SMALL", -1)
+            try:
+                return deflate.decompress_into(data, out, **kw), bytes(out)
+            except FastzipError as e:
+                return type(e), str(e), bytes(out)
+
+    for name, data in cases.items():
+        for room in (len(text), len(text) + 6 + 3, 1000):
+            for kw in ({}, {"format": "raw"}):
+                expected = into_outcome(data, room, small=False, **kw)
+                for buffer in (data, np.frombuffer(data, np.uint8)):
+                    assert into_outcome(buffer, room, **kw) == expected, (name, room, kw, type(buffer))
     assert outcome(cases["gzip two members"]) == text + b"second"
     assert outcome(cases["bomb"], max_output_size=2000)[0] is OutputLimitError
 

@@ -46,7 +46,7 @@ __all__ = ["compress", "decompress", "decompress_into", "Compressor", "Decompres
 _PIECES_PER_THREAD = 2  # by default a thread per two pieces at most: below that, one thread
 _FORMATS_OR_AUTO = FORMATS + ("auto",)
 _CHECKSUMS = {f: checksum_name(f) for f in FORMATS}
-_SMALL = 1 << 16  # inputs up to this size try _one_plain_member first
+_SMALL = 1 << 16  # inputs up to this size try the short path for one plain member first
 
 
 def compress(data, level: int = 6, *, format: str = "zlib", mtime: float | None = None,
@@ -162,41 +162,53 @@ def decompress(data, *, format: str = "auto", max_output_size: int | None = None
 
 
 def _one_plain_member(data, format: str, limit: int, size_hint: int | None) -> bytes | None:
-    """Small ``data`` (bytes or a byte memoryview) that is one stream with a bare header (a zlib one, or a gzip one with no
-    optional fields), decoded in a few steps: for a few hundred bytes the general path's calls
-    took as long as the decoding. A DEFLATE error is raised here as the general path would;
-    None when the data is anything else, or its trailer is wrong or followed by more bytes
-    (another gzip member, padding, garbage): the general path then decodes it again and sorts
-    that out, which costs at most a small input decoded twice."""
-    size = len(data)
-    if format == "zlib":
-        if size < 6 or data[0] != 0x78 or data[1] & 0x20 or (0x7800 | data[1]) % 31:
-            return None
-        head, tail = 2, 4
-    elif format == "gzip":
-        if size < 18 or data[0] != 0x1F or data[1] != 0x8B or data[2] != 8 or data[3]:
-            return None
-        head, tail = 10, 8
-        if size_hint is None:
-            size_hint = int.from_bytes(data[-4:], "little")
-    else:
-        head, tail = 0, 0
+    """Small ``data`` (bytes or a byte memoryview) that is one stream with a bare header,
+    decoded in a few steps: for a few hundred bytes the general path's calls took as long as
+    the decoding. A DEFLATE error is raised here as the general path would; None when the
+    data is anything else, or its trailer is wrong or followed by more bytes (another gzip
+    member, padding, garbage): the general path then decodes it again and sorts that out,
+    which costs at most a small input decoded twice."""
+    framing = _plain_framing(data, format)
+    if framing is None:
+        return None
+    head, tail = framing
+    if size_hint is None and tail == 8:
+        size_hint = int.from_bytes(data[-4:], "little")
     inflater = Inflater(_CHECKSUMS[format])
     status, used, out = inflater.inflate_to_bytes(memoryview(data)[head:], limit,
-                                                  plausible_size(size_hint, size) if size_hint else 0)
+                                                  plausible_size(size_hint, len(data)) if size_hint else 0)
     if status == STATUS_NEED_OUTPUT:
         raise OutputLimitError(f"decompressed data exceeds max_output_size={limit}")
     if status != STATUS_DONE:
         raise inflate_error(status)
-    end = head + used
-    if end + tail != size:
-        return None
+    return out if _plain_trailer_holds(data, head + used, tail, inflater.checksum, len(out)) else None
+
+
+def _plain_framing(data, format: str) -> tuple[int, int] | None:
+    """(header size, trailer size) of ``data`` in ``format`` when its header is a bare one (a
+    zlib one for a 32 KiB window without a dictionary, a gzip one with no optional field) and
+    valid; None when it is anything else."""
+    size = len(data)
+    if format == "zlib":
+        if size < 6 or data[0] != 0x78 or data[1] & 0x20 or (0x7800 | data[1]) % 31:
+            return None
+        return 2, 4
+    if format == "gzip":
+        if size < 18 or data[0] != 0x1F or data[1] != 0x8B or data[2] != 8 or data[3]:
+            return None
+        return 10, 8
+    return 0, 0
+
+
+def _plain_trailer_holds(data, end: int, tail: int, checksum: int, size: int) -> bool:
+    """Whether the stream's body ends at ``end``, followed by exactly its trailer, which
+    matches ``checksum`` (and, for gzip, the ``size`` decoded)."""
+    if end + tail != len(data):
+        return False
     if tail == 4:
-        return out if int.from_bytes(data[end:], "big") == inflater.checksum else None
-    if tail == 8 and (int.from_bytes(data[end:end + 4], "little") != inflater.checksum
-                      or int.from_bytes(data[end + 4:], "little") != len(out) & 0xFFFFFFFF):
-        return None
-    return out
+        return int.from_bytes(data[end:], "big") == checksum
+    return tail == 0 or (int.from_bytes(data[end:end + 4], "little") == checksum
+                         and int.from_bytes(data[end + 4:], "little") == size & 0xFFFFFFFF)
 
 
 def decompress_into(data, out, *, format: str = "auto") -> int:
@@ -208,9 +220,19 @@ def decompress_into(data, out, *, format: str = "auto") -> int:
     target = memoryview(out).cast("B")
     if target.readonly:
         raise ValueError("out must be writable")
-    src = Input(data)
+    view = data if type(data) is bytes else memoryview(data).cast("B")
     if format == "auto":
-        format = sniff_format(src.peek(2))
+        format = sniff_format(view)
+    framing = _plain_framing(view, format) if len(view) <= _SMALL else None
+    if framing is not None:
+        # One small member with a bare header, in a few steps (as _one_plain_member); an error
+        # or a trailer that does not hold sends it down the general path, which says why.
+        inflater = Inflater(_CHECKSUMS[format])
+        status, used, written = inflater.inflate(memoryview(view)[framing[0]:], True, target, 0)
+        if status == STATUS_DONE and _plain_trailer_holds(view, framing[0] + used, framing[1], inflater.checksum,
+                                                          written):
+            return written
+    src = Input(view)
     total = 0
     while True:
         read_header(src, format)
