@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fastzip import FastzipError, OutputLimitError, UnsupportedError, deflate
+from fastzip.deflate.stream import SEGMENT
 
 LEVELS = range(13)
 PEER_DECOMPRESS = {
@@ -189,6 +190,23 @@ def test_small_inputs_decode_alike_on_both_paths(corpora, monkeypatch):
                     assert into_outcome(buffer, room, **kw) == expected, (name, room, kw, type(buffer))
     assert outcome(cases["gzip two members"]) == text + b"second"
     assert outcome(cases["bomb"], max_output_size=2000)[0] is OutputLimitError
+
+
+def test_nothing_left_to_code_ends_in_ten_bits():
+    """An empty input, or a stream finished with nothing pending, ends with a fixed-code block
+    holding only its end-of-block code, as zlib's does (an empty stored block took 5 bytes:
+    11-byte zlib streams for b"" where zlib writes 8). Level 0 stores, as zlib's does."""
+    for level in range(1, 13):
+        assert deflate.compress(b"", level, format="raw") == b"\x03\x00"
+        assert len(deflate.compress(b"", level)) == len(zlib.compress(b"", level if level < 10 else 9)) == 8
+        assert gzip.decompress(deflate.compress(b"", level, format="gzip")) == b""
+    assert deflate.compress(b"", 0, format="raw") == zlib.compress(b"", 0, wbits=-15)
+    # A stream whose input fills its last segment exactly: what flush() adds is that block.
+    data = bytes(range(256)) * (SEGMENT // 256)
+    c = deflate.Compressor(6, format="raw")
+    body = c.compress(data)
+    end = c.flush()
+    assert len(end) <= 3 and zlib.decompress(body + end, -15) == data  # (with the bits the last segment left)
 
 
 def test_zlib_preset_dictionary_is_refused_clearly():

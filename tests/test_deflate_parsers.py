@@ -212,3 +212,40 @@ def test_random_token_mixes_round_trip(seed):
     out = bytearray(2 * len(data) + 4096)
     written = Deflater(*LEVELS[level], run=run).compress(data, 0, True, out)
     assert zlib.decompress(bytes(out[:written]), -15) == data, (level, run)
+
+
+def _region_lists(seed: int = 7, regions: int = 60) -> bytes:
+    """JSON of per-region lists of instance types, each region's the previous one's but for a
+    type added or dropped now and then (like the schema files of cloud tools): repeats far
+    longer than a match, a list's length back, in data whose every line starts alike, so the
+    hash chains at each line start hold every line before it."""
+    import json
+
+    rng = random.Random(seed)
+    families = ["m5", "m5d", "m6g", "m6i", "r5", "r5d", "r6g", "r6i", "c5", "c5n", "c6g", "t3", "t4g", "x2g", "z1d"]
+    sizes = ["large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "metal"]
+    types = [f"db.{f}.{s}" for f in families for s in sizes]
+    current, doc = set(types), {}
+    for r in range(regions):
+        if rng.random() < 0.3:
+            current ^= {rng.choice(types)}
+        doc[f"region-{r:02d}"] = {"enum": sorted(current)}
+    return json.dumps(doc, indent=1, sort_keys=True).encode()
+
+
+@pytest.mark.parametrize("level", [1, 2, 6, 9, 12])
+def test_repeats_longer_than_a_match_are_followed(level):
+    """After a match of the longest length the next search also tries its distance (levels
+    1-9), and in the near-optimal levels a long match's positions keep its repeat as far as it
+    goes: on repeats far longer than 258 bytes whose start lies deep in the chains, no larger
+    than zlib (before: level 1 3 % larger, level 2 81 %, 6 38 %) and level 12 no larger than
+    libdeflate's (before: 14 % larger)."""
+    data = _region_lists()
+    packed = compress(data, level)
+    assert zlib.decompress(packed) == data
+    assert len(packed) <= 1.01 * len(zlib.compress(data, min(level, 9)))
+    if level == 12:
+        libdeflate = pytest.importorskip("deflate")
+        assert len(packed) <= len(libdeflate.zlib_compress(data, 12))
+    if level <= 6:
+        assert len(packed) < 0.97 * len(zlib.compress(data, level))

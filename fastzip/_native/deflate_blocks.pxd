@@ -44,3 +44,4 @@ cdef double estimate_block(const BlockPlan* plan, double header_bits) noexcept n
 cdef void write_block(const BlockPlan* plan, const Sequence* seqs, Py_ssize_t s0, Py_ssize_t s1, const uint8_t* data,
                       bint final, BitWriter* w) noexcept nogil
 cdef void write_stored(const uint8_t* data, Py_ssize_t size, bint final, BitWriter* w) noexcept nogil
+cdef void write_empty_final(BitWriter* w) noexcept nogil

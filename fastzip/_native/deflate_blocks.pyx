@@ -358,6 +358,13 @@ cdef void write_stored(const uint8_t* data, Py_ssize_t size, bint final, BitWrit
             return
 
 
+cdef void write_empty_final(BitWriter* w) noexcept nogil:
+    """A last block with nothing in it: fixed codes and only its end-of-block code, 10 bits (as
+    zlib ends a stream with nothing left to code; an empty stored block takes 5 bytes)."""
+    put_bits(w, 1 | (BLOCK_FIXED << 1), 3)
+    put_bits(w, 0, FIXED_LENGTHS[256])  # the fixed code of 256 is all zero bits
+
+
 cdef void write_block(const BlockPlan* plan, const Sequence* seqs, Py_ssize_t s0, Py_ssize_t s1, const uint8_t* data,
                       bint final, BitWriter* w) noexcept nogil:
     """Write sequences [s0, s1), which cover data[:plan.nbytes], as the block type the plan chose."""

@@ -6,8 +6,8 @@ For one block of input at a time:
 1. :func:`collect_matches` lists, for every position, each match longer than all nearer ones
    (``match_finders.tree_matches``: the nearest true 3-byte match, then the binary tree):
    for every length there is then a match at the smallest distance that reaches it. Inside a
-   match of ``nice`` bytes or more the positions are only hashed, each given the rest of that
-   match (highly repetitive data stays fast) and inserted in the tree.
+   match of ``nice`` bytes or more the positions are only inserted in the tree, each given the
+   repeat at that match's distance as far as it reaches (highly repetitive data stays fast).
 2. :func:`optimize` finds the cheapest path through the block (minimum total bits, choosing
    at each position a literal or any length 3..len of any kept match) by dynamic
    programming from the end, under a cost model of bits per symbol. The model is replaced by
@@ -27,7 +27,7 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memcmp, memcpy, memset
 
 from .deflate_format cimport DIST_EXTRA, LENGTH_EXTRA, LENGTH_SYMBOL, dist_symbol, init_symbol_tables
-from .match_finders cimport MAX_MATCH, MIN_MATCH, Trees, tree_insert, tree_matches
+from .match_finders cimport MAX_MATCH, MIN_MATCH, Trees, common_prefix, tree_insert, tree_matches
 from .huffman cimport limited_code_lengths
 
 init_symbol_tables()
@@ -110,9 +110,9 @@ cdef void collect_matches(OptimalBuffers* b, const uint8_t* data, Py_ssize_t n, 
     The tree is searched as far as the data goes, not only to ``end``: its order stays exact only
     if every insertion takes strings as equal at the same length (``nice``, or where the data
     ends); the matches found are then cut at ``end``."""
-    cdef Py_ssize_t i = begin, maxlen, room
+    cdef Py_ssize_t i = begin, maxlen, room, skip_end = 0, repeat_end = 0
     cdef uint32_t count = 0
-    cdef int found, k, length, kept, skip_len = 0, skip_off = 0, cap = b.per_position
+    cdef int found, k, length, kept, skip_off = 0, cap = b.per_position
     cdef uint16_t[64] lengths
     cdef uint16_t[64] dists
     if cap > 64:
@@ -121,15 +121,16 @@ cdef void collect_matches(OptimalBuffers* b, const uint8_t* data, Py_ssize_t n, 
         b.first[i - begin] = count
         room = end - i if end - i < MAX_MATCH else MAX_MATCH
         maxlen = n - i if n - i < MAX_MATCH else MAX_MATCH
-        if skip_len >= MIN_MATCH:
-            # Inside a long match: the rest of it is the only candidate we keep.
-            if skip_len > room:
-                skip_len = <int>room
-            if skip_len >= MIN_MATCH:
-                b.matches[count].length = <uint16_t>skip_len
+        if i < skip_end and repeat_end - i >= MIN_MATCH:
+            # Inside a long match: the repeat at its distance, as far as it reaches, is the
+            # only candidate kept. (The match's rest alone, a byte shorter at each step, made
+            # the parse put a short match between full ones wherever a repeat runs on: 8-22 %
+            # larger than libdeflate on lists whose every line starts alike.)
+            length = <int>(repeat_end - i) if repeat_end - i < room else <int>room
+            if length >= MIN_MATCH:
+                b.matches[count].length = <uint16_t>length
                 b.matches[count].offset = <uint16_t>skip_off
                 count += 1
-            skip_len -= 1
             if maxlen >= 4:
                 tree_insert(trees, data, i, n, nice, depth)
             i += 1
@@ -148,8 +149,10 @@ cdef void collect_matches(OptimalBuffers* b, const uint8_t* data, Py_ssize_t n, 
             count += 1
             kept += 1
         if kept and b.matches[count - 1].length >= nice:
-            skip_len = b.matches[count - 1].length - 1
             skip_off = b.matches[count - 1].offset
+            length = b.matches[count - 1].length
+            skip_end = i + length
+            repeat_end = i + common_prefix(data + i - skip_off, data + i, length, <int>(end - i))
         i += 1
     b.first[end - begin] = count
 
