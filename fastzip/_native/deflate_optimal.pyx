@@ -152,7 +152,9 @@ cdef void collect_matches(OptimalBuffers* b, const uint8_t* data, Py_ssize_t n, 
             skip_off = b.matches[count - 1].offset
             length = b.matches[count - 1].length
             skip_end = i + length
-            repeat_end = i + common_prefix(data + i - skip_off, data + i, length, <int>(end - i))
+            # (The positions skipped need the repeat to at most MAX_MATCH past the last of them.)
+            repeat_end = i + common_prefix(data + i - skip_off, data + i, length,
+                                           <int>(end - i) if end - i < length + MAX_MATCH else length + MAX_MATCH)
         i += 1
     b.first[end - begin] = count
 
