@@ -686,7 +686,7 @@ cdef class Deflater:
         while begin < n:
             end = begin + OPTIMAL_BLOCK if n - begin > OPTIMAL_BLOCK else n
             collect_matches(&self.opt, data, n, begin, end, self.trees, self.depth, self.nice)
-            optimize(&self.opt, data, begin, end, self.passes)
+            optimize(&self.opt, data, begin, end, self.passes, begin == start and end == n)
             j = 0
             while j < end - begin:
                 choice = self.opt.choice[j]

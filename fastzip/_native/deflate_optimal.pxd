@@ -25,4 +25,5 @@ cdef int alloc_buffers(OptimalBuffers* b, Py_ssize_t capacity, int per_position)
 cdef void free_buffers(OptimalBuffers* b) noexcept nogil
 cdef void collect_matches(OptimalBuffers* b, const uint8_t* data, Py_ssize_t n, Py_ssize_t begin,
                           Py_ssize_t end, Trees* trees, int depth, int nice) noexcept nogil
-cdef void optimize(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_ssize_t end, int passes) noexcept nogil
+cdef void optimize(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_ssize_t end, int passes,
+                   bint alone) noexcept nogil
