@@ -17,9 +17,10 @@ block's codes (``_three_loses``: in text only near, in pixels far too). After a 
 longest length (258), the next search also tries that match's distance: a repeat running on
 is the match to take there, but where every line of the data starts alike (lists in JSON,
 YAML, logs) its position lies deeper in the chain than the search goes, and in level 1's
-buckets it is rarely kept (on such files 1.5-7x smaller at level 1, up to a third at 2-6). The finders are
-in ``match_finders.pxd``; a parse is given at most ``SPAN`` bytes at a time (larger inputs are
-parsed in spans, each with the 32 KiB before it as history), so positions fit in 32 bits.
+buckets it is rarely kept (on such files 1.5-7x smaller at level 1, up to a third at 2-6).
+The finders are in ``match_finders.pxd``; a parse is given at most ``SPAN`` bytes at a time
+(larger inputs are parsed in spans, each with the 32 KiB before it as history), so positions
+fit in 32 bits.
 
 Blocks. Tokens are gathered in runs (``RUN`` tokens; ``OPTIMAL_RUN`` in the near-optimal
 parses, whose time is in the search). Full runs queue behind the block still pending; once
@@ -53,8 +54,8 @@ from .deflate_blocks cimport (BLOCK_DYNAMIC, SEQ_LEN_SHIFT, BlockPlan, Sequence,
                              plan_block, take_counts, write_block, write_empty_final, write_stored)
 from .deflate_optimal cimport OptimalBuffers, alloc_buffers, collect_matches, free_buffers, optimize
 from .match_finders cimport (MAX_MATCH, MIN_MATCH, SPAN, WINDOW, Buckets, Chains, Trees, bucket_match, bucket_skip,
-                            bucket_hash, chain_match, chain_skip, clear_buckets, clear_chains, clear_trees, common_prefix,
-                            floor_log2, hash_next, load32, tree_insert)
+                            bucket_hash, chain_match, chain_skip, clear_buckets, clear_chains, clear_trees,
+                            common_prefix, floor_log2, hash_next, load32, tree_insert)
 
 cdef extern from "Python.h":
     PyObject* new_bytes "PyBytes_FromStringAndSize"(const char*, Py_ssize_t) except NULL
@@ -627,8 +628,8 @@ cdef class Deflater:
                 # Right after a match of the longest length, its distance too (see the module
                 # docstring); the chain is still searched, for a nearer match as long.
                 rep_len = common_prefix(data + p - rep_dist, data + p, 4, maxlen)
-                cur = chain_match(self.chains, data, p, hashes, rep_len - 1, maxlen, nice if nice > rep_len else rep_len,
-                                  depth, &cur_start)
+                cur = chain_match(self.chains, data, p, hashes, rep_len - 1, maxlen,
+                                  nice if nice > rep_len else rep_len, depth, &cur_start)
                 if cur < rep_len:
                     cur, cur_start = rep_len, <int32_t>(p - rep_dist)
             else:

@@ -207,7 +207,8 @@ cdef void _path_counts(const OptimalBuffers* b, const uint8_t* data, Py_ssize_t 
             j += L
 
 
-cdef uint64_t _path_bits(const OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_ssize_t size) noexcept nogil:
+cdef uint64_t _path_bits(const OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin,
+                         Py_ssize_t size) noexcept nogil:
     """What the path in ``b.choice`` costs written as one block of the cheapest type."""
     cdef uint32_t[286] lit_freq
     cdef uint32_t[30] dist_freq
