@@ -17,7 +17,7 @@ block's codes (``_three_loses``: in text only near, in pixels far too). After a 
 longest length (258), the next search also tries that match's distance: a repeat running on
 is the match to take there, but where every line of the data starts alike (lists in JSON,
 YAML, logs) its position lies deeper in the chain than the search goes, and in level 1's
-buckets it is rarely kept (on such files 1.5-7x smaller at level 1, up to a third at 2-6).
+buckets it is rarely kept (on such files 1.5-7x smaller at levels 1-3, 1.1-2.8x at 4-6).
 The finders are in ``match_finders.pxd``; a parse is given at most ``SPAN`` bytes at a time
 (larger inputs are parsed in spans, each with the 32 KiB before it as history), so positions
 fit in 32 bits.
