@@ -28,7 +28,7 @@ from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int32_t
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcmp, memcpy, memset
 
-from .deflate_format cimport DIST_EXTRA, LENGTH_EXTRA, LENGTH_SYMBOL, dist_symbol, init_symbol_tables
+from .deflate_format cimport DIST_EXTRA, LENGTH_EXTRA, LENGTH_SYMBOL, dist_symbol, fixed_length, init_symbol_tables
 from .match_finders cimport MAX_MATCH, MIN_MATCH, Trees, common_prefix, tree_insert, tree_matches
 from .huffman cimport limited_code_lengths
 from .deflate_blocks cimport BlockPlan, plan_block, take_counts
@@ -222,11 +222,11 @@ cdef void _fixed_model(OptimalBuffers* b) noexcept nogil:
     """The fixed code's costs (RFC 1951 3.2.6)."""
     cdef int s
     for s in range(256):
-        b.lit_cost[s] = 8.0 if s < 144 else 9.0
+        b.lit_cost[s] = fixed_length(s)
     for s in range(29):
-        b.len_sym_cost[s] = 7.0 if s < 23 else 8.0  # symbols 257-279 take 7 bits, 280-285 8
+        b.len_sym_cost[s] = fixed_length(257 + s)
     for s in range(30):
-        b.dist_cost[s] = 5.0 + DIST_EXTRA[s]
+        b.dist_cost[s] = fixed_length(288 + s) + DIST_EXTRA[s]
 
 
 cdef void _model_from_path(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_ssize_t size) noexcept nogil:

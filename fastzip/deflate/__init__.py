@@ -34,9 +34,10 @@ from ..errors import FormatError, OutputLimitError
 from .engine import (INFLATE_KERNEL, LEVELS, PIECE, STATUS_DONE, STATUS_NEED_INPUT, STATUS_NEED_OUTPUT, Inflater,
                      bound_exceeded, compressed_bound, deflate_pieces, inflate_error, new_deflater, output_limit,
                      plausible_size)
-from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_name, checksum_start,
-                      gzip_header, gzip_size, header, joined_checksum, read_header, sniff_format, trailer, update_checksum)
-from .indexed import compress_pieces, index_field, inflate_pieces, piece_size, read_index, trailer_matches
+from .framing import (FORMATS, Input, another_member, bare_header_size, check_format, check_trailer, checksum_name,
+                      checksum_start, gzip_header, gzip_size, header, joined_checksum, read_header, sniff_format,
+                      starts_with_trailer, trailer, update_checksum)
+from .indexed import compress_pieces, index_field, inflate_pieces, piece_size, read_index
 from .stream import Compressor, Decompressor, open
 
 __all__ = ["compress", "decompress", "decompress_into", "Compressor", "Decompressor", "open", "crc32", "adler32",
@@ -45,7 +46,6 @@ __all__ = ["compress", "decompress", "decompress_into", "Compressor", "Decompres
 
 _PIECES_PER_THREAD = 2  # by default a thread per two pieces at most: below that, one thread
 _FORMATS_OR_AUTO = FORMATS + ("auto",)
-_CHECKSUMS = {f: checksum_name(f) for f in FORMATS}
 _SMALL = 1 << 16  # inputs up to this size try the short path for one plain member first
 
 
@@ -135,7 +135,8 @@ def decompress(data, *, format: str = "auto", max_output_size: int | None = None
             decoded = inflate_pieces(src.available(), index, resolve(threads))
             # Kept only when the trailer vouches for it; else the index does not describe the
             # stream (or the stream is damaged): decode it from its start as any other.
-            if decoded is not None and trailer_matches(src.available()[decoded[1]:], decoded[2], len(decoded[0])):
+            if decoded is not None and starts_with_trailer(src.available()[decoded[1]:], "gzip", decoded[2],
+                                                           len(decoded[0])):
                 out, used, crc = decoded
                 src.consume(used)
                 check_trailer(src, format, crc, len(out))
@@ -168,47 +169,20 @@ def _one_plain_member(data, format: str, limit: int, size_hint: int | None) -> b
     data is anything else, or its trailer is wrong or followed by more bytes (another gzip
     member, padding, garbage): the general path then decodes it again and sorts that out,
     which costs at most a small input decoded twice."""
-    framing = _plain_framing(data, format)
-    if framing is None:
+    head = bare_header_size(data, format)
+    if head is None:
         return None
-    head, tail = framing
-    if size_hint is None and tail == 8:
-        size_hint = int.from_bytes(data[-4:], "little")
-    inflater = Inflater(_CHECKSUMS[format])
+    if size_hint is None and format == "gzip":
+        size_hint = gzip_size(data)
+    inflater = Inflater(checksum_name(format))
     status, used, out = inflater.inflate_to_bytes(memoryview(data)[head:], limit,
                                                   plausible_size(size_hint, len(data)) if size_hint else 0)
     if status == STATUS_NEED_OUTPUT:
         raise OutputLimitError(f"decompressed data exceeds max_output_size={limit}")
     if status != STATUS_DONE:
         raise inflate_error(status)
-    return out if _plain_trailer_holds(data, head + used, tail, inflater.checksum, len(out)) else None
-
-
-def _plain_framing(data, format: str) -> tuple[int, int] | None:
-    """(header size, trailer size) of ``data`` in ``format`` when its header is a bare one (a
-    zlib one for a 32 KiB window without a dictionary, a gzip one with no optional field) and
-    valid; None when it is anything else."""
-    size = len(data)
-    if format == "zlib":
-        if size < 6 or data[0] != 0x78 or data[1] & 0x20 or (0x7800 | data[1]) % 31:
-            return None
-        return 2, 4
-    if format == "gzip":
-        if size < 18 or data[0] != 0x1F or data[1] != 0x8B or data[2] != 8 or data[3]:
-            return None
-        return 10, 8
-    return 0, 0
-
-
-def _plain_trailer_holds(data, end: int, tail: int, checksum: int, size: int) -> bool:
-    """Whether the stream's body ends at ``end``, followed by exactly its trailer, which
-    matches ``checksum`` (and, for gzip, the ``size`` decoded)."""
-    if end + tail != len(data):
-        return False
-    if tail == 4:
-        return int.from_bytes(data[end:], "big") == checksum
-    return tail == 0 or (int.from_bytes(data[end:end + 4], "little") == checksum
-                         and int.from_bytes(data[end + 4:], "little") == size & 0xFFFFFFFF)
+    # Kept only when all that follows the stream is its trailer, and the trailer holds.
+    return out if data[head + used:] == trailer(format, inflater.checksum, len(out)) else None
 
 
 def decompress_into(data, out, *, format: str = "auto") -> int:
@@ -223,14 +197,14 @@ def decompress_into(data, out, *, format: str = "auto") -> int:
     view = data if type(data) is bytes else memoryview(data).cast("B")
     if format == "auto":
         format = sniff_format(view)
-    framing = _plain_framing(view, format) if len(view) <= _SMALL else None
-    if framing is not None:
-        # One small member with a bare header, in a few steps (as _one_plain_member); an error
-        # or a trailer that does not hold sends it down the general path, which says why.
-        inflater = Inflater(_CHECKSUMS[format])
-        status, used, written = inflater.inflate(memoryview(view)[framing[0]:], True, target, 0)
-        if status == STATUS_DONE and _plain_trailer_holds(view, framing[0] + used, framing[1], inflater.checksum,
-                                                          written):
+    head = bare_header_size(view, format) if len(view) <= _SMALL else None
+    if head is not None:
+        # One small member with a bare header, in a few steps (as _one_plain_member); an error,
+        # or more than a trailer that holds after the stream, sends it down the general path,
+        # which says why.
+        inflater = Inflater(checksum_name(format))
+        status, used, written = inflater.inflate(memoryview(view)[head:], True, target, 0)
+        if status == STATUS_DONE and view[head + used:] == trailer(format, inflater.checksum, written):
             return written
     src = Input(view)
     total = 0

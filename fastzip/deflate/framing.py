@@ -200,9 +200,12 @@ def checksum_start(format: str) -> int:
     return 1 if format == "zlib" else 0
 
 
+_CHECKSUM_NAMES = {"zlib": "adler32", "gzip": "crc32"}
+
+
 def checksum_name(format: str) -> str | None:
     """The checksum in the format's trailer, by the name ``Inflater(checksum=...)`` takes."""
-    return {"zlib": "adler32", "gzip": "crc32"}.get(format)
+    return _CHECKSUM_NAMES.get(format)
 
 
 def update_checksum(format: str, data, value: int) -> int:
@@ -282,6 +285,28 @@ def trailer(format: str, checksum: int, size: int) -> bytes:
     if format == "gzip":
         return struct.pack("<II", checksum, size & 0xFFFFFFFF)
     return b""
+
+
+def starts_with_trailer(after, format: str, checksum: int, size: int) -> bool:
+    """Whether ``after`` (bytes or a byte memoryview) opens with the trailer of a stream of this
+    checksum and size: :func:`check_trailer`'s test, without reading or raising."""
+    expected = trailer(format, checksum, size)
+    return after[:len(expected)] == expected
+
+
+def bare_header_size(data, format: str) -> int | None:
+    """The size of the header ``data`` (bytes or a byte memoryview) opens with, when it is a bare
+    one: a valid zlib header for a 32 KiB window without a dictionary, a gzip header with no
+    optional field (raw streams have none: 0); None for any other."""
+    if format == "zlib":
+        if len(data) < 2 or data[0] != 0x78 or data[1] & 0x20 or (0x7800 | data[1]) % 31:
+            return None
+        return 2
+    if format == "gzip":
+        if len(data) < 10 or data[0] != 0x1F or data[1] != 0x8B or data[2] != 8 or data[3]:
+            return None
+        return 10
+    return 0
 
 
 def gzip_size(rest) -> int:

@@ -29,7 +29,7 @@ from .._parallel import split_rows
 from .engine import STATUS_DONE, STATUS_NEED_INPUT, WINDOW, Inflater, deflate_pieces
 from .framing import joined_checksum
 
-__all__ = ["SUBFIELD", "index_field", "read_index", "inflate_pieces", "decode_piece", "trailer_matches", "compress_pieces",
+__all__ = ["SUBFIELD", "index_field", "read_index", "inflate_pieces", "decode_piece", "compress_pieces",
            "piece_size", "MAX_PIECES"]
 
 SUBFIELD = b"FZ"
@@ -124,11 +124,6 @@ def decode_piece(data, index: tuple, i: int) -> bytes | None:
     piece, total = index[0], index[1]
     out = new_output(min(piece, total - i * piece))
     return out if _decode_into(data, index, i, out, 0) else None
-
-
-def trailer_matches(after, crc: int, size: int) -> bool:
-    """Whether the gzip trailer at the start of ``after`` names this CRC-32 and size."""
-    return len(after) >= 8 and struct.unpack_from("<II", after) == (crc, size & 0xFFFFFFFF)
 
 
 def compress_pieces(view, level: int, workers: int, piece: int) -> tuple[list, list]:
