@@ -57,9 +57,8 @@ def dynamic_header(litlen_lengths, dist_lengths, cl_lengths=None, final=True) ->
     lengths = list(litlen_lengths) + list(dist_lengths)
     if cl_lengths is None:
         cl_lengths = [4] * 16 + [0, 0, 0]  # a complete code for 0..15: sixteen 4-bit codes
-    order = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
     b = Bits().put(1 if final else 0, 1).put(2, 2).put(hlit - 257, 5).put(hdist - 1, 5).put(19 - 4, 4)
-    for sym in order:
+    for sym in CODELEN_ORDER:
         b.put(cl_lengths[sym], 3)
     codes = canonical(cl_lengths)
     for n in lengths:
