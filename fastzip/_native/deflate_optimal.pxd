@@ -9,6 +9,11 @@ cdef struct Match:
     uint16_t length
     uint16_t offset
 
+cdef struct CostModel:
+    float[256] lit             # bits of each literal ...
+    float[29] len_sym          # ... each length symbol (its extra bits apart) ...
+    float[30] dist             # ... and each distance symbol, extra bits included
+
 cdef struct OptimalBuffers:
     Py_ssize_t capacity        # positions per optimization block
     int per_position           # matches kept per position
@@ -16,10 +21,9 @@ cdef struct OptimalBuffers:
     Match* matches
     float* cost                # cost[i]: bits to code positions i.. of the block
     uint32_t* choice           # chosen token at i: length << 16 | offset, length 1 = literal
-    bint has_model             # the cost model below holds the last block's code lengths
-    float[256] lit_cost        # bits of each literal ...
-    float[29] len_sym_cost     # ... each length symbol (its extra bits apart) ...
-    float[30] dist_cost        # ... and each distance symbol, extra bits included
+    uint32_t* kept             # the cheapest path a pass has found so far, while another is tried
+    bint has_model             # the model holds the last block's code lengths
+    CostModel model
 
 cdef int alloc_buffers(OptimalBuffers* b, Py_ssize_t capacity, int per_position) noexcept nogil
 cdef void free_buffers(OptimalBuffers* b) noexcept nogil
