@@ -286,3 +286,24 @@ def test_a_block_the_last_ones_codes_misprice_is_parsed_afresh(level):
     packed = compress(data, level)
     assert zlib.decompress(packed) == data
     assert len(packed) <= len(compress(data, 9))
+
+
+@pytest.mark.parametrize("level", [10, 11, 12])
+def test_a_first_block_led_astray_by_the_guesses_is_priced_by_its_greedy_path(level):
+    """A first block has no codes to start from: it is priced by its byte entropy and fixed
+    guesses for lengths and distances, and where the path those give writes larger than the
+    greedy path through its matches, priced again by the greedy path's codes. From the guesses
+    alone, an int32 array in a Fortran record (scipy's test file, arange(3300)) and a
+    marshalled table of ints (a .pyc of chardet's) came out 10-15 % larger than level 9."""
+    import marshal
+    import struct
+
+    import numpy as np
+
+    array = np.arange(3300, dtype="<i4").reshape(15, 10, 22).ravel(order="F").tobytes()
+    record = struct.pack("<I", len(array)) + array + struct.pack("<I", len(array))
+    table = marshal.dumps(tuple(random.Random(4).sample(range(1, 6000), 4368)))
+    for data in (record, table):
+        packed = compress(data, level)
+        assert zlib.decompress(packed) == data
+        assert len(packed) <= len(compress(data, 9))

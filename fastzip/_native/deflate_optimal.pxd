@@ -21,7 +21,6 @@ cdef struct OptimalBuffers:
     Match* matches
     float* cost                # cost[i]: bits to code positions i.. of the block
     uint32_t* choice           # chosen token at i: length << 16 | offset, length 1 = literal
-    uint32_t* kept             # the cheapest path a pass has found so far, while another is tried
     bint has_model             # the model holds the last block's code lengths
     CostModel model
 
