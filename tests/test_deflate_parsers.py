@@ -307,3 +307,18 @@ def test_a_first_block_led_astray_by_the_guesses_is_priced_by_its_greedy_path(le
         packed = compress(data, level)
         assert zlib.decompress(packed) == data
         assert len(packed) <= len(compress(data, 9))
+
+
+@pytest.mark.parametrize("level", [4, 6, 9])
+def test_few_distinct_bytes_raise_the_shortest_match(level):
+    """Where the literals use few byte values a literal costs a few bits and a short match
+    more than the bytes it covers: the lazy parses then take none shorter than the count of
+    values gives. Random ACGT lines and a decimal CSV were 0.97-1.0x zlib's size at levels
+    4-9, now at most 0.92x."""
+    rng = random.Random(3)
+    dna = b"\n".join(bytes(rng.choice(b"ACGT") for _ in range(60)) for _ in range(4000))
+    csv = b"\n".join(b",".join(str(rng.randint(0, 99999)).encode() for _ in range(8)) for _ in range(2000))
+    for data in (dna, csv):
+        packed = compress(data, level)
+        assert zlib.decompress(packed) == data
+        assert len(packed) <= 0.93 * len(zlib.compress(data, level))

