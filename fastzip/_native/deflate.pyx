@@ -14,18 +14,18 @@ Parses (the level table in ``deflate/engine.py`` picks one and its search effort
 
 A length-3 match is taken only where it costs less than its three literals under the last
 block's codes (``_three_loses``: in text only near, in pixels far too). Where the literals use
-few byte values (DNA, digits, hex), a literal costs a few bits and short matches cost more
-than the bytes they cover: the lazy parses then take none shorter than ``MIN_LEN_FOR`` gives
-(counted on the first 4 KiB, then on each run's literals; 4-9 bytes: random ACGT lines and a
+few byte values (DNA, digits, hex), a literal costs a few bits and short matches cost more than
+the bytes they cover: the lazy parses then take none shorter than ``MIN_LEN_FOR`` gives
+(counted on the first 4 KiB, then on each run's literals; 5-9 bytes: random ACGT lines and a
 decimal CSV 9-10 % smaller at levels 4-9, now below libdeflate's size, which picks a shortest
-match from the same count; text, code, pixels and 700 library files unchanged). After a match of the
-longest length (258), the next search also tries that match's distance: a repeat running on
-is the match to take there, but where every line of the data starts alike (lists in JSON,
+match from the same count; text, code, pixels and 700 library files unchanged). After a match
+of the longest length (258), the next search also tries that match's distance: a repeat running
+on is the match to take there, but where every line of the data starts alike (lists in JSON,
 YAML, logs) its position lies deeper in the chain than the search goes, and in level 1's
-buckets it is rarely kept (on such files 1.5-7x smaller at levels 1-3, 1.1-2.8x at 4-6).
-The finders are in ``match_finders.pxd``; a parse is given at most ``SPAN`` bytes at a time
-(larger inputs are parsed in spans, each with the 32 KiB before it as history), so positions
-fit in 32 bits.
+buckets it is rarely kept (on such files 1.5-7x smaller at levels 1-3, 1.1-2.8x at 4-6). The
+finders are in ``match_finders.pxd``; a parse is given at most ``SPAN`` bytes at a time (larger
+inputs are parsed in spans, each with the 32 KiB before it as history), so positions fit in 32
+bits.
 
 Blocks. Tokens are gathered in runs (``RUN`` tokens; ``OPTIMAL_RUN`` in the near-optimal
 parses, whose time is in the search). Full runs queue behind the block still pending; once
