@@ -369,7 +369,9 @@ cdef class Deflater:
         self.heads_known = 1
         self.header_bits = 0
         self.costs_known = False
-        self.tok.min_len = self._choose_min_len(_distinct_bytes(data + start, n - start))
+        self.tok.min_len = MIN_MATCH
+        if self.strategy == LAZY or self.strategy == LAZY2:
+            self.tok.min_len = self._choose_min_len(_distinct_bytes(data + start, n - start))
         if self.strategy == FAST:
             self._parse_fast(data, n, start, final, w)
         elif self.strategy == OPTIMAL:

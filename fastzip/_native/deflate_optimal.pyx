@@ -84,7 +84,7 @@ cdef extern from *:
 cdef enum:
     FIXED_TRIAL = 4096  # blocks up to this many bytes are also parsed under the fixed code's costs
     MISFIT = 10         # per cent: a block whose first path the last block's codes price this much
-                        # above its own codes is parsed from its own byte statistics too
+                        # above what it costs in its own codes is also started afresh
 
 # Every distance's symbol, one load each: the path search looks one up per match per pass
 # (a little faster here than computing it; 32 KiB, in cache while the block's matches are).
