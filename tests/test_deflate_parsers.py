@@ -280,8 +280,8 @@ def test_a_block_the_last_ones_codes_misprice_is_parsed_afresh(level):
     their path did not use out of reach. Numbers one per line with escaped line ends (the data
     of an ARFF file in scipy's tests), whose width grows by a digit at the second block: those
     codes kept its paths on literals, and levels 10-12 wrote 23 % more than level 9. A block
-    whose first path those codes misprice by over a tenth is also parsed from its own byte
-    statistics; each pass's path is kept only if cheaper in its own codes."""
+    whose first path those codes misprice by over a tenth is also started afresh, and the
+    cheaper path kept; each pass's path is kept only if cheaper in its own codes."""
     data = "\\n".join(str(i) for i in range(30000)).encode()
     packed = compress(data, level)
     assert zlib.decompress(packed) == data
