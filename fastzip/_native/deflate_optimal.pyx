@@ -359,17 +359,20 @@ cdef uint64_t _fresh_path(OptimalBuffers* b, const uint8_t* data, Py_ssize_t beg
     _default_model(b, data, begin, begin + size)
     searched[0] = b.model
     _cheapest_path(b, data, begin, size)
-    guessed = _model_from_path(b, data, begin, size)
-    # Paths are judged as written, header and all (the header is much of a small block).
-    written = _path_bits(b, data, begin, size)
+    # Each path's counts are taken once, for its model and for what it writes: paths are
+    # judged as written, header and all (the header is much of a small block).
+    _path_counts(b.choice, data, begin, size, lit_freq, dist_freq)
+    guessed = _model_from_counts(b, lit_freq, dist_freq)
+    written = _written_bits(lit_freq, dist_freq, size)
     _greedy_counts(b, data, begin, size, lit_freq, dist_freq)
     if _written_bits(lit_freq, dist_freq, size) >= written:
         return guessed
     _model_from_counts(b, lit_freq, dist_freq)
     greedy = b.model
     _cheapest_path(b, data, begin, size)
-    bits = _model_from_path(b, data, begin, size)
-    if _path_bits(b, data, begin, size) < written:
+    _path_counts(b.choice, data, begin, size, lit_freq, dist_freq)
+    bits = _model_from_counts(b, lit_freq, dist_freq)
+    if _written_bits(lit_freq, dist_freq, size) < written:
         searched[0] = greedy
         return bits
     # (rare: the path under the guesses, searched again)
