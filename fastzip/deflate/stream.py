@@ -2,7 +2,9 @@
 
 The compressor hands the native Deflater segments of ``SEGMENT`` new bytes together with the
 32 KiB before them; the decompressor keeps the last 32 KiB of output as the window matches
-reach into. Memory stays near ``SEGMENT`` plus a few windows, whatever the stream's length.
+reach into. Memory stays near ``SEGMENT`` plus a few windows and, compressing, the native
+deflater's match-finder tables, whatever the stream's length (a stream compressed at level 1 /
+6 / 12 raises a process's peak RSS by about 4 / 5 / 6 MiB).
 """
 
 from __future__ import annotations
