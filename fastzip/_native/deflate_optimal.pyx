@@ -27,6 +27,15 @@ For one block of input at a time:
    the text's). An input of at most ``FIXED_TRIAL`` bytes is also parsed under the fixed code's
    costs, and that path kept if it writes smaller (tiny inputs, whose best block is a fixed
    one).
+3. Where the block's statistics change partway (a gettext catalog's tables of offsets before
+   its strings, an archive's members, records before text), one model prices all of it, and
+   the block edges the writer later chooses cannot undo what it did to the path: so the path's
+   counts are cut into segments where separate blocks pay (``_price_by_segments``: estimated
+   on 2 KiB steps, only when a cut saves 2 % of the block), and the path searched again with
+   each segment priced by its own codes, twice, each kept only if smaller written a block per
+   segment. 100 catalogs of this machine's locales: 1.5 % larger than libdeflate -12 before,
+   0.1 % now (up to 7 % smaller each); 400 library files 0.1-0.16 % smaller at levels 10-12,
+   at 0.96-0.98x the speed; the corpora within 0.01 %, text and code as fast, the mix 0.98x.
 
 The chosen tokens go to the same block writer as the greedy and lazy parses.
 """
@@ -39,7 +48,7 @@ from libc.string cimport memcmp, memcpy, memset
 from .deflate_format cimport DIST_EXTRA, LENGTH_EXTRA, LENGTH_SYMBOL, dist_symbol, fixed_length, init_symbol_tables
 from .match_finders cimport MAX_MATCH, MIN_MATCH, Trees, common_prefix, tree_insert, tree_matches
 from .huffman cimport limited_code_lengths
-from .deflate_blocks cimport BlockPlan, plan_block, take_counts
+from .deflate_blocks cimport BlockPlan, estimate_block, plan_block, take_counts
 
 init_symbol_tables()
 
@@ -83,11 +92,19 @@ cdef extern from *:
 
 cdef enum:
     FIXED_TRIAL = 4096  # blocks up to this many bytes are also parsed under the fixed code's costs
+    SEG_STEP = 2048     # bytes: where a block's path may be cut into segments priced apart ...
+    MIN_SEGMENT = 4     # ... none shorter than this many steps ...
+    MAX_SEGMENTS = 16   # ... nor more of them
+    SEG_ROUNDS = 2      # searches with a model per segment
+    NSYM = 316          # literal/length symbols, then distance symbols
     MISFIT = 10         # per cent: a block whose first path the last block's codes price this much
                         # above what it costs in its own codes is also started afresh
 
 # Every distance's symbol, one load each: the path search looks one up per match per pass
 # (a little faster here than computing it; 32 KiB, in cache while the block's matches are).
+cdef double SEG_GAIN = 0.02    # the least share of a block's estimated cost its first cut must save ...
+cdef double SEG_FINE = 0.005   # ... and of a part's, each cut after it
+
 cdef uint8_t[32769] DIST_SYMBOL_OF
 cdef uint32_t _d
 for _d in range(1, 32769):
@@ -101,8 +118,11 @@ cdef int alloc_buffers(OptimalBuffers* b, Py_ssize_t capacity, int per_position)
     b.matches = <Match*>malloc(capacity * per_position * sizeof(Match))
     b.cost = <float*>malloc((capacity + 1) * sizeof(float))
     b.choice = <uint32_t*>malloc((capacity + 1) * sizeof(uint32_t))
+    b.prefix = <uint32_t*>malloc((capacity // SEG_STEP + 2) * NSYM * sizeof(uint32_t))
+    b.seg_models = <CostModel*>malloc(2 * MAX_SEGMENTS * sizeof(CostModel))
     b.has_model = False
-    if b.first == NULL or b.matches == NULL or b.cost == NULL or b.choice == NULL:
+    if b.first == NULL or b.matches == NULL or b.cost == NULL or b.choice == NULL or b.prefix == NULL \
+            or b.seg_models == NULL:
         free_buffers(b)
         return -1
     return 0
@@ -113,6 +133,10 @@ cdef void free_buffers(OptimalBuffers* b) noexcept nogil:
     free(b.matches)
     free(b.cost)
     free(b.choice)
+    free(b.prefix)
+    free(b.seg_models)
+    b.prefix = NULL
+    b.seg_models = NULL
     b.first = NULL
     b.matches = NULL
     b.cost = NULL
@@ -220,22 +244,13 @@ cdef void _greedy_counts(const OptimalBuffers* b, const uint8_t* data, Py_ssize_
             j += 1
 
 
-cdef void _path_counts(const uint32_t* path, const uint8_t* data, Py_ssize_t begin, Py_ssize_t size,
+cdef void _path_counts(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_ssize_t size,
                        uint32_t* lit_freq, uint32_t* dist_freq) noexcept nogil:
-    """The symbol counts of a path (286 literal/length, 30 distance)."""
-    cdef Py_ssize_t j = 0
-    cdef uint32_t L
-    memset(lit_freq, 0, 286 * sizeof(uint32_t))
-    memset(dist_freq, 0, 30 * sizeof(uint32_t))
-    while j < size:
-        L = path[j] >> 16
-        if L == 1:
-            lit_freq[data[begin + j]] += 1
-            j += 1
-        else:
-            lit_freq[257 + LENGTH_SYMBOL[L]] += 1
-            dist_freq[DIST_SYMBOL_OF[path[j] & 0xFFFF]] += 1
-            j += L
+    """The symbol counts of the path in ``b.choice`` (286 literal/length, 30 distance); its
+    counts by step are left in ``b.prefix`` (``_step_prefix``), for ``_price_by_segments``."""
+    cdef const uint32_t* total = b.prefix + _step_prefix(b, data, begin, size) * NSYM
+    memcpy(lit_freq, total, 286 * sizeof(uint32_t))
+    memcpy(dist_freq, total + 286, 30 * sizeof(uint32_t))
 
 
 cdef uint64_t _written_bits(const uint32_t* lit_freq, const uint32_t* dist_freq, Py_ssize_t size) noexcept nogil:
@@ -250,7 +265,7 @@ cdef uint64_t _path_bits(const OptimalBuffers* b, const uint8_t* data, Py_ssize_
     """What the path in ``b.choice`` costs written as one block of the cheapest type."""
     cdef uint32_t[286] lit_freq
     cdef uint32_t[30] dist_freq
-    _path_counts(b.choice, data, begin, size, lit_freq, dist_freq)
+    _path_counts(b, data, begin, size, lit_freq, dist_freq)
     return _written_bits(lit_freq, dist_freq, size)
 
 
@@ -270,7 +285,7 @@ cdef uint64_t _model_from_path(OptimalBuffers* b, const uint8_t* data, Py_ssize_
     """The model the path in ``b.choice`` gives (``_model_from_counts``); what it costs in it."""
     cdef uint32_t[286] counts
     cdef uint32_t[30] dist_counts
-    _path_counts(b.choice, data, begin, size, counts, dist_counts)
+    _path_counts(b, data, begin, size, counts, dist_counts)
     return _model_from_counts(b, counts, dist_counts)
 
 
@@ -316,6 +331,14 @@ cdef uint64_t _model_from_counts(OptimalBuffers* b, const uint32_t* counts, cons
 
 cdef void _cheapest_path(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_ssize_t size) noexcept nogil:
     """One pass: the cheapest path through the block under the current model, into ``b.choice``."""
+    b.cost[size] = 0.0
+    _cheapest_from(b, data, begin, 0, size)
+
+
+cdef void _cheapest_from(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_ssize_t lo,
+                         Py_ssize_t hi) noexcept nogil:
+    """The cheapest path from each position of [lo, hi) to the block's end under the current
+    model, given those from hi on (``b.cost``)."""
     cdef Py_ssize_t j
     cdef float[259] len_cost
     cdef float best, dcost
@@ -323,8 +346,7 @@ cdef void _cheapest_path(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begi
     cdef Match match
     for L in range(MIN_MATCH, MAX_MATCH + 1):
         len_cost[L] = b.model.len_sym[LENGTH_SYMBOL[L]] + LENGTH_EXTRA[LENGTH_SYMBOL[L]]
-    b.cost[size] = 0.0
-    for j in range(size - 1, -1, -1):
+    for j in range(hi - 1, lo - 1, -1):
         best = b.cost[j + 1] + b.model.lit[data[begin + j]]
         choice = 1 << 16
         prev_len = MIN_MATCH - 1
@@ -361,7 +383,7 @@ cdef uint64_t _fresh_path(OptimalBuffers* b, const uint8_t* data, Py_ssize_t beg
     _cheapest_path(b, data, begin, size)
     # Each path's counts are taken once, for its model and for what it writes: paths are
     # judged as written, header and all (the header is much of a small block).
-    _path_counts(b.choice, data, begin, size, lit_freq, dist_freq)
+    _path_counts(b, data, begin, size, lit_freq, dist_freq)
     guessed = _model_from_counts(b, lit_freq, dist_freq)
     written = _written_bits(lit_freq, dist_freq, size)
     _greedy_counts(b, data, begin, size, lit_freq, dist_freq)
@@ -370,7 +392,7 @@ cdef uint64_t _fresh_path(OptimalBuffers* b, const uint8_t* data, Py_ssize_t beg
     _model_from_counts(b, lit_freq, dist_freq)
     greedy = b.model
     _cheapest_path(b, data, begin, size)
-    _path_counts(b.choice, data, begin, size, lit_freq, dist_freq)
+    _path_counts(b, data, begin, size, lit_freq, dist_freq)
     bits = _model_from_counts(b, lit_freq, dist_freq)
     if _written_bits(lit_freq, dist_freq, size) < written:
         searched[0] = greedy
@@ -379,6 +401,194 @@ cdef uint64_t _fresh_path(OptimalBuffers* b, const uint8_t* data, Py_ssize_t beg
     b.model = searched[0]
     _cheapest_path(b, data, begin, size)
     return _model_from_path(b, data, begin, size)
+
+
+cdef int _step_prefix(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_ssize_t size) noexcept nogil:
+    """Row k of ``b.prefix``: the symbol counts of the tokens of the path in ``b.choice`` that
+    start before byte k * SEG_STEP (the last row, ``nsteps``: all of them). Returns nsteps."""
+    cdef int nsteps = <int>((size + SEG_STEP - 1) // SEG_STEP), k
+    cdef Py_ssize_t j = 0, step_end
+    cdef uint32_t L
+    cdef uint32_t* run = b.prefix + NSYM  # counted in place: each row starts as a copy of the last
+    memset(b.prefix, 0, 2 * NSYM * sizeof(uint32_t))
+    for k in range(1, nsteps + 1):
+        step_end = <Py_ssize_t>k * SEG_STEP
+        if step_end > size:
+            step_end = size
+        while j < step_end:
+            L = b.choice[j] >> 16
+            if L == 1:
+                run[data[begin + j]] += 1
+                j += 1
+            else:
+                run[257 + LENGTH_SYMBOL[L]] += 1
+                run[286 + DIST_SYMBOL_OF[b.choice[j] & 0xFFFF]] += 1
+                j += L
+        if k < nsteps:
+            memcpy(run + NSYM, run, NSYM * sizeof(uint32_t))
+            run += NSYM
+    return nsteps
+
+
+cdef void _segment_counts(const OptimalBuffers* b, int a, int c, uint32_t* lit_freq, uint32_t* dist_freq) noexcept nogil:
+    """The counts of the tokens starting in steps [a, c)."""
+    cdef int s
+    cdef const uint32_t* lo = b.prefix + a * NSYM
+    cdef const uint32_t* hi = b.prefix + c * NSYM
+    for s in range(286):
+        lit_freq[s] = hi[s] - lo[s]
+    for s in range(30):
+        dist_freq[s] = hi[286 + s] - lo[286 + s]
+
+
+cdef inline Py_ssize_t _step_bytes(int a, int c, Py_ssize_t size) noexcept nogil:
+    cdef Py_ssize_t hi = <Py_ssize_t>c * SEG_STEP
+    return (hi if hi < size else size) - <Py_ssize_t>a * SEG_STEP
+
+
+cdef double _estimate(const OptimalBuffers* b, int a, int c, Py_ssize_t size) noexcept nogil:
+    """About what steps [a, c) of the path cost as a block of their own (``estimate_block``)."""
+    cdef uint32_t[286] lit_freq
+    cdef uint32_t[30] dist_freq
+    cdef BlockPlan plan
+    _segment_counts(b, a, c, lit_freq, dist_freq)
+    take_counts(&plan, lit_freq, dist_freq, _step_bytes(a, c, size))
+    return estimate_block(&plan, 0)
+
+
+cdef uint64_t _segments_bits(const OptimalBuffers* b, const int* edges, int nseg, Py_ssize_t size) noexcept nogil:
+    """What the path costs written as a block per segment."""
+    cdef uint32_t[286] lit_freq
+    cdef uint32_t[30] dist_freq
+    cdef uint64_t bits = 0
+    cdef int k
+    for k in range(nseg):
+        _segment_counts(b, edges[k], edges[k + 1], lit_freq, dist_freq)
+        bits += _written_bits(lit_freq, dist_freq, _step_bytes(edges[k], edges[k + 1], size))
+    return bits
+
+
+cdef void _best_cut(const OptimalBuffers* b, int a, int c, Py_ssize_t size, double least, int* cut,
+                    double* gain) noexcept nogil:
+    """The step where cutting [a, c) in two saves the most (estimated), and how much: every
+    second step tried, then the neighbours of the best (a third of the estimates' time)."""
+    cdef int e, best = -1
+    cdef double whole, g
+    gain[0] = 0.0
+    cut[0] = -1
+    if c - a < 2 * MIN_SEGMENT:
+        return
+    whole = _estimate(b, a, c, size)
+    for e in range(a + MIN_SEGMENT, c - MIN_SEGMENT + 1, 2):
+        g = whole - _estimate(b, a, e, size) - _estimate(b, e, c, size)
+        if best < 0 or g > gain[0]:
+            gain[0] = g
+            best = e
+    for e in range(best - 1, best + 2, 2):
+        if a + MIN_SEGMENT <= e <= c - MIN_SEGMENT:
+            g = whole - _estimate(b, a, e, size) - _estimate(b, e, c, size)
+            if g > gain[0]:
+                gain[0] = g
+                best = e
+    if gain[0] > least * whole:
+        cut[0] = best
+
+
+cdef int _segments(const OptimalBuffers* b, int nsteps, Py_ssize_t size, int* edges) noexcept nogil:
+    """Cut the path's steps where its statistics change: none unless one cut saves SEG_GAIN of
+    the block's estimated cost (most blocks: then nothing more is spent on them), and then,
+    within the parts, while a cut saves SEG_FINE of its part, the largest saving first (at most
+    MAX_SEGMENTS), about as finely as the block planner will cut them. ``edges`` get the
+    segments' first steps and, last, ``nsteps``; returns how many segments."""
+    cdef int[MAX_SEGMENTS] cut
+    cdef double[MAX_SEGMENTS] gain
+    cdef int nseg = 1, k, best
+    edges[0] = 0
+    edges[1] = nsteps
+    _best_cut(b, 0, nsteps, size, SEG_GAIN, &cut[0], &gain[0])
+    while nseg < MAX_SEGMENTS:
+        best = -1
+        for k in range(nseg):
+            if cut[k] >= 0 and (best < 0 or gain[k] > gain[best]):
+                best = k
+        if best < 0:
+            break
+        for k in range(nseg, best, -1):
+            edges[k + 1] = edges[k]
+            cut[k] = cut[k - 1]
+            gain[k] = gain[k - 1]
+        edges[best + 1] = cut[best]
+        nseg += 1
+        _best_cut(b, edges[best], edges[best + 1], size, SEG_FINE, &cut[best], &gain[best])
+        _best_cut(b, edges[best + 1], edges[best + 2], size, SEG_FINE, &cut[best + 1], &gain[best + 1])
+    return nseg
+
+
+cdef void _segment_models(OptimalBuffers* b, const int* edges, int nseg, Py_ssize_t size, CostModel* models) noexcept nogil:
+    """Each segment's model: the codes of its part of the path (``b.prefix`` holds its counts)."""
+    cdef uint32_t[286] lit_freq
+    cdef uint32_t[30] dist_freq
+    cdef int k
+    for k in range(nseg):
+        _segment_counts(b, edges[k], edges[k + 1], lit_freq, dist_freq)
+        _model_from_counts(b, lit_freq, dist_freq)
+        models[k] = b.model
+
+
+cdef void _search_segments(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_ssize_t size,
+                           const int* edges, int nseg, const CostModel* models) noexcept nogil:
+    """The cheapest path, each segment priced by its own model (a match is priced where it starts)."""
+    cdef int k
+    cdef Py_ssize_t lo, hi
+    b.cost[size] = 0.0
+    for k in range(nseg - 1, -1, -1):
+        b.model = models[k]
+        lo = <Py_ssize_t>edges[k] * SEG_STEP
+        hi = <Py_ssize_t>edges[k + 1] * SEG_STEP
+        _cheapest_from(b, data, begin, lo, hi if hi < size else size)
+
+
+cdef void _price_by_segments(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_ssize_t size,
+                             const CostModel* searched) noexcept nogil:
+    """Where the block's path changes its statistics partway (a table of binary records before
+    text, a catalog's index before its strings), one model priced it all and a block edge there
+    later cannot undo that: the path is cut into segments where its counts say separate blocks
+    pay, and searched again with each segment priced by its own codes, for SEG_ROUNDS rounds,
+    each kept only if the path written a block per segment gets smaller. ``searched``: the model
+    the path in ``b.choice`` was found under (to find it again if no segmented path is kept)."""
+    cdef int[MAX_SEGMENTS + 1] edges
+    cdef int nsteps, nseg, round_
+    cdef uint64_t best, bits
+    cdef CostModel* models = b.seg_models
+    cdef CostModel* previous = b.seg_models + MAX_SEGMENTS
+    nsteps = <int>((size + SEG_STEP - 1) // SEG_STEP)  # (b.prefix holds the path's counts)
+    if nsteps < 2 * MIN_SEGMENT:
+        return
+    nseg = _segments(b, nsteps, size, edges)
+    if nseg == 1:
+        return
+    best = _segments_bits(b, edges, nseg, size)
+    _segment_models(b, edges, nseg, size, models)
+    for round_ in range(SEG_ROUNDS):
+        _search_segments(b, data, begin, size, edges, nseg, models)
+        _step_prefix(b, data, begin, size)
+        bits = _segments_bits(b, edges, nseg, size)
+        if bits >= best:
+            if round_ == 0:
+                b.model = searched[0]
+                _cheapest_path(b, data, begin, size)
+                _model_from_path(b, data, begin, size)
+            else:
+                _search_segments(b, data, begin, size, edges, nseg, previous)
+                _step_prefix(b, data, begin, size)
+                _segment_models(b, edges, nseg, size, models)
+                b.model = models[nseg - 1]
+            return
+        best = bits
+        memcpy(previous, models, nseg * sizeof(CostModel))
+        _segment_models(b, edges, nseg, size, models)
+    # The next block starts from the codes of the last segment.
+    b.model = models[nseg - 1]
 
 
 cdef void optimize(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_ssize_t end, int passes,
@@ -418,6 +628,7 @@ cdef void optimize(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_
         _cheapest_path(b, data, begin, size)
         bits = _model_from_path(b, data, begin, size)
         if memcmp(&was, &b.model, sizeof(CostModel)) == 0:
+            searched = was  # (what the path was found under, should _price_by_segments need it again)
             break  # the path's own codes priced it: another pass would find the same path
         if bits >= best:
             # No cheaper in its own codes (a path can reshape the statistics it was priced
@@ -428,7 +639,10 @@ cdef void optimize(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_
             break
         searched = was
         best = bits
-    if size > FIXED_TRIAL or not alone:
+    if size > FIXED_TRIAL:
+        _price_by_segments(b, data, begin, size, &searched)
+        return
+    if not alone:
         return
     # A small input may be cheapest in the fixed code, whose costs the passes above never
     # priced it under (a 64-byte input: 34 bytes where zlib -9 writes 24): the path found under
