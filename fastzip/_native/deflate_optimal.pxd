@@ -23,7 +23,7 @@ cdef struct OptimalBuffers:
     uint32_t* choice           # chosen token at i: length << 16 | offset, length 1 = literal
     bint has_model             # the model holds the last block's code lengths
     CostModel model
-    uint32_t* prefix           # symbol counts of the path's tokens before each SEG_STEP (see _segments)
+    uint32_t* prefix           # symbol counts of the path's tokens before each SEG_STEP (_step_prefix)
     CostModel* seg_models      # a model per segment, and the last round's
 
 cdef int alloc_buffers(OptimalBuffers* b, Py_ssize_t capacity, int per_position) noexcept nogil
