@@ -33,9 +33,10 @@ For one block of input at a time:
    counts are cut into segments where separate blocks pay (``_price_by_segments``: estimated
    on 2 KiB steps, only when a cut saves 2 % of the block), and the path searched again with
    each segment priced by its own codes, twice, each round kept only if the path, written a
-   block per segment, gets smaller. 100 catalogs of this machine's locales: 1.5 % larger than libdeflate -12 before,
-   0.1 % now (up to 7 % smaller each); 400 library files 0.1-0.16 % smaller at levels 10-12,
-   at 0.96-0.98x the speed; the corpora within 0.01 %, text and code as fast, the mix 0.98x.
+   block per segment, gets smaller. 100 catalogs of this machine's locales: 1.5 % larger than
+   libdeflate -12 before, 0.1 % now (up to 7 % smaller each); 400 library files 0.1-0.16 %
+   smaller at levels 10-12, at 0.96-0.98x the speed; the corpora within 0.01 %, text and code
+   as fast, the mix 0.98x.
 
 The chosen tokens go to the same block writer as the greedy and lazy parses.
 """
@@ -100,11 +101,11 @@ cdef enum:
     MISFIT = 10         # per cent: a block whose first path the last block's codes price this much
                         # above what it costs in its own codes is also started afresh
 
-# Every distance's symbol, one load each: the path search looks one up per match per pass
-# (a little faster here than computing it; 32 KiB, in cache while the block's matches are).
 cdef double SEG_GAIN = 0.02    # the least share of a block's estimated cost its first cut must save ...
 cdef double SEG_FINE = 0.005   # ... and of a part's, each cut after it
 
+# Every distance's symbol, one load each: the path search looks one up per match per pass
+# (a little faster here than computing it; 32 KiB, in cache while the block's matches are).
 cdef uint8_t[32769] DIST_SYMBOL_OF
 cdef uint32_t _d
 for _d in range(1, 32769):
@@ -363,6 +364,15 @@ cdef void _cheapest_from(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begi
         b.choice[j] = choice
 
 
+cdef uint64_t _path_under(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_ssize_t size,
+                         const CostModel* model) noexcept nogil:
+    """The cheapest path under ``model``, the model then its codes; returns what it costs in
+    them (how a path given up for a dearer one is found again: see :func:`optimize`)."""
+    b.model = model[0]
+    _cheapest_path(b, data, begin, size)
+    return _model_from_path(b, data, begin, size)
+
+
 cdef uint64_t _fresh_path(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_ssize_t size,
                           CostModel* searched) noexcept nogil:
     """A first path for a block with no codes to start from, priced by its byte entropy and
@@ -397,10 +407,7 @@ cdef uint64_t _fresh_path(OptimalBuffers* b, const uint8_t* data, Py_ssize_t beg
     if _written_bits(lit_freq, dist_freq, size) < written:
         searched[0] = greedy
         return bits
-    # (rare: the path under the guesses, searched again)
-    b.model = searched[0]
-    _cheapest_path(b, data, begin, size)
-    return _model_from_path(b, data, begin, size)
+    return _path_under(b, data, begin, size, searched)  # (rare: the path under the guesses again)
 
 
 cdef int _step_prefix(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_ssize_t size) noexcept nogil:
@@ -575,15 +582,13 @@ cdef void _price_by_segments(OptimalBuffers* b, const uint8_t* data, Py_ssize_t 
         bits = _segments_bits(b, edges, nseg, size)
         if bits >= best:
             if round_ == 0:
-                b.model = searched[0]
-                _cheapest_path(b, data, begin, size)
-                _model_from_path(b, data, begin, size)
-            else:
-                _search_segments(b, data, begin, size, edges, nseg, previous)
-                _step_prefix(b, data, begin, size)
-                _segment_models(b, edges, nseg, size, models)
-                b.model = models[nseg - 1]
-            return
+                _path_under(b, data, begin, size, searched)
+                return
+            # The last round's path again.
+            _search_segments(b, data, begin, size, edges, nseg, previous)
+            _step_prefix(b, data, begin, size)
+            _segment_models(b, edges, nseg, size, models)
+            break
         best = bits
         memcpy(previous, models, nseg * sizeof(CostModel))
         _segment_models(b, edges, nseg, size, models)
@@ -620,9 +625,7 @@ cdef void optimize(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_
                 best = bits
                 searched = fresh
             else:
-                b.model = searched
-                _cheapest_path(b, data, begin, size)
-                _model_from_path(b, data, begin, size)
+                _path_under(b, data, begin, size, &searched)
     for pass_ in range(1, passes):
         was = b.model
         _cheapest_path(b, data, begin, size)
@@ -633,9 +636,7 @@ cdef void optimize(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_
         if bits >= best:
             # No cheaper in its own codes (a path can reshape the statistics it was priced
             # by): the last path again.
-            b.model = searched
-            _cheapest_path(b, data, begin, size)
-            _model_from_path(b, data, begin, size)
+            _path_under(b, data, begin, size, &searched)
             break
         searched = was
         best = bits
