@@ -39,20 +39,20 @@ WINDOW = 32768  # how far back DEFLATE's matches reach
 PIECE = 1 << 20  # input per piece when compressing on several threads
 
 # level: (strategy, depth, nice, passes). Level 1 is greedy over two candidates per 4-byte hash;
-# 2-7 lazy, 8-9 lazy with two positions of look-ahead, over chains of 4-byte hashes searched
-# ``depth`` deep (match_finders.pxd); 10-12 parse near-optimally (cost-model passes over the
-# matches met within ``depth`` steps down binary trees). ``nice``: a match this long ends the
+# 2 greedy, 3-7 lazy, 8-9 lazy with two positions of look-ahead, over chains of 4-byte hashes
+# searched ``depth`` deep (match_finders.pxd); 10-12 parse near-optimally (cost-model passes over
+# the matches met within ``depth`` steps down binary trees). ``nice``: a match this long ends the
 # search. Levels 4-9 are no larger than zlib's of the same number on text, code and pixels, at
 # 1.5-3.4x its speed; 1-3 are smaller than zlib's on text and code (by 4-10 %), but on raw
-# pixels, whose repeats are often 3 bytes long, 2-3 are up to 0.7 % larger and 1 (which looks
+# pixels, whose repeats are often 3 bytes long, 2-3 are up to 0.8 % larger and 1 (which looks
 # for 4-byte matches only) 3.4 %: the price of searching 4-byte hashes, as libdeflate's levels
 # pay it too. Level 12 stops at three cost-model passes: a fourth moved its size by under
 # 0.01 % on text, code and pixels and took a sixth of its time.
-STORE, FAST, LAZY, LAZY2, OPTIMAL = (STRATEGIES[k] for k in ("store", "fast", "lazy", "lazy2", "optimal"))
+STORE, FAST, GREEDY, LAZY, LAZY2, OPTIMAL = (STRATEGIES[k] for k in ("store", "fast", "greedy", "lazy", "lazy2", "optimal"))
 LEVELS = {
     0: (STORE, 0, 0, 0),
     1: (FAST, 2, 32, 0),
-    2: (LAZY, 4, 8, 0),
+    2: (GREEDY, 8, 24, 0),
     3: (LAZY, 6, 16, 0),
     4: (LAZY, 12, 24, 0),
     5: (LAZY, 24, 48, 0),
