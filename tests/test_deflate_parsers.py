@@ -93,7 +93,7 @@ def test_bad_parameters_are_refused():
         Deflater(*LEVELS[6][:2], 300, 0)
     with pytest.raises(ValueError):
         Deflater(*LEVELS[6], span=1000)
-    for run in (-1, 2049):  # a test's runs may only be shorter than the lazy parses' 2048
+    for run in (-1, 2049):  # a test's runs may only be shorter than the chain parses' 2048
         with pytest.raises(ValueError, match="run"):
             Deflater(*LEVELS[6], run=run)
 
@@ -345,7 +345,7 @@ def test_a_block_whose_statistics_change_is_priced_by_parts(level):
 @pytest.mark.parametrize("level", [4, 6, 9])
 def test_few_distinct_bytes_raise_the_shortest_match(level):
     """Where the literals use few byte values a literal costs a few bits and a short match
-    more than the bytes it covers: the lazy parses then take none shorter than the count of
+    more than the bytes it covers: the chain parses then take none shorter than the count of
     values gives. Random ACGT lines and a decimal CSV were 0.97-1.0x zlib's size at levels
     4-9, now at most 0.92x."""
     rng = random.Random(3)

@@ -33,7 +33,7 @@ def deflate_input() -> bytes:
     text = (GOLDEN / "huffman_stdlib_4k.txt").read_bytes()
     noise = _lcg_bytes(3000)
     # Text, its repeats (long matches), skewed bytes and noise: every block type and parser path;
-    # then pixels, long enough that blocks are written while the lazy parses still run (their
+    # then pixels, long enough that blocks are written while the chain parses still run (their
     # length-3 matches are weighed under the codes written last).
     rgb = np.load(GOLDEN / "jpeg_input_astronaut_96x80.npy")
     return text * 3 + bytes(b % 7 for b in noise) + noise + text[::-1] + rgb.tobytes() + rgb.transpose(1, 0, 2).tobytes()
