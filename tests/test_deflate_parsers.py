@@ -158,6 +158,28 @@ def test_three_byte_matches_are_weighed_against_their_literals(real_corpora, lev
     assert far < matches // 100
 
 
+def test_level_2_takes_the_match_at_hand_and_level_3_waits_for_a_longer_one(real_corpora):
+    """Where a 4-byte match starts at p and a 12-byte one at p + 1, the greedy level 2 takes the
+    first; the lazy level 3 sends one literal and takes the longer."""
+    text = real_corpora["stdlib_text"][:12000]
+    data = text[:3000] + b"QZXJ" + text[3000:6000] + b"ZXJVKWQPYBFU" + text[6000:9000] + \
+        b"QZXJVKWQPYBFU" + text[9000:]
+    first, second, at = data.index(b"QZXJ"), data.index(b"ZXJV"), data.index(b"QZXJV")
+
+    def tokens_at(level):
+        tokens = [t for b in read_blocks(compress(data, level, format="raw")) for t in b["tokens"]]
+        pos = 0
+        for i, token in enumerate(tokens):
+            if pos == at:
+                return tokens[i:i + 2]
+            pos += token[0] if isinstance(token, tuple) else 1
+        raise AssertionError("no token starts at the target")
+
+    # Level 2 then copies "VKWQPYBFU" from the second.
+    assert tokens_at(2) == [(4, at - first), (9, (at + 4) - (second + 3))]
+    assert tokens_at(3) == [ord("Q"), (12, at + 1 - second)]
+
+
 def _long_literal_codes(groups: int, seed: int = 1) -> bytes:
     """Random history, then groups of 200 copies (lengths 4-11 with halving odds, from 5-30 KB
     back) and 5 literals from 64 values: the lengths take the short codes and the literals codes

@@ -12,8 +12,8 @@ Python's :mod:`zlib` and :mod:`gzip`.
 Levels trade speed for size as zlib's do (0 stores, 9 is the smallest of the quick ones), with
 libdeflate's kind of match finders: 1 greedy over two candidates per 4-byte hash, 2 greedy,
 3-7 lazy, 8-9 lazy over two positions, on 4-byte hash chains searched deeper at each level;
-10-12 parse near-optimally (see ``engine.LEVELS``). Levels 4-9 are never larger than zlib's of the same
-number on text, code and pixels (``tests/test_deflate_interop.py``).
+10-12 parse near-optimally (see ``engine.LEVELS``). Levels 4-9 are never larger than zlib's of
+the same number on text, code and pixels (``tests/test_deflate_interop.py``).
 
 The family: :mod:`.framing` (zlib/gzip headers, trailers, checksums), :mod:`.engine` (levels,
 bounds, the native engines' errors), :mod:`.stream` (bounded-memory classes). Each imports

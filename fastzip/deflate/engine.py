@@ -48,7 +48,8 @@ PIECE = 1 << 20  # input per piece when compressing on several threads
 # for 4-byte matches only) 3.4 %: the price of searching 4-byte hashes, as libdeflate's levels
 # pay it too. Level 12 stops at three cost-model passes: a fourth moved its size by under
 # 0.01 % on text, code and pixels and took a sixth of its time.
-STORE, FAST, GREEDY, LAZY, LAZY2, OPTIMAL = (STRATEGIES[k] for k in ("store", "fast", "greedy", "lazy", "lazy2", "optimal"))
+STORE, FAST, GREEDY, LAZY, LAZY2, OPTIMAL = (STRATEGIES[k] for k in
+                                              ("store", "fast", "greedy", "lazy", "lazy2", "optimal"))
 LEVELS = {
     0: (STORE, 0, 0, 0),
     1: (FAST, 2, 32, 0),
