@@ -202,6 +202,8 @@ def test_weights_encode(benchmark, int8_state, codec):
     benchmark.extra_info["bytes_per_param"] = round(len(blob) / _params(int8_state), 4)
 
 
+# torch.load rebuilds quantized tensors through TypedStorage and warns about it itself.
+@pytest.mark.filterwarnings("ignore:TypedStorage is deprecated:UserWarning")
 @pytest.mark.parametrize("codec", ["fastzip-fzsw", "torch.save+zlib-6"])
 def test_weights_decode(benchmark, int8_state, codec):
     benchmark.group = "fzsw-decode"
