@@ -374,7 +374,7 @@ cdef class Deflater:
         self.header_bits = 0
         self.costs_known = False
         self.tok.min_len = MIN_MATCH
-        if self.strategy == GREEDY or self.strategy == LAZY or self.strategy == LAZY2:
+        if self.chains != NULL:  # the chain parses (levels 2-9)
             self.tok.min_len = self._choose_min_len(_distinct_bytes(data + start, n - start))
         if self.strategy == FAST:
             self._parse_fast(data, n, start, final, w)
@@ -420,7 +420,7 @@ cdef class Deflater:
             t.nseq += 1
             t.litrun = 0
         t.room = self.run_limit
-        if self.strategy == GREEDY or self.strategy == LAZY or self.strategy == LAZY2:
+        if self.chains != NULL:
             distinct = _distinct_literals(self.run_count)
             if distinct >= 0:
                 t.min_len = self._choose_min_len(distinct)

@@ -24,9 +24,10 @@ The tables are larger than the window needs (``*_BITS``: 1-1.4 MiB a finder; lib
 2**16 heads 29 % of the positions of the pixels + float32 mix found another string's position
 first (62 % of those that found any), each a load and a mispredicted compare for nothing. With
 four times the chains' 4-byte heads (twice the trees' roots and the 3-byte heads, four times
-level 1's buckets) the mix compresses 1.27x as fast at level 1, 1.11-1.12x at 2-9 and 1.05-1.07x at 10-12, and 0.2-0.35 %
-smaller at 1-9; machine code 1.02-1.09x; text, whose window holds fewer distinct strings,
-0.99-1.0x (the larger tables miss the cache more) and up to 0.3 % smaller (interleaved runs).
+level 1's buckets) the mix compresses 1.27x as fast at level 1, 1.11-1.12x at 2-9 and
+1.05-1.07x at 10-12, and 0.2-0.35 % smaller at 1-9; machine code 1.02-1.09x; text, whose
+window holds fewer distinct strings, 0.99-1.0x (the larger tables miss the cache more) and up
+to 0.3 % smaller (interleaved runs).
 
 Positions are stored as ``int32`` offsets from the start of the data (the parse gives at most
 ``SPAN`` bytes at a time; :c:data:`EMPTY` never lies within a window). ``link`` is a ring
