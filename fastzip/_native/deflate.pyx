@@ -61,7 +61,7 @@ from .deflate_format cimport DIST_EXTRA, LENGTH_SYMBOL, dist_symbol, fixed_lengt
 from .bitwriter cimport BitWriter, align_to_byte, flush_whole_bytes
 from .deflate_blocks cimport (BLOCK_DYNAMIC, SEQ_LEN_SHIFT, BlockPlan, Sequence, estimate_block, merge_counts,
                              plan_block, take_counts, write_block, write_empty_final, write_stored)
-from .deflate_optimal cimport OptimalBuffers, alloc_buffers, collect_matches, free_buffers, optimize
+from .deflate_optimal cimport OptimalBuffers, buffers_size, collect_matches, optimize, place_buffers
 from .match_finders cimport (MAX_MATCH, MIN_MATCH, SPAN, WINDOW, Buckets, Chains, Trees, bucket_match, bucket_skip,
                             bucket_hash, chain_match, chain_skip, clear_buckets, clear_chains, clear_trees,
                             common_prefix, floor_log2, hash_next, load32, tree_insert)
@@ -188,6 +188,7 @@ cdef class Deflater:
     cdef int strategy, depth, nice, passes
     cdef Py_ssize_t span
     cdef OptimalBuffers opt
+    cdef char* block            # what the finder, the runs ahead and the tokens live in (see __cinit__)
     cdef Buckets* buckets       # FAST's finder (match_finders.pxd)
     cdef Chains* chains         # the chain parses' (levels 2-9)
     cdef Trees* trees           # the near-optimal parse's
@@ -238,41 +239,48 @@ cdef class Deflater:
             self.run_limit = run
         self.lookahead = MAX_LOOKAHEAD if strategy == OPTIMAL else LOOKAHEAD
         self.hop = self.lookahead // 4
+        # The finder, the runs ahead, the tokens and the near-optimal buffers in one block
+        # (2-6 MiB): allocated apart, with a Deflater per call (what compress() makes) glibc
+        # handed some of them back to the system on each free and faulted them in again on
+        # the next call (level 1 took 12 us for 100 bytes, zlib 4); as one block, the first free
+        # raises glibc's mmap threshold above its size, and later ones come from the heap and
+        # stay there.
+        cdef size_t finder = 0, runs = 0, optimal = 0
         memset(&self.opt, 0, sizeof(OptimalBuffers))
-        if strategy == OPTIMAL and alloc_buffers(&self.opt, OPTIMAL_BLOCK, MATCHES_PER_POSITION) != 0:
-            raise MemoryError()
+        if strategy == OPTIMAL:
+            optimal = buffers_size(OPTIMAL_BLOCK, MATCHES_PER_POSITION)
         if strategy == FAST:
-            self.buckets = <Buckets*>malloc(sizeof(Buckets))
-            if self.buckets == NULL:
-                raise MemoryError()
+            finder = sizeof(Buckets)
         elif strategy == OPTIMAL:
-            self.trees = <Trees*>malloc(sizeof(Trees))
-            if self.trees == NULL:
-                raise MemoryError()
+            finder = sizeof(Trees)
         elif strategy != STORE:
-            self.chains = <Chains*>malloc(sizeof(Chains))
-            if self.chains == NULL:
-                raise MemoryError()
+            finder = sizeof(Chains)
         if strategy != STORE and strategy != FAST:
-            self.ahead = <BlockPlan*>malloc(self.lookahead * sizeof(BlockPlan))
-            if self.ahead == NULL:
-                raise MemoryError()
-        memset(&self.tok, 0, sizeof(Tokens))
-        self.tok.seqs = <Sequence*>malloc(MAX_TOKENS * sizeof(Sequence))
-        if self.tok.seqs == NULL:
+            runs = self.lookahead * sizeof(BlockPlan)
+        finder = (finder + 63) & ~(<size_t>63)
+        runs = (runs + 63) & ~(<size_t>63)
+        self.block = <char*>malloc(finder + runs + optimal + MAX_TOKENS * sizeof(Sequence))
+        if self.block == NULL:
             raise MemoryError()
+        if optimal:
+            place_buffers(&self.opt, self.block + finder + runs, OPTIMAL_BLOCK, MATCHES_PER_POSITION)
+        if strategy == FAST:
+            self.buckets = <Buckets*>self.block
+        elif strategy == OPTIMAL:
+            self.trees = <Trees*>self.block
+        elif strategy != STORE:
+            self.chains = <Chains*>self.block
+        if runs:
+            self.ahead = <BlockPlan*>(self.block + finder)
+        memset(&self.tok, 0, sizeof(Tokens))
+        self.tok.seqs = <Sequence*>(self.block + finder + runs + optimal)
         self.tok.count = self.run_count
         self.pending_buf = 0
         self.pending_bits = 0
         self.finished = False
 
     def __dealloc__(self):
-        free_buffers(&self.opt)
-        free(self.buckets)
-        free(self.chains)
-        free(self.trees)
-        free(self.ahead)
-        free(self.tok.seqs)
+        free(self.block)
 
     cdef void _start(self, BitWriter* w, uint8_t* out, Py_ssize_t cap):
         w.buf = self.pending_buf

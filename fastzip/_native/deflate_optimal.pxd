@@ -26,8 +26,8 @@ cdef struct OptimalBuffers:
     uint32_t* prefix           # symbol counts of the path's tokens before each SEG_STEP (_step_prefix)
     CostModel* seg_models      # a model per segment, and the last round's
 
-cdef int alloc_buffers(OptimalBuffers* b, Py_ssize_t capacity, int per_position) noexcept nogil
-cdef void free_buffers(OptimalBuffers* b) noexcept nogil
+cdef size_t buffers_size(Py_ssize_t capacity, int per_position) noexcept nogil
+cdef void place_buffers(OptimalBuffers* b, char* at, Py_ssize_t capacity, int per_position) noexcept nogil
 cdef void collect_matches(OptimalBuffers* b, const uint8_t* data, Py_ssize_t n, Py_ssize_t begin,
                           Py_ssize_t end, Trees* trees, int depth, int nice) noexcept nogil
 cdef void optimize(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_ssize_t end, int passes,

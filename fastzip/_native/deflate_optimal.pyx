@@ -43,7 +43,6 @@ The chosen tokens go to the same block writer as the greedy and lazy parses.
 
 from libc.math cimport log2
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int32_t
-from libc.stdlib cimport malloc, free
 from libc.string cimport memcmp, memcpy, memset
 
 from .deflate_format cimport DIST_EXTRA, LENGTH_EXTRA, LENGTH_SYMBOL, dist_symbol, fixed_length, init_symbol_tables
@@ -112,36 +111,35 @@ for _d in range(1, 32769):
     DIST_SYMBOL_OF[_d] = <uint8_t>dist_symbol(_d)
 
 
-cdef int alloc_buffers(OptimalBuffers* b, Py_ssize_t capacity, int per_position) noexcept nogil:
+cdef inline size_t _whole_lines(size_t size) noexcept nogil:
+    return (size + 63) & ~(<size_t>63)
+
+
+cdef size_t buffers_size(Py_ssize_t capacity, int per_position) noexcept nogil:
+    """Bytes :func:`place_buffers` lays the buffers out in."""
+    return (2 * _whole_lines((capacity + 1) * sizeof(uint32_t)) + _whole_lines((capacity + 1) * sizeof(float))
+            + _whole_lines(capacity * per_position * sizeof(Match))
+            + _whole_lines((capacity // SEG_STEP + 2) * NSYM * sizeof(uint32_t))
+            + _whole_lines(2 * MAX_SEGMENTS * sizeof(CostModel)))
+
+
+cdef void place_buffers(OptimalBuffers* b, char* at, Py_ssize_t capacity, int per_position) noexcept nogil:
+    """Lay the buffers for blocks of ``capacity`` positions out in ``at`` (``buffers_size`` bytes,
+    owned by the caller), each on whole 64-byte lines of it; no cost model yet."""
     b.capacity = capacity
     b.per_position = per_position
-    b.first = <uint32_t*>malloc((capacity + 1) * sizeof(uint32_t))
-    b.matches = <Match*>malloc(capacity * per_position * sizeof(Match))
-    b.cost = <float*>malloc((capacity + 1) * sizeof(float))
-    b.choice = <uint32_t*>malloc((capacity + 1) * sizeof(uint32_t))
-    b.prefix = <uint32_t*>malloc((capacity // SEG_STEP + 2) * NSYM * sizeof(uint32_t))
-    b.seg_models = <CostModel*>malloc(2 * MAX_SEGMENTS * sizeof(CostModel))
+    b.first = <uint32_t*>at
+    at += _whole_lines((capacity + 1) * sizeof(uint32_t))
+    b.cost = <float*>at
+    at += _whole_lines((capacity + 1) * sizeof(float))
+    b.choice = <uint32_t*>at
+    at += _whole_lines((capacity + 1) * sizeof(uint32_t))
+    b.matches = <Match*>at
+    at += _whole_lines(capacity * per_position * sizeof(Match))
+    b.prefix = <uint32_t*>at
+    at += _whole_lines((capacity // SEG_STEP + 2) * NSYM * sizeof(uint32_t))
+    b.seg_models = <CostModel*>at
     b.has_model = False
-    if b.first == NULL or b.matches == NULL or b.cost == NULL or b.choice == NULL or b.prefix == NULL \
-            or b.seg_models == NULL:
-        free_buffers(b)
-        return -1
-    return 0
-
-
-cdef void free_buffers(OptimalBuffers* b) noexcept nogil:
-    free(b.first)
-    free(b.matches)
-    free(b.cost)
-    free(b.choice)
-    free(b.prefix)
-    free(b.seg_models)
-    b.prefix = NULL
-    b.seg_models = NULL
-    b.first = NULL
-    b.matches = NULL
-    b.cost = NULL
-    b.choice = NULL
 
 
 cdef void collect_matches(OptimalBuffers* b, const uint8_t* data, Py_ssize_t n, Py_ssize_t begin,
