@@ -139,3 +139,35 @@ def test_each_kernel_switches_between_fixed_and_dynamic_blocks(real_corpora, ker
         parts.append(packer.compress(piece) + packer.flush(zlib.Z_FINISH if i == len(pieces) - 1 else zlib.Z_SYNC_FLUSH))
     stream = b"".join(parts)
     assert decode(kernel, stream) == (engine.STATUS_DONE, len(stream), b"".join(pieces))
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_each_kernel_decodes_a_plain_message_in_one_call_or_hands_it_back(real_corpora, kernel):
+    """``inflate_plain``: one raw stream, or one zlib / gzip member with a bare header and its
+    trailer right, is decoded (framing given or told apart); anything else is NOT_PLAIN (the
+    general path's to read), a bad stream its DEFLATE error, and an output over the limit
+    NEED_OUTPUT."""
+    import gzip
+
+    plain = engine.INFLATE_KERNELS[kernel].inflate_plain
+    code = engine.PLAIN_FRAMING
+    text = real_corpora["stdlib_text"][:3000]
+    raw = compress(text, 6, format="raw")
+    members = {"zlib": zlib.compress(text, 6), "gzip": gzip.compress(text, mtime=0), "raw": raw}
+    for framing, stream in members.items():
+        assert plain(stream, code[framing], 1 << 30, 0) == (engine.STATUS_DONE, text), framing
+        if framing != "raw":
+            assert plain(stream, code["auto"], 1 << 30, 0) == (engine.STATUS_DONE, text), framing
+        assert plain(stream, code[framing], 1000, 0) == (engine.STATUS_NEED_OUTPUT, None), framing
+    handed_back = {
+        "zlib": [zlib.compress(text, wbits=9), members["zlib"] + b"\0", members["zlib"][:-1] + b"\0"],
+        "gzip": [members["gzip"] + b"\0", members["gzip"] + members["gzip"], members["gzip"][:-1] + b"\1",
+                 compress(text, format="gzip", filename="a.txt"), members["gzip"][:-3]],
+        "raw": [raw + b"x"],
+    }
+    for framing, cases in handed_back.items():
+        for stream in cases:
+            assert plain(stream, code[framing], 1 << 30, 0) == (engine.STATUS_NOT_PLAIN, None), framing
+    status, out = plain(raw[:len(raw) // 2], code["raw"], 1 << 30, 0)
+    assert status < 0 and out is None
+    assert plain(b"", code["raw"], 1 << 30, 0)[0] < 0

@@ -5,7 +5,8 @@
 buffer whose first ``out_pos`` bytes are history (the sliding window, or everything so far).
 It stops when the final block ends, when the output is full, or when the input runs out,
 and can be called again with more of either: the same kernel serves one-shot decompression
-and bounded-memory streaming.
+and bounded-memory streaming. :func:`inflate_plain` decodes a small message whose framing is
+the plainest (one member, bare header, right trailer) in a single call, or hands it back.
 
 Reading past the input. The bit buffer is refilled to 56-63 bits before every symbol,
 enough for a whole length/distance pair (15 + 5 + 15 + 13 bits). Past the end of the input
@@ -551,9 +552,17 @@ cdef class Inflater:
         ``(status, in_used, data)``: status DONE, NEED_OUTPUT if ``limit`` bytes were not
         enough, or a negative error; ``data`` holds what was decoded.
         """
-        cdef Py_ssize_t n = src.shape[0], in_pos = 0, pos = 0, grown
+        cdef Py_ssize_t used = 0
+        cdef int status = 0
+        out = self._to_bytes(&src[0] if src.shape[0] else NULL, src.shape[0], limit, size_hint, &used, &status)
+        return status, used, out
+
+    cdef object _to_bytes(self, const uint8_t* sp, Py_ssize_t n, Py_ssize_t limit, Py_ssize_t size_hint,
+                          Py_ssize_t* used, int* status_out):
+        """:meth:`inflate_to_bytes` on ``sp[:n]``: the data, with the input used and the status
+        stored through the pointers."""
+        cdef Py_ssize_t in_pos = 0, pos = 0, grown
         cdef Py_ssize_t cap = size_hint if size_hint > 0 else 4 * n + 64
-        cdef const uint8_t* sp = &src[0] if n else NULL
         cdef PyObject* result
         cdef uint8_t* op
         cdef int status
@@ -588,7 +597,9 @@ cdef class Inflater:
             raise
         obj = <object>result
         Py_DECREF(obj)
-        return status, in_pos, obj
+        used[0] = in_pos
+        status_out[0] = status
+        return obj
 
     cdef int _run_summed(self, const uint8_t* src, Py_ssize_t n, bint final_input,
                          uint8_t* out, Py_ssize_t cap, Py_ssize_t* out_pos) noexcept nogil:
@@ -913,3 +924,74 @@ cdef class Inflater:
         self.lit = self.lit_table
         self.dist = self.dist_table
         return 0
+
+
+# The framings inflate_plain tells apart (deflate.framing's names, in this order) and what it
+# answers for data it leaves to the general path.
+FRAMINGS = ("raw", "zlib", "gzip", "auto")
+NOT_PLAIN = 0
+# DEFLATE cannot expand by more than 1032:1 (a 258-byte match per two bits, at best).
+MAX_RATIO = 1032
+
+
+cdef inline uint32_t _be32(const uint8_t* p) noexcept nogil:
+    return (<uint32_t>p[0] << 24) | (<uint32_t>p[1] << 16) | (<uint32_t>p[2] << 8) | p[3]
+
+
+cdef inline uint32_t _le32(const uint8_t* p) noexcept nogil:
+    return (<uint32_t>p[3] << 24) | (<uint32_t>p[2] << 16) | (<uint32_t>p[1] << 8) | p[0]
+
+
+def inflate_plain(const uint8_t[::1] data, int framing, Py_ssize_t limit, Py_ssize_t size_hint):
+    """Decode ``data`` when it is one plain stream, in one native call: raw, or a zlib or gzip
+    member with a bare header (zlib: a 32 KiB window, no dictionary; gzip: no optional field)
+    and its trailer right, nothing after it. ``framing`` indexes FRAMINGS ("auto" tells them
+    apart as deflate.framing.sniff_format does). For a message of a few hundred bytes the
+    framing's steps in Python took as long as the decoding; anything else (another member,
+    padding, a wrong trailer, a header with fields) is left to the general path, which reads
+    the framing in full and names what is wrong.
+
+    Returns ``(status, data)``: DONE and the bytes; NOT_PLAIN and None; NEED_OUTPUT (over
+    ``limit``) or a negative DEFLATE error (the stream itself is bad) and None.
+    """
+    cdef Py_ssize_t n = data.shape[0], head = 0, used = 0, rest
+    cdef const uint8_t* p = &data[0] if n else NULL
+    cdef int status = 0
+    cdef Inflater inflater
+    if framing == 3:
+        if n >= 2 and p[0] == 0x1F and p[1] == 0x8B:
+            framing = 2
+        elif n >= 2 and p[0] & 0x0F == 8 and p[0] >> 4 <= 7 and ((<uint32_t>p[0] << 8) | p[1]) % 31 == 0:
+            framing = 1
+        else:
+            framing = 0
+    if framing == 1:
+        if n < 2 or p[0] != 0x78 or p[1] & 0x20 or ((<uint32_t>0x7800) | p[1]) % 31:
+            return NOT_PLAIN, None
+        head = 2
+        inflater = Inflater("adler32")
+    elif framing == 2:
+        if n < 10 or p[0] != 0x1F or p[1] != 0x8B or p[2] != 8 or p[3]:
+            return NOT_PLAIN, None
+        head = 10
+        if size_hint <= 0 and n >= 18:
+            size_hint = _le32(p + n - 4)  # ISIZE, if this is the member's trailer
+        inflater = Inflater("crc32")
+    else:
+        inflater = Inflater()
+    if size_hint > MAX_RATIO * n + 64:
+        size_hint = MAX_RATIO * n + 64
+    out = inflater._to_bytes(p + head, n - head, limit, size_hint, &used, &status)
+    if status != DONE:
+        return status, None
+    rest = n - head - used
+    if framing == 1:
+        if rest != 4 or _be32(p + head + used) != inflater.sum_value:
+            return NOT_PLAIN, None
+    elif framing == 2:
+        if rest != 8 or _le32(p + head + used) != inflater.sum_value \
+                or _le32(p + head + used + 4) != <uint32_t>(len(out) & 0xFFFFFFFF):
+            return NOT_PLAIN, None
+    elif rest:
+        return NOT_PLAIN, None
+    return DONE, out

@@ -31,9 +31,9 @@ from __future__ import annotations
 from .._native.checksums import adler32, crc32
 from .._parallel import resolve
 from ..errors import FormatError, OutputLimitError
-from .engine import (INFLATE_KERNEL, LEVELS, PIECE, STATUS_DONE, STATUS_NEED_INPUT, STATUS_NEED_OUTPUT, Inflater,
-                     bound_exceeded, compressed_bound, deflate_pieces, inflate_error, new_deflater, output_limit,
-                     plausible_size)
+from .engine import (INFLATE_KERNEL, LEVELS, PIECE, PLAIN_FRAMING, STATUS_DONE, STATUS_NEED_INPUT,
+                     STATUS_NEED_OUTPUT, STATUS_NOT_PLAIN, Inflater, bound_exceeded, compressed_bound, deflate_pieces,
+                     inflate_error, inflate_plain, new_deflater, output_limit, plausible_size)
 from .framing import (FORMATS, Input, another_member, bare_header_size, check_format, check_trailer, checksum_name,
                       checksum_start, gzip_header, gzip_size, header, joined_checksum, read_header, sniff_format,
                       starts_with_trailer, trailer, update_checksum)
@@ -121,7 +121,7 @@ def decompress(data, *, format: str = "auto", max_output_size: int | None = None
     limit = output_limit(max_output_size)
     view = data if type(data) is bytes else memoryview(data).cast("B")
     if len(view) <= _SMALL:
-        out = _one_plain_member(view, format if format != "auto" else sniff_format(view), limit, size_hint)
+        out = _one_plain_member(view, format, limit, size_hint)
         if out is not None:
             return out
     src = Input(view)
@@ -163,26 +163,20 @@ def decompress(data, *, format: str = "auto", max_output_size: int | None = None
 
 
 def _one_plain_member(data, format: str, limit: int, size_hint: int | None) -> bytes | None:
-    """Small ``data`` (bytes or a byte memoryview) that is one stream with a bare header,
-    decoded in a few steps: for a few hundred bytes the general path's calls took as long as
-    the decoding. A DEFLATE error is raised here as the general path would; None when the
-    data is anything else, or its trailer is wrong or followed by more bytes (another gzip
-    member, padding, garbage): the general path then decodes it again and sorts that out,
-    which costs at most a small input decoded twice."""
-    head = bare_header_size(data, format)
-    if head is None:
+    """Small ``data`` (bytes or a byte memoryview) that is one stream with a bare header and
+    nothing after its trailer, decoded in one native call (engine.inflate_plain): for a few
+    hundred bytes the general path's steps took as long as the decoding. A DEFLATE error is
+    raised here as the general path would; None for anything else (another gzip member,
+    padding, garbage, a wrong trailer, a header with fields): the general path then decodes it
+    again and sorts that out, which costs at most a small input decoded twice."""
+    status, out = inflate_plain(data, PLAIN_FRAMING[format], limit, size_hint or 0)
+    if status == STATUS_DONE:
+        return out
+    if status == STATUS_NOT_PLAIN:
         return None
-    if size_hint is None and format == "gzip":
-        size_hint = gzip_size(data)
-    inflater = Inflater(checksum_name(format))
-    status, used, out = inflater.inflate_to_bytes(memoryview(data)[head:], limit,
-                                                  plausible_size(size_hint, len(data)) if size_hint else 0)
     if status == STATUS_NEED_OUTPUT:
         raise OutputLimitError(f"decompressed data exceeds max_output_size={limit}")
-    if status != STATUS_DONE:
-        raise inflate_error(status)
-    # Kept only when all that follows the stream is its trailer, and the trailer holds.
-    return out if data[head + used:] == trailer(format, inflater.checksum, len(out)) else None
+    raise inflate_error(status)
 
 
 def decompress_into(data, out, *, format: str = "auto") -> int:

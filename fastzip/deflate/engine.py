@@ -12,7 +12,8 @@ from .._parallel import split_rows
 from ..errors import FormatError
 
 __all__ = ["LEVELS", "new_deflater", "compressed_bound", "output_limit", "inflate_error", "deflate_pieces",
-           "WINDOW", "PIECE", "Inflater", "INFLATE_KERNEL", "STATUS_DONE", "STATUS_NEED_INPUT", "STATUS_NEED_OUTPUT"]
+           "WINDOW", "PIECE", "Inflater", "INFLATE_KERNEL", "STATUS_DONE", "STATUS_NEED_INPUT", "STATUS_NEED_OUTPUT",
+           "inflate_plain", "PLAIN_FRAMING", "STATUS_NOT_PLAIN"]
 
 
 def _inflate_kernels() -> dict:
@@ -32,7 +33,10 @@ def _inflate_kernels() -> dict:
 INFLATE_KERNELS = _inflate_kernels()
 INFLATE_KERNEL = next(iter(INFLATE_KERNELS))
 Inflater = INFLATE_KERNELS[INFLATE_KERNEL].Inflater
+inflate_plain = INFLATE_KERNELS[INFLATE_KERNEL].inflate_plain
 STATUS_DONE, STATUS_NEED_INPUT, STATUS_NEED_OUTPUT = _portable.STATUS_DONE, _portable.STATUS_NEED_INPUT, _portable.STATUS_NEED_OUTPUT
+STATUS_NOT_PLAIN = _portable.NOT_PLAIN
+PLAIN_FRAMING = {name: code for code, name in enumerate(_portable.FRAMINGS)}  # inflate_plain's framing codes
 ERRORS = _portable.ERRORS
 
 WINDOW = 32768  # how far back DEFLATE's matches reach
@@ -79,8 +83,7 @@ def compressed_bound(size: int, segments: int = 1) -> int:
     return size + 5 * (size // 65535 + blocks) + 16
 
 
-# DEFLATE cannot expand by more than 1032:1 (a 258-byte match per two bits, at best).
-MAX_RATIO = 1032
+MAX_RATIO = _portable.MAX_RATIO  # DEFLATE's largest expansion (1032:1)
 
 
 def plausible_size(hint: int, compressed: int) -> int:
