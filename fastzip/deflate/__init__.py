@@ -32,8 +32,8 @@ from .._native.checksums import adler32, crc32
 from .._parallel import resolve
 from ..errors import FormatError, OutputLimitError
 from .engine import (INFLATE_KERNEL, LEVELS, PIECE, PLAIN_FRAMING, STATUS_DONE, STATUS_NEED_INPUT,
-                     STATUS_NEED_OUTPUT, STATUS_NOT_PLAIN, Inflater, bound_exceeded, compressed_bound, deflate_pieces,
-                     inflate_error, inflate_plain, new_deflater, output_limit, plausible_size)
+                     STATUS_NEED_OUTPUT, STATUS_NOT_PLAIN, TRAILERS, Inflater, bound_exceeded, compressed_bound,
+                     deflate_pieces, inflate_error, inflate_plain, new_deflater, output_limit, plausible_size)
 from .framing import (FORMATS, Input, another_member, bare_header_size, check_format, check_trailer, checksum_name,
                       checksum_start, gzip_header, gzip_size, header, joined_checksum, read_header, sniff_format,
                       starts_with_trailer, trailer, update_checksum)
@@ -79,8 +79,7 @@ def compress(data, level: int = 6, *, format: str = "zlib", mtime: float | None 
     if workers > 1 and len(view) > PIECE:
         return _compress_pieces(view, level, format, mtime, filename, workers)
     deflater = new_deflater(level)
-    checksum = update_checksum(format, view, checksum_start(format))
-    out = deflater.compress_framed(view, header(format, level, mtime, filename), trailer(format, checksum, len(view)),
+    out = deflater.compress_framed(view, header(format, level, mtime, filename), TRAILERS[format],
                                    compressed_bound(len(view)))
     if out is None:
         raise bound_exceeded()

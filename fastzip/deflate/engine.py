@@ -7,13 +7,13 @@ from __future__ import annotations
 import sys
 
 from .._native import inflate as _portable
-from .._native.deflate import BLOCK_MIN_TOKENS, OUTPUT_FULL, PARSE_SPAN, STRATEGIES, Deflater
+from .._native.deflate import BLOCK_MIN_TOKENS, OUTPUT_FULL, PARSE_SPAN, STRATEGIES, TRAILERS, Deflater
 from .._parallel import split_rows
 from ..errors import FormatError
 
 __all__ = ["LEVELS", "new_deflater", "compressed_bound", "output_limit", "inflate_error", "deflate_pieces",
            "WINDOW", "PIECE", "Inflater", "INFLATE_KERNEL", "STATUS_DONE", "STATUS_NEED_INPUT", "STATUS_NEED_OUTPUT",
-           "inflate_plain", "PLAIN_FRAMING", "STATUS_NOT_PLAIN"]
+           "inflate_plain", "PLAIN_FRAMING", "STATUS_NOT_PLAIN", "TRAILERS"]
 
 
 def _inflate_kernels() -> dict:
