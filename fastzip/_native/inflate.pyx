@@ -958,6 +958,8 @@ def inflate_plain(const uint8_t[::1] data, int framing, Py_ssize_t limit, Py_ssi
     cdef const uint8_t* p = &data[0] if n else NULL
     cdef int status = 0
     cdef Inflater inflater
+    if not 0 <= framing <= 3:
+        raise ValueError("framing must index FRAMINGS")
     if framing == 3:
         if n >= 2 and p[0] == 0x1F and p[1] == 0x8B:
             framing = 2
