@@ -143,7 +143,7 @@ def test_each_kernel_switches_between_fixed_and_dynamic_blocks(real_corpora, ker
 
 @pytest.mark.parametrize("kernel", KERNELS)
 def test_each_kernel_decodes_a_plain_message_in_one_call_or_hands_it_back(real_corpora, kernel):
-    """``inflate_plain``: one raw stream, or one zlib / gzip member with a bare header and its
+    """``inflate_plain`` (and ``inflate_plain_into``, into the caller's buffer): one raw stream, or one zlib / gzip member with a bare header and its
     trailer right, is decoded (framing given or told apart); anything else is NOT_PLAIN (the
     general path's to read), a bad stream its DEFLATE error, and an output over the limit
     NEED_OUTPUT."""
@@ -165,9 +165,16 @@ def test_each_kernel_decodes_a_plain_message_in_one_call_or_hands_it_back(real_c
                  compress(text, format="gzip", filename="a.txt"), members["gzip"][:-3]],
         "raw": [raw + b"x"],
     }
+    into = engine.INFLATE_KERNELS[kernel].inflate_plain_into
+    for framing, stream in members.items():
+        out = bytearray(len(text) + 5)
+        assert into(stream, code[framing], out) == (engine.STATUS_DONE, len(text)) and out[:len(text)] == text
+        assert into(stream, code[framing], bytearray(1000))[0] == engine.STATUS_NEED_OUTPUT
     for framing, cases in handed_back.items():
         for stream in cases:
             assert plain(stream, code[framing], 1 << 30, 0) == (engine.STATUS_NOT_PLAIN, None), framing
+            assert into(stream, code[framing], bytearray(len(text) + 5))[0] == engine.STATUS_NOT_PLAIN, framing
     status, out = plain(raw[:len(raw) // 2], code["raw"], 1 << 30, 0)
     assert status < 0 and out is None
+    assert into(raw[:len(raw) // 2], code["raw"], bytearray(len(text)))[0] == status
     assert plain(b"", code["raw"], 1 << 30, 0)[0] < 0

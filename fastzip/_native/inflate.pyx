@@ -5,8 +5,9 @@
 buffer whose first ``out_pos`` bytes are history (the sliding window, or everything so far).
 It stops when the final block ends, when the output is full, or when the input runs out,
 and can be called again with more of either: the same kernel serves one-shot decompression
-and bounded-memory streaming. :func:`inflate_plain` decodes a small message whose framing is
-the plainest (one member, bare header, right trailer) in a single call, or hands it back.
+and bounded-memory streaming. :func:`inflate_plain` (:func:`inflate_plain_into`: into the
+caller's buffer) decodes a small message whose framing is the plainest (one member, bare
+header, right trailer) in a single call, or hands it back.
 
 Reading past the input. The bit buffer is refilled to 56-63 bits before every symbol,
 enough for a whole length/distance pair (15 + 5 + 15 + 13 bits). Past the end of the input
@@ -942,6 +943,38 @@ cdef inline uint32_t _le32(const uint8_t* p) noexcept nogil:
     return (<uint32_t>p[3] << 24) | (<uint32_t>p[2] << 16) | (<uint32_t>p[1] << 8) | p[0]
 
 
+cdef Py_ssize_t _plain_head(const uint8_t* p, Py_ssize_t n, int* framing) noexcept:
+    """The size of the bare header ``p[:n]`` opens with in ``framing`` (told apart first when
+    it is "auto", as deflate.framing.sniff_format does, and set to the one found); -1 when the
+    header is not a bare one."""
+    if framing[0] == 3:
+        if n >= 2 and p[0] == 0x1F and p[1] == 0x8B:
+            framing[0] = 2
+        elif n >= 2 and p[0] & 0x0F == 8 and p[0] >> 4 <= 7 and ((<uint32_t>p[0] << 8) | p[1]) % 31 == 0:
+            framing[0] = 1
+        else:
+            framing[0] = 0
+    if framing[0] == 1:
+        return 2 if n >= 2 and p[0] == 0x78 and not p[1] & 0x20 and ((<uint32_t>0x7800) | p[1]) % 31 == 0 else -1
+    if framing[0] == 2:
+        return 10 if n >= 10 and p[0] == 0x1F and p[1] == 0x8B and p[2] == 8 and p[3] == 0 else -1
+    return 0
+
+
+cdef bint _plain_tail(const uint8_t* after, Py_ssize_t rest, int framing, uint32_t checksum,
+                      Py_ssize_t size) noexcept:
+    """Whether the ``rest`` bytes after the stream are exactly its framing's trailer."""
+    if framing == 1:
+        return rest == 4 and _be32(after) == checksum
+    if framing == 2:
+        return rest == 8 and _le32(after) == checksum and _le32(after + 4) == <uint32_t>(size & 0xFFFFFFFF)
+    return rest == 0
+
+
+cdef Inflater _plain_inflater(int framing):
+    return Inflater("adler32" if framing == 1 else ("crc32" if framing == 2 else None))
+
+
 def inflate_plain(const uint8_t[::1] data, int framing, Py_ssize_t limit, Py_ssize_t size_hint):
     """Decode ``data`` when it is one plain stream, in one native call: raw, or a zlib or gzip
     member with a bare header (zlib: a 32 KiB window, no dictionary; gzip: no optional field)
@@ -954,46 +987,49 @@ def inflate_plain(const uint8_t[::1] data, int framing, Py_ssize_t limit, Py_ssi
     Returns ``(status, data)``: DONE and the bytes; NOT_PLAIN and None; NEED_OUTPUT (over
     ``limit``) or a negative DEFLATE error (the stream itself is bad) and None.
     """
-    cdef Py_ssize_t n = data.shape[0], head = 0, used = 0, rest
+    cdef Py_ssize_t n = data.shape[0], head, used = 0
     cdef const uint8_t* p = &data[0] if n else NULL
     cdef int status = 0
     cdef Inflater inflater
     if not 0 <= framing <= 3:
         raise ValueError("framing must index FRAMINGS")
-    if framing == 3:
-        if n >= 2 and p[0] == 0x1F and p[1] == 0x8B:
-            framing = 2
-        elif n >= 2 and p[0] & 0x0F == 8 and p[0] >> 4 <= 7 and ((<uint32_t>p[0] << 8) | p[1]) % 31 == 0:
-            framing = 1
-        else:
-            framing = 0
-    if framing == 1:
-        if n < 2 or p[0] != 0x78 or p[1] & 0x20 or ((<uint32_t>0x7800) | p[1]) % 31:
-            return NOT_PLAIN, None
-        head = 2
-        inflater = Inflater("adler32")
-    elif framing == 2:
-        if n < 10 or p[0] != 0x1F or p[1] != 0x8B or p[2] != 8 or p[3]:
-            return NOT_PLAIN, None
-        head = 10
-        if size_hint <= 0 and n >= 18:
-            size_hint = _le32(p + n - 4)  # ISIZE, if this is the member's trailer
-        inflater = Inflater("crc32")
-    else:
-        inflater = Inflater()
+    head = _plain_head(p, n, &framing)
+    if head < 0:
+        return NOT_PLAIN, None
+    if framing == 2 and size_hint <= 0 and n >= 18:
+        size_hint = _le32(p + n - 4)  # ISIZE, if this is the member's trailer
     if size_hint > MAX_RATIO * n + 64:
         size_hint = MAX_RATIO * n + 64
+    inflater = _plain_inflater(framing)
     out = inflater._to_bytes(p + head, n - head, limit, size_hint, &used, &status)
     if status != DONE:
         return status, None
-    rest = n - head - used
-    if framing == 1:
-        if rest != 4 or _be32(p + head + used) != inflater.sum_value:
-            return NOT_PLAIN, None
-    elif framing == 2:
-        if rest != 8 or _le32(p + head + used) != inflater.sum_value \
-                or _le32(p + head + used + 4) != <uint32_t>(len(out) & 0xFFFFFFFF):
-            return NOT_PLAIN, None
-    elif rest:
+    if not _plain_tail(p + head + used, n - head - used, framing, inflater.sum_value, len(out)):
         return NOT_PLAIN, None
     return DONE, out
+
+
+def inflate_plain_into(const uint8_t[::1] data, int framing, uint8_t[::1] out):
+    """:func:`inflate_plain` into ``out`` (its size the limit): ``(status, bytes written)``,
+    the status DONE, NOT_PLAIN, NEED_OUTPUT or a DEFLATE error. Whatever the status, ``out``
+    may hold bytes decoded before it was known."""
+    cdef Py_ssize_t n = data.shape[0], head, pos = 0
+    cdef const uint8_t* p = &data[0] if n else NULL
+    cdef uint8_t* op = &out[0] if out.shape[0] else NULL
+    cdef int status
+    cdef Inflater inflater
+    if not 0 <= framing <= 3:
+        raise ValueError("framing must index FRAMINGS")
+    head = _plain_head(p, n, &framing)
+    if head < 0:
+        return NOT_PLAIN, 0
+    inflater = _plain_inflater(framing)
+    inflater.bits.pos = 0
+    with nogil:
+        status = inflater._run_summed(p + head, n - head, True, op, out.shape[0], &pos)
+    inflater.src = NULL
+    if status != DONE:
+        return status, pos
+    if not _plain_tail(p + head + inflater.bits.pos, n - head - inflater.bits.pos, framing, inflater.sum_value, pos):
+        return NOT_PLAIN, pos
+    return DONE, pos

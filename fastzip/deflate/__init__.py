@@ -33,10 +33,11 @@ from .._parallel import resolve
 from ..errors import FormatError, OutputLimitError
 from .engine import (INFLATE_KERNEL, LEVELS, PIECE, PLAIN_FRAMING, STATUS_DONE, STATUS_NEED_INPUT,
                      STATUS_NEED_OUTPUT, STATUS_NOT_PLAIN, TRAILERS, Inflater, bound_exceeded, compressed_bound,
-                     deflate_pieces, inflate_error, inflate_plain, new_deflater, output_limit, plausible_size)
-from .framing import (FORMATS, Input, another_member, bare_header_size, check_format, check_trailer, checksum_name,
-                      checksum_start, gzip_header, gzip_size, header, joined_checksum, read_header, sniff_format,
-                      starts_with_trailer, trailer, update_checksum)
+                     deflate_pieces, inflate_error, inflate_plain, inflate_plain_into, new_deflater, output_limit,
+                     plausible_size)
+from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_name, checksum_start,
+                      gzip_header, gzip_size, header, joined_checksum, read_header, sniff_format, starts_with_trailer,
+                      trailer, update_checksum)
 from .indexed import compress_pieces, index_field, inflate_pieces, piece_size, read_index
 from .stream import Compressor, Decompressor, open
 
@@ -188,17 +189,15 @@ def decompress_into(data, out, *, format: str = "auto") -> int:
     if target.readonly:
         raise ValueError("out must be writable")
     view = data if type(data) is bytes else memoryview(data).cast("B")
+    if len(view) <= _SMALL:
+        # One small plain stream in one native call (as _one_plain_member); an error, or
+        # anything but its trailer after the stream, sends it down the general path, which
+        # decodes it again and says why.
+        status, written = inflate_plain_into(view, PLAIN_FRAMING[format], target)
+        if status == STATUS_DONE:
+            return written
     if format == "auto":
         format = sniff_format(view)
-    head = bare_header_size(view, format) if len(view) <= _SMALL else None
-    if head is not None:
-        # One small member with a bare header, in a few steps (as _one_plain_member); an error,
-        # or more than a trailer that holds after the stream, sends it down the general path,
-        # which says why.
-        inflater = Inflater(checksum_name(format))
-        status, used, written = inflater.inflate(memoryview(view)[head:], True, target, 0)
-        if status == STATUS_DONE and view[head + used:] == trailer(format, inflater.checksum, written):
-            return written
     src = Input(view)
     total = 0
     while True:

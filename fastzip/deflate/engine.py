@@ -13,7 +13,7 @@ from ..errors import FormatError
 
 __all__ = ["LEVELS", "new_deflater", "compressed_bound", "output_limit", "inflate_error", "deflate_pieces",
            "WINDOW", "PIECE", "Inflater", "INFLATE_KERNEL", "STATUS_DONE", "STATUS_NEED_INPUT", "STATUS_NEED_OUTPUT",
-           "inflate_plain", "PLAIN_FRAMING", "STATUS_NOT_PLAIN", "TRAILERS"]
+           "inflate_plain", "inflate_plain_into", "PLAIN_FRAMING", "STATUS_NOT_PLAIN", "TRAILERS"]
 
 
 def _inflate_kernels() -> dict:
@@ -34,6 +34,7 @@ INFLATE_KERNELS = _inflate_kernels()
 INFLATE_KERNEL = next(iter(INFLATE_KERNELS))
 Inflater = INFLATE_KERNELS[INFLATE_KERNEL].Inflater
 inflate_plain = INFLATE_KERNELS[INFLATE_KERNEL].inflate_plain
+inflate_plain_into = INFLATE_KERNELS[INFLATE_KERNEL].inflate_plain_into
 STATUS_DONE, STATUS_NEED_INPUT, STATUS_NEED_OUTPUT = _portable.STATUS_DONE, _portable.STATUS_NEED_INPUT, _portable.STATUS_NEED_OUTPUT
 STATUS_NOT_PLAIN = _portable.NOT_PLAIN
 PLAIN_FRAMING = {name: code for code, name in enumerate(_portable.FRAMINGS)}  # inflate_plain's framing codes

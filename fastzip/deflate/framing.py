@@ -294,21 +294,6 @@ def starts_with_trailer(after, format: str, checksum: int, size: int) -> bool:
     return after[:len(expected)] == expected
 
 
-def bare_header_size(data, format: str) -> int | None:
-    """The size of the header ``data`` (bytes or a byte memoryview) opens with, when it is a bare
-    one: a valid zlib header for a 32 KiB window without a dictionary, a gzip header with no
-    optional field (raw streams have none: 0); None for any other."""
-    if format == "zlib":
-        if len(data) < 2 or data[0] != 0x78 or data[1] & 0x20 or (0x7800 | data[1]) % 31:
-            return None
-        return 2
-    if format == "gzip":
-        if len(data) < 10 or data[0] != 0x1F or data[1] != 0x8B or data[2] != 8 or data[3]:
-            return None
-        return 10
-    return 0
-
-
 def gzip_size(rest) -> int:
     """The ISIZE at the end of ``rest`` (a gzip member's body and trailer, and whatever
     follows it): the member's size modulo 2**32 when it is the last, a guess otherwise."""
