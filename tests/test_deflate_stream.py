@@ -139,3 +139,39 @@ def test_streaming_memory_stays_bounded(tmp_path):
     n, peak_mib = int(out[0]), int(out[1])
     assert n == total // (320 << 10) * (320 << 10)
     assert peak_mib < 100, f"peak RSS {peak_mib} MiB while streaming {total >> 20} MiB"
+
+
+def test_reading_a_whole_file_decodes_as_decompress_does(tmp_path, real_corpora):
+    """``open(...).read()`` decodes the whole file at once as :func:`deflate.decompress` does
+    (same bytes, same errors, the same output limit); a read after a partial one, the chunks;
+    a Trickle file (a few bytes per read) is read to its end first."""
+    from fastzip import FastzipError
+
+    text, code = real_corpora["stdlib_text"][:200_000], real_corpora["machine_code"][:150_000]
+    cases = {
+        "gzip": (deflate.compress(text, 6, format="gzip"), "gzip"),
+        "two members and padding": (gzip.compress(text) + deflate.compress(code, 1, format="gzip") + b"\0" * 9, "gzip"),
+        "indexed": (deflate.compress(text + code, 6, format="gzip", index=True, threads=2), "gzip"),
+        "zlib": (zlib.compress(code, 9), "zlib"),
+        "raw": (deflate.compress(text, 3, format="raw"), "raw"),
+        "auto zlib": (zlib.compress(text), "auto"),
+        "garbage after": (gzip.compress(code) + b"junk", "gzip"),
+        "bad crc": (gzip.compress(text)[:-8] + b"\0\0\0\0" + gzip.compress(text)[-4:], "gzip"),
+    }
+
+    def outcome(call):
+        try:
+            return call()
+        except FastzipError as e:
+            return type(e), str(e)
+
+    for name, (packed, fmt) in cases.items():
+        for limit in (None, 100_000):
+            expected = outcome(lambda: deflate.decompress(packed, format=fmt, max_output_size=limit))
+            for source in (packed, Trickle(packed)):
+                source = io.BytesIO(source) if isinstance(source, bytes) else source
+                got = outcome(lambda: deflate.open(source, "rb", format=fmt, max_output_size=limit).read())
+                assert got == expected, (name, limit, type(source).__name__)
+        if isinstance(expected, bytes):
+            with deflate.open(io.BytesIO(packed), "rb", format=fmt) as f:
+                assert f.read(1000) + f.read() == expected, name

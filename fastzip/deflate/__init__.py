@@ -16,8 +16,9 @@ libdeflate's kind of match finders: 1 greedy over two candidates per 4-byte hash
 the same number on text, code and pixels (``tests/test_deflate_interop.py``).
 
 The family: :mod:`.framing` (zlib/gzip headers, trailers, checksums), :mod:`.engine` (levels,
-bounds, the native engines' errors), :mod:`.stream` (bounded-memory classes). Each imports
-only those before it, and this module imports them all.
+bounds, the native engines' errors), :mod:`.indexed` (gzip members in pieces), :mod:`.stream`
+(bounded-memory classes, and the member loop whole streams go through). Each imports only
+those before it, and this module imports them all.
 
 Decoding policy: every error is a :class:`~fastzip.errors.FastzipError` naming the problem;
 ``max_output_size`` bounds the output before it is produced. After a zlib or raw stream,
@@ -33,13 +34,11 @@ from .._parallel import resolve
 from ..errors import FormatError, OutputLimitError
 from .engine import (INFLATE_KERNEL, LEVELS, PIECE, PLAIN_FRAMING, STATUS_DONE, STATUS_NEED_INPUT,
                      STATUS_NEED_OUTPUT, STATUS_NOT_PLAIN, TRAILERS, Inflater, bound_exceeded, compressed_bound,
-                     deflate_pieces, inflate_error, inflate_plain, inflate_plain_into, new_deflater, output_limit,
-                     plausible_size)
+                     deflate_pieces, inflate_error, inflate_plain, inflate_plain_into, new_deflater, output_limit)
 from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_name, checksum_start,
-                      gzip_header, gzip_size, header, joined_checksum, read_header, sniff_format, starts_with_trailer,
-                      trailer, update_checksum)
-from .indexed import compress_pieces, index_field, inflate_pieces, piece_size, read_index
-from .stream import Compressor, Decompressor, open
+                      gzip_header, header, joined_checksum, read_header, sniff_format, trailer, update_checksum)
+from .indexed import compress_pieces, index_field, piece_size
+from .stream import Compressor, Decompressor, inflate_members, open
 
 __all__ = ["compress", "decompress", "decompress_into", "Compressor", "Decompressor", "open", "crc32", "adler32",
            "LEVELS", "FORMATS", "INFLATE_KERNEL"]
@@ -124,42 +123,7 @@ def decompress(data, *, format: str = "auto", max_output_size: int | None = None
         out = _one_plain_member(view, format, limit, size_hint)
         if out is not None:
             return out
-    src = Input(view)
-    if format == "auto":
-        format = sniff_format(src.peek(2))
-    parts, total = [], 0
-    while True:
-        fields = read_header(src, format)
-        index = read_index(fields["extra"]) if fields else None
-        if index is not None and index[1] <= limit - total:
-            decoded = inflate_pieces(src.available(), index, resolve(threads))
-            # Kept only when the trailer vouches for it; else the index does not describe the
-            # stream (or the stream is damaged): decode it from its start as any other.
-            if decoded is not None and starts_with_trailer(src.available()[decoded[1]:], "gzip", decoded[2],
-                                                           len(decoded[0])):
-                out, used, crc = decoded
-                src.consume(used)
-                check_trailer(src, format, crc, len(out))
-                parts.append(out)
-                total += len(out)
-                if not another_member(src, format):
-                    break
-                continue
-        rest = src.available()
-        hint = size_hint if size_hint is not None else (gzip_size(rest) if format == "gzip" else 0)
-        inflater = Inflater(checksum_name(format))
-        status, used, out = inflater.inflate_to_bytes(rest, limit - total, plausible_size(hint, len(rest)))
-        src.consume(used)
-        if status == STATUS_NEED_OUTPUT:
-            raise OutputLimitError(f"decompressed data exceeds max_output_size={max_output_size}")
-        if status != STATUS_DONE:
-            raise inflate_error(status)
-        check_trailer(src, format, inflater.checksum, len(out))
-        parts.append(out)
-        total += len(out)
-        if not another_member(src, format):
-            break
-    return parts[0] if len(parts) == 1 else b"".join(parts)
+    return inflate_members(Input(view), format, limit, threads, size_hint, max_output_size)
 
 
 def _one_plain_member(data, format: str, limit: int, size_hint: int | None) -> bytes | None:

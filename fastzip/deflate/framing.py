@@ -57,6 +57,17 @@ class Input:
         self.off = 0
         return True
 
+    def fill_all(self) -> None:
+        """Read the rest of the file (a raw stream's read() may return less than all of it)."""
+        if self.eof:
+            return
+        parts = [bytes(self.buf[self.off:])] if self.off < len(self.buf) else []
+        while more := self.file.read():
+            parts.append(more)
+        self.buf = memoryview(parts[0] if len(parts) == 1 else b"".join(parts)).cast("B")
+        self.off = 0
+        self.eof = True
+
     def peek(self, n: int) -> bytes:
         """Up to ``n`` bytes without consuming them (fewer only at the end of the input)."""
         while len(self.buf) - self.off < n and self.fill():

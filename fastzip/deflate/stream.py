@@ -5,6 +5,10 @@ The compressor hands the native Deflater segments of ``SEGMENT`` new bytes toget
 reach into. Memory stays near ``SEGMENT`` plus a few windows and, compressing, the native
 deflater's match-finder tables, whatever the stream's length (a stream compressed at level 1 /
 6 / 12 raises a process's peak RSS by about 4 / 5 / 6 MiB).
+
+:func:`inflate_members` decodes a whole stream held in memory, member by member, straight
+into its output: :func:`fastzip.deflate.decompress` and ``open(...).read()`` of a whole file
+both end there.
 """
 
 from __future__ import annotations
@@ -16,16 +20,59 @@ import os
 from .._native.deflate import OUTPUT_FULL
 from ..errors import FormatError, OutputLimitError
 from .._parallel import resolve, split_rows
-from .engine import (STATUS_DONE, STATUS_NEED_INPUT, WINDOW, Inflater, bound_exceeded, compressed_bound, deflate_pieces,
-                     inflate_error, new_deflater, output_limit)
-from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_start,
-                      header, joined_checksum, read_gzip_header, read_header, sniff_format, trailer, update_checksum)
-from .indexed import decode_piece, read_index
+from .engine import (STATUS_DONE, STATUS_NEED_INPUT, STATUS_NEED_OUTPUT, WINDOW, Inflater, bound_exceeded,
+                     compressed_bound, deflate_pieces, inflate_error, new_deflater, output_limit, plausible_size)
+from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_name, checksum_start,
+                      gzip_size, header, joined_checksum, read_gzip_header, read_header, sniff_format,
+                      starts_with_trailer, trailer, update_checksum)
+from .indexed import decode_piece, inflate_pieces, read_index
 
-__all__ = ["Compressor", "Decompressor", "open"]
+__all__ = ["Compressor", "Decompressor", "open", "inflate_members"]
 
 SEGMENT = 1 << 20        # new input per native call when compressing
 OUTPUT_CHUNK = 1 << 18   # output produced per native call when decompressing
+
+
+def inflate_members(src: Input, format: str, limit: int, threads, size_hint, max_output_size) -> bytes:
+    """Every member of a whole stream held in ``src`` as one bytes object (``format`` may be
+    "auto"): :func:`fastzip.deflate.decompress`'s general path, and reading a whole file. Each
+    member decodes straight into its output (an indexed gzip member on ``threads`` threads);
+    ``limit`` bounds the output (``max_output_size`` is what the error names)."""
+    if format == "auto":
+        format = sniff_format(src.peek(2))
+    parts, total = [], 0
+    while True:
+        fields = read_header(src, format)
+        index = read_index(fields["extra"]) if fields else None
+        if index is not None and index[1] <= limit - total:
+            decoded = inflate_pieces(src.available(), index, resolve(threads))
+            # Kept only when the trailer vouches for it; else the index does not describe the
+            # stream (or the stream is damaged): decode it from its start as any other.
+            if decoded is not None and starts_with_trailer(src.available()[decoded[1]:], "gzip", decoded[2],
+                                                           len(decoded[0])):
+                out, used, crc = decoded
+                src.consume(used)
+                check_trailer(src, format, crc, len(out))
+                parts.append(out)
+                total += len(out)
+                if not another_member(src, format):
+                    break
+                continue
+        rest = src.available()
+        hint = size_hint if size_hint is not None else (gzip_size(rest) if format == "gzip" else 0)
+        inflater = Inflater(checksum_name(format))
+        status, used, out = inflater.inflate_to_bytes(rest, limit - total, plausible_size(hint, len(rest)))
+        src.consume(used)
+        if status == STATUS_NEED_OUTPUT:
+            raise OutputLimitError(f"decompressed data exceeds max_output_size={max_output_size}")
+        if status != STATUS_DONE:
+            raise inflate_error(status)
+        check_trailer(src, format, inflater.checksum, len(out))
+        parts.append(out)
+        total += len(out)
+        if not another_member(src, format):
+            break
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 class Compressor:
@@ -106,16 +153,21 @@ class Decompressor:
         self._limit = output_limit(max_output_size)
         self._max_output_size = max_output_size
 
+    def whole(self) -> bytes:
+        """All the output at once (instead of :meth:`chunks`), the whole input read first."""
+        self._src.fill_all()
+        return inflate_members(self._src, self._format, self._limit, None, None, self._max_output_size)
+
     def chunks(self):
         src = self._src
         fmt = sniff_format(src.peek(2)) if self._format == "auto" else self._format
         total = 0
         while True:
             read_header(src, fmt)
-            inflater = Inflater()
+            # The inflater sums what it writes while it is still in cache (its own slices).
+            inflater = Inflater(checksum_name(fmt))
             window = bytearray(WINDOW + OUTPUT_CHUNK)
             pos = 0
-            checksum = checksum_start(fmt)
             size = 0
             while True:
                 if not src.available() and not src.eof:
@@ -124,11 +176,11 @@ class Decompressor:
                 status, used, pos = inflater.inflate(src.available(), src.eof, window, pos)
                 src.consume(used)
                 if pos > start:
-                    piece = bytes(window[start:pos])
+                    with memoryview(window) as view:
+                        piece = bytes(view[start:pos])  # one copy (a bytearray slice made two)
                     total += len(piece)
                     if total > self._limit:
                         raise OutputLimitError(f"decompressed data exceeds max_output_size={self._max_output_size}")
-                    checksum = update_checksum(fmt, piece, checksum)
                     size += len(piece)
                     yield piece
                 if status == STATUS_DONE:
@@ -141,20 +193,23 @@ class Decompressor:
                     # Slide: keep the last 32 KiB as the history of what comes next.
                     window[:WINDOW] = window[pos - WINDOW:pos]
                     pos = WINDOW
-            check_trailer(src, fmt, checksum, size)
+            check_trailer(src, fmt, inflater.checksum or 0, size)
             if not another_member(src, fmt):
                 return
 
 
 class _Reader(io.RawIOBase):
     def __init__(self, fileobj, format, max_output_size):
-        self._chunks = Decompressor(fileobj, format=format, max_output_size=max_output_size).chunks()
+        self._decompressor = Decompressor(fileobj, format=format, max_output_size=max_output_size)
+        self._chunks = None  # its chunks, once reading has begun
         self._pending = memoryview(b"")
 
     def readable(self):
         return True
 
     def readinto(self, b):
+        if self._chunks is None:
+            self._chunks = self._decompressor.chunks()
         while not self._pending:
             piece = next(self._chunks, None)
             if piece is None:
@@ -164,6 +219,14 @@ class _Reader(io.RawIOBase):
         b[:n] = self._pending[:n]
         self._pending = self._pending[n:]
         return n
+
+    def readall(self):
+        if self._chunks is not None:
+            return super().readall()
+        # read() of a whole file: the file in memory, decoded as decompress() would (straight
+        # into the result, ISIZE its size: 1.7x the speed of reading the chunks 8 KiB at a time).
+        self._chunks = iter(())
+        return self._decompressor.whole()
 
 
 class _IndexedReader(io.RawIOBase):
@@ -349,8 +412,9 @@ def open(file, mode: str = "rb", level: int = 6, *, format: str = "gzip", max_ou
 
     ``file`` is a path or a binary file object. Modes: ``rb``/``r``, ``wb``/``w``, ``ab``/``a``
     (appends a member), ``xb``/``x``; add ``t`` for text (``encoding``, ``errors``, ``newline``
-    as for :func:`io.TextIOWrapper`). Reading raises the errors :func:`decompress` raises.
-    Writing puts ``filename`` (default: a path's name without ``.gz``) and ``mtime``
+    as for :func:`io.TextIOWrapper`). Reading raises the errors :func:`decompress` raises;
+    reads of a given size stream in bounded memory, while ``read()`` of a whole file reads all
+    of the file and decodes it as :func:`decompress` does, at its speed. Writing puts ``filename`` (default: a path's name without ``.gz``) and ``mtime``
     (default: now) in the gzip header, and compresses on ``threads`` threads as
     :func:`~fastzip.deflate.compress` does. Reading a seekable indexed gzip file
     (``compress(..., index=True)``) decodes its pieces on ``threads`` threads and can ``seek``.
