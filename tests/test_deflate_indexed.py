@@ -216,3 +216,26 @@ def test_the_command_line_writes_and_reads_indexed_files(corpus, tmp_path):
     path.unlink()
     assert main(["decompress", "-p", "2", str(tmp_path / "big.bin.gz")]) == 0
     assert path.read_bytes() == corpus
+
+
+def test_reading_a_whole_damaged_indexed_file_never_yields_wrong_bytes(corpus, tmp_path):
+    """``open(...).read()`` of an indexed file decodes every piece side by side, each checked
+    against its CRC-32: a flipped bit is an error or changes nothing, as for decompress()."""
+    data = corpus[:2 * deflate.PIECE + 77]
+    blob = bytearray(deflate.compress(data, 6, format="gzip", mtime=0, index=True))
+    rng = np.random.default_rng(4)
+    start = _header_length(bytes(blob))
+    path = tmp_path / "damaged.gz"
+    for _ in range(30):
+        damaged = bytearray(blob)
+        damaged[rng.integers(start, len(blob) - 8)] ^= 1 << rng.integers(0, 8)
+        path.write_bytes(bytes(damaged))
+        try:
+            with deflate.open(path, threads=2) as f:
+                out = f.read()
+        except FastzipError:
+            continue
+        assert out == data
+    path.write_bytes(bytes(blob))
+    with deflate.open(path, threads=2) as f:
+        assert f.seekable() and f.read() == data

@@ -301,6 +301,17 @@ class _IndexedReader(io.RawIOBase):
         split_rows(decode, last - first, self._workers, pieces_per_worker=1)
         self._pieces = pieces
 
+    def readall(self):
+        if self._pos:
+            return super().readall()
+        # All of it: every piece side by side straight into one output, as decompress() does.
+        self._file.seek(self._start)
+        decoded = inflate_pieces(self._file.read(self._offsets[-1]), self._index, self._workers)
+        if decoded is None:
+            raise FormatError("indexed gzip: a piece does not decode to what its index says (damaged data or index)")
+        self._pos = self._index[1]
+        return decoded[0]
+
     def readinto(self, b):
         piece, total = self._index[0], self._index[1]
         if self._pos >= total:
