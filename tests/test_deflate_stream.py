@@ -175,3 +175,52 @@ def test_reading_a_whole_file_decodes_as_decompress_does(tmp_path, real_corpora)
         if isinstance(expected, bytes):
             with deflate.open(io.BytesIO(packed), "rb", format=fmt) as f:
                 assert f.read(1000) + f.read() == expected, name
+
+
+@pytest.mark.parametrize("threads", [None, 2])
+@pytest.mark.parametrize("format,wbits", [("zlib", 15), ("gzip", 31), ("raw", -15)])
+def test_sync_and_full_flushes_let_zlib_decode_all_so_far(real_corpora, format, wbits, threads):
+    """``flush(zlib.Z_SYNC_FLUSH)`` / ``Z_FULL_FLUSH`` as zlib's: after each, zlib's decompressor
+    has output everything given so far (a flush with nothing new still yields an empty stored
+    block); after a full flush a fresh raw decoder starts there; the stream ends as usual."""
+    text = real_corpora["stdlib_text"][:2_600_000]
+    packer = deflate.Compressor(6, format=format, threads=threads)
+    reader = zlib.decompressobj(wbits)
+    stream, out, fed = b"", b"", 0
+    for i, cut in enumerate([1000, 50_000, 1_200_000, 1_200_000, 2_500_000]):
+        part = packer.compress(text[fed:cut]) + packer.flush(zlib.Z_SYNC_FLUSH if i % 2 else zlib.Z_FULL_FLUSH)
+        fed = cut
+        assert part.endswith(b"\x00\x00\xff\xff")
+        stream += part
+        out += reader.decompress(part)
+        assert out == text[:fed], i
+    assert packer.flush(zlib.Z_NO_FLUSH) == b""
+    packer.compress(text[fed:])
+    stream += packer.flush()
+    assert zlib.decompress(stream, wbits) == text and deflate.decompress(stream, format=format) == text
+    with pytest.raises(ValueError, match="flush mode"):
+        deflate.Compressor().flush(7)
+    restart = deflate.Compressor(6, format="raw")
+    restart.compress(text[:100_000])
+    restart.flush(zlib.Z_FULL_FLUSH)
+    after = restart.compress(text[100_000:200_000]) + restart.flush()
+    assert zlib.decompress(after, -15) == text[100_000:200_000]
+
+
+def test_flushing_a_file_being_written_makes_it_decodable_so_far(tmp_path):
+    """``DeflateFile.flush()`` as gzip.GzipFile's: a sync flush handed to the file, which zlib
+    then decodes up to there (``print(..., flush=True)`` in text mode too); closing ends the
+    member as usual; flushing a closed file, or with Z_FINISH, is refused."""
+    path = tmp_path / "log.gz"
+    with deflate.open(path, "wt") as f:
+        print("first line", file=f, flush=True)
+        assert zlib.decompressobj(31).decompress(path.read_bytes()) == b"first line\n"
+        f.write("second line\n")
+        with pytest.raises(ValueError, match="Z_SYNC_FLUSH"):
+            f.buffer.flush(zlib.Z_FINISH)
+    assert gzip.decompress(path.read_bytes()) == b"first line\nsecond line\n"
+    with pytest.raises(ValueError):
+        f.buffer.flush()
+    with deflate.open(path) as f:
+        f.flush()  # reading: nothing to do
+        assert f.read() == b"first line\nsecond line\n"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import io
 import os
+import zlib
 
 from .._native.deflate import OUTPUT_FULL
 from ..errors import FormatError, OutputLimitError
@@ -77,7 +78,8 @@ def inflate_members(src: Input, format: str, limit: int, threads, size_hint, max
 
 class Compressor:
     """Compress a stream piece by piece, like ``zlib.compressobj``: :meth:`compress` returns
-    what is ready, :meth:`flush` the rest with the trailer."""
+    what is ready, :meth:`flush` the rest with the trailer (or, with zlib's sync and full
+    flush modes, everything so far in a form a reader can decode)."""
 
     def __init__(self, level: int = 6, *, format: str = "zlib", mtime=None, filename=None, threads: int | None = None):
         check_format(format)
@@ -94,12 +96,12 @@ class Compressor:
         self._size = 0
         self._done = False
 
-    def _run(self, new: bytes, final: bool) -> bytes:
+    def _run(self, new: bytes, final: bool, sync: bool = False) -> bytes:
         if self._workers > 1:
-            return self._run_pieces(new, final)
+            return self._run_pieces(new, final)  # (every piece but a final one ends synced)
         segment = self._history + new
         out = bytearray(compressed_bound(len(new)))
-        written = self._deflater.compress(segment, len(self._history), final, out)
+        written = self._deflater.compress(segment, len(self._history), final, out, sync=sync)
         if written == OUTPUT_FULL:
             raise bound_exceeded()
         self._history = segment[-WINDOW:]
@@ -113,6 +115,11 @@ class Compressor:
         self._history = segment[-WINDOW:]
         prefix, self._header = self._header, b""
         return b"".join([prefix, *outputs])
+
+    @property
+    def finished(self) -> bool:
+        """Whether ``flush()`` (Z_FINISH) has ended the stream."""
+        return self._done
 
     def compress(self, data) -> bytes:
         if self._done:
@@ -129,12 +136,23 @@ class Compressor:
             parts.append(self._run(new, False))
         return b"".join(parts)
 
-    def flush(self) -> bytes:
-        """The rest of the stream, with its trailer; the compressor is finished afterwards."""
-        if self._done:
+    def flush(self, mode: int = zlib.Z_FINISH) -> bytes:
+        """What is held, compressed; ``mode`` as :meth:`zlib.Compress.flush`'s. ``Z_FINISH``: the
+        rest of the stream with its trailer, and the compressor is finished. ``Z_SYNC_FLUSH``:
+        the output ends on a byte boundary after an empty stored block, so a reader decodes all
+        given so far (what network protocols flush with); ``Z_FULL_FLUSH`` also forgets the
+        history, so decoding can start afresh there. ``Z_NO_FLUSH``: nothing."""
+        if mode not in (zlib.Z_NO_FLUSH, zlib.Z_SYNC_FLUSH, zlib.Z_FULL_FLUSH, zlib.Z_FINISH):
+            raise ValueError(f"unsupported flush mode {mode!r}")
+        if self._done or mode == zlib.Z_NO_FLUSH:
             return b""
-        body = self._run(bytes(self._pending), True)
+        final = mode == zlib.Z_FINISH
+        body = self._run(bytes(self._pending), final, sync=not final)
         self._pending.clear()
+        if mode == zlib.Z_FULL_FLUSH:
+            self._history = b""
+        if not final:
+            return body
         self._done = True
         return body + trailer(self._format, self._checksum, self._size)
 
@@ -404,6 +422,21 @@ class DeflateFile(io.BufferedIOBase):
             raise io.UnsupportedOperation(f"not {what}able")
         if self.closed:
             raise ValueError(f"{what} from closed file")
+
+    def flush(self, mode: int = zlib.Z_SYNC_FLUSH):
+        """Writing: all written so far, compressed and handed to the file, which is flushed too,
+        as :meth:`gzip.GzipFile.flush` does (``Z_SYNC_FLUSH``, or ``Z_FULL_FLUSH``: see
+        :meth:`Compressor.flush`); the file decodes up to here. Reading: nothing."""
+        if self.closed:
+            raise ValueError("flush of closed file")
+        if mode == zlib.Z_FINISH:
+            raise ValueError("close() ends the stream; flush with Z_SYNC_FLUSH or Z_FULL_FLUSH")
+        if self._compressor is None or self._compressor.finished:  # (close() calls flush() last)
+            return
+        out = self._compressor.flush(mode)
+        if out:
+            self._file.write(out)
+        self._file.flush()
 
     def close(self):
         if self.closed:
