@@ -224,3 +224,55 @@ def test_flushing_a_file_being_written_makes_it_decodable_so_far(tmp_path):
     with deflate.open(path) as f:
         f.flush()  # reading: nothing to do
         assert f.read() == b"first line\nsecond line\n"
+
+
+@pytest.mark.parametrize("name", ["zlib", "gzip", "raw", "gzip with fields", "fastzip zlib"])
+def test_a_fed_decompressor_decodes_as_zlibs_decompressobj(real_corpora, name):
+    """``Decompressor()`` with no file is fed like ``zlib.decompressobj()``: pieces of any size
+    (a byte at a time through the header), the output each completes, ``eof`` at the end of
+    the stream and what follows in ``unused_data`` (as zlib's), the same bytes as zlib's."""
+    text = real_corpora["stdlib_text"][:300_000]
+    stream, fmt, wbits = {
+        "zlib": (zlib.compress(text, 6), "zlib", 15),
+        "gzip": (gzip.compress(text, mtime=0), "gzip", 31),
+        "raw": (zlib.compress(text, wbits=-15), "raw", -15),
+        "gzip with fields": (deflate.compress(text, 6, format="gzip", filename="name.txt"), "gzip", 31),
+        "fastzip zlib": (deflate.compress(text, 9), "zlib", 15),
+    }[name]
+    rng = np.random.default_rng(len(name))
+    data = stream + b"after the stream"
+    for format in ({fmt, "auto"} if fmt != "raw" else {fmt}):
+        ours, theirs = deflate.Decompressor(format=format), zlib.decompressobj(wbits)
+        got, expected, at = [], [], 0
+        while at < len(data):
+            size = 1 if at < 30 else int(rng.choice([1, 3, 100, 4096, 70_000]))
+            piece, at = data[at:at + size], at + size
+            got.append(ours.decompress(piece))
+            expected.append(theirs.decompress(piece))
+            assert ours.eof == theirs.eof
+        got.append(ours.flush())
+        assert b"".join(got) == b"".join(expected) == text
+        assert ours.unused_data == theirs.unused_data == b"after the stream"
+
+
+def test_a_fed_decompressor_refuses_what_decompress_refuses(real_corpora):
+    from fastzip import ChecksumError, FastzipError, OutputLimitError
+
+    text = real_corpora["machine_code"][:200_000]
+    stream = gzip.compress(text)
+    damaged = bytearray(stream)
+    damaged[-6] ^= 1  # the CRC-32
+    with pytest.raises(ChecksumError):
+        deflate.Decompressor().decompress(bytes(damaged))
+    with pytest.raises(OutputLimitError):
+        deflate.Decompressor(max_output_size=len(text) - 1).decompress(stream)
+    with pytest.raises(FastzipError):
+        deflate.Decompressor(format="zlib").decompress(b"\x78\x9c\xff\xff\xff")
+    with pytest.raises(FastzipError, match="magic"):
+        deflate.Decompressor(format="gzip").decompress(b"not gzip at all")
+    with pytest.raises(ValueError, match="chunks"):
+        deflate.Decompressor(io.BytesIO(stream)).decompress(b"")
+    with pytest.raises(ValueError, match="file"):
+        next(deflate.Decompressor().chunks())
+    cut = deflate.Decompressor()
+    assert cut.decompress(stream[:-3]) == text and not cut.eof  # the trailer still to come

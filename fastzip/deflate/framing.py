@@ -38,6 +38,7 @@ class Input:
         self.file = fileobj
         self.chunk = chunk
         self.eof = fileobj is None
+        self.ran_out = False  # a read wanted more than the input holds (a fed decoder waits)
 
     def available(self) -> memoryview:
         return self.buf[self.off:]
@@ -72,6 +73,8 @@ class Input:
         """Up to ``n`` bytes without consuming them (fewer only at the end of the input)."""
         while len(self.buf) - self.off < n and self.fill():
             pass
+        if len(self.buf) - self.off < n:
+            self.ran_out = True
         return self.buf[self.off:self.off + n].tobytes()
 
     def take(self, n: int, what: str) -> bytes:
@@ -95,6 +98,7 @@ class Input:
             if len(out) > _MAX_GZIP_FIELD:
                 raise FormatError(f"{what} longer than {_MAX_GZIP_FIELD} bytes")
             if not self.fill():
+                self.ran_out = True
                 raise FormatError(f"{what} truncated: no terminating zero byte")
 
     def at_end(self) -> bool:

@@ -1,8 +1,8 @@
 """Streaming DEFLATE in bounded memory: :class:`Compressor`, :class:`Decompressor` and :func:`open`.
 
 The compressor hands the native Deflater segments of ``SEGMENT`` new bytes together with the
-32 KiB before them; the decompressor keeps the last 32 KiB of output as the window matches
-reach into. Memory stays near ``SEGMENT`` plus a few windows and, compressing, the native
+32 KiB before them; the decompressor, fed or reading a file, keeps the last 32 KiB of output
+as the window matches reach into (``_Member``). Memory stays near ``SEGMENT`` plus a few windows and, compressing, the native
 deflater's match-finder tables, whatever the stream's length (a stream compressed at level 1 /
 6 / 12 raises a process's peak RSS by about 4 / 5 / 6 MiB).
 
@@ -157,19 +157,64 @@ class Compressor:
         return body + trailer(self._format, self._checksum, self._size)
 
 
-class Decompressor:
-    """Decompress a zlib, gzip or raw stream read from a file object, chunk by chunk.
+class _Member:
+    """One member's DEFLATE data decoded into a sliding window, whose last 32 KiB are the
+    history of what follows; the inflater sums what it writes while it is in cache."""
 
-    ``chunks()`` yields the output in pieces of at most ``OUTPUT_CHUNK`` bytes, raising the
-    same errors as :func:`fastzip.deflate.decompress`.
+    def __init__(self, fmt: str):
+        self.inflater = Inflater(checksum_name(fmt))
+        self.window = bytearray(WINDOW + OUTPUT_CHUNK)
+        self.pos = 0
+        self.size = 0
+
+    @property
+    def checksum(self) -> int:
+        return self.inflater.checksum or 0
+
+    def step(self, data, final: bool) -> tuple[int, int, bytes]:
+        """One native call on ``data`` (``final``: no input follows it): the status, the input
+        used and the output it made."""
+        start = self.pos
+        status, used, self.pos = self.inflater.inflate(data, final, self.window, self.pos)
+        piece = b""
+        if self.pos > start:
+            with memoryview(self.window) as view:
+                piece = bytes(view[start:self.pos])  # one copy (a bytearray slice made two)
+            self.size += len(piece)
+        if self.pos > WINDOW and len(self.window) - self.pos < 258:
+            self.window[:WINDOW] = self.window[self.pos - WINDOW:self.pos]
+            self.pos = WINDOW
+        return status, used, piece
+
+
+class Decompressor:
+    """Decompress a zlib, gzip or raw stream, raising the errors :func:`fastzip.deflate.decompress`
+    raises, in bounded memory.
+
+    With a file object, ``chunks()`` yields the output in pieces of at most ``OUTPUT_CHUNK``
+    bytes (every gzip member, as :func:`decompress` reads them). Without one it is fed like
+    ``zlib.decompressobj()``: :meth:`decompress` returns the output each piece of input
+    completes; at the end of the stream (one gzip member) :attr:`eof` turns True and what
+    follows goes to :attr:`unused_data`.
     """
 
-    def __init__(self, fileobj, *, format: str = "auto", max_output_size: int | None = None):
+    def __init__(self, fileobj=None, *, format: str = "auto", max_output_size: int | None = None):
         check_format(format, FORMATS + ("auto",))
-        self._src = Input(fileobj=fileobj)
+        self._src = Input(fileobj=fileobj) if fileobj is not None else None
         self._format = format
         self._limit = output_limit(max_output_size)
         self._max_output_size = max_output_size
+        self._total = 0
+        # Fed (no file): the input held, and the member once its header is read.
+        self._held = bytearray()
+        self._member = None
+        self.eof = False
+        self.unused_data = b""
+
+    def _count(self, piece: bytes) -> None:
+        self._total += len(piece)
+        if self._total > self._limit:
+            raise OutputLimitError(f"decompressed data exceeds max_output_size={self._max_output_size}")
 
     def whole(self) -> bytes:
         """All the output at once (instead of :meth:`chunks`), the whole input read first."""
@@ -177,29 +222,20 @@ class Decompressor:
         return inflate_members(self._src, self._format, self._limit, None, None, self._max_output_size)
 
     def chunks(self):
+        if self._src is None:
+            raise ValueError("chunks() reads from a file: give Decompressor one, or feed decompress()")
         src = self._src
         fmt = sniff_format(src.peek(2)) if self._format == "auto" else self._format
-        total = 0
         while True:
             read_header(src, fmt)
-            # The inflater sums what it writes while it is still in cache (its own slices).
-            inflater = Inflater(checksum_name(fmt))
-            window = bytearray(WINDOW + OUTPUT_CHUNK)
-            pos = 0
-            size = 0
+            member = _Member(fmt)
             while True:
                 if not src.available() and not src.eof:
                     src.fill()
-                start = pos
-                status, used, pos = inflater.inflate(src.available(), src.eof, window, pos)
+                status, used, piece = member.step(src.available(), src.eof)
                 src.consume(used)
-                if pos > start:
-                    with memoryview(window) as view:
-                        piece = bytes(view[start:pos])  # one copy (a bytearray slice made two)
-                    total += len(piece)
-                    if total > self._limit:
-                        raise OutputLimitError(f"decompressed data exceeds max_output_size={self._max_output_size}")
-                    size += len(piece)
+                if piece:
+                    self._count(piece)
                     yield piece
                 if status == STATUS_DONE:
                     break
@@ -207,13 +243,64 @@ class Decompressor:
                     src.fill()
                 elif status < 0:
                     raise inflate_error(status)
-                if pos > WINDOW and len(window) - pos < 258:
-                    # Slide: keep the last 32 KiB as the history of what comes next.
-                    window[:WINDOW] = window[pos - WINDOW:pos]
-                    pos = WINDOW
-            check_trailer(src, fmt, inflater.checksum or 0, size)
+            check_trailer(src, fmt, member.checksum, member.size)
             if not another_member(src, fmt):
                 return
+
+    def decompress(self, data) -> bytes:
+        """The output that ``data``, the next piece of the stream, completes (fed mode)."""
+        if self._src is not None:
+            raise ValueError("this Decompressor reads its file: use chunks()")
+        if self.eof:
+            self.unused_data += bytes(data)
+            return b""
+        self._held += memoryview(data).cast("B")
+        if self._member is None and not self._read_header():
+            return b""
+        fmt, member = self._member
+        parts, off = [], 0
+        try:
+            while not member.inflater.finished:
+                status, used, piece = member.step(memoryview(self._held)[off:], False)
+                off += used
+                if piece:
+                    self._count(piece)
+                    parts.append(piece)
+                if status == STATUS_NEED_INPUT:
+                    return b"".join(parts)
+                if status < 0:
+                    raise inflate_error(status)
+        finally:
+            del self._held[:off]  # once a call: a large piece is not shifted at every step
+        trailer_size = {"zlib": 4, "gzip": 8}.get(fmt, 0)
+        if len(self._held) >= trailer_size:
+            check_trailer(Input(bytes(self._held[:trailer_size])), fmt, member.checksum, member.size)
+            self.eof = True
+            self.unused_data = bytes(self._held[trailer_size:])
+            self._held.clear()
+        return b"".join(parts)
+
+    def _read_header(self) -> bool:
+        """Read the header if it has all come; whether it had."""
+        fmt = self._format
+        if fmt == "auto":
+            if len(self._held) < 2:
+                return False
+            fmt = sniff_format(bytes(self._held[:2]))
+        src = Input(bytes(self._held))
+        try:
+            read_header(src, fmt)
+        except FormatError:
+            if src.ran_out:
+                return False
+            raise
+        del self._held[:src.off]
+        self._member = (fmt, _Member(fmt))
+        return True
+
+    def flush(self) -> bytes:
+        """Nothing: :meth:`decompress` returns all it can (here as zlib's has it)."""
+        return b""
 
 
 class _Reader(io.RawIOBase):
