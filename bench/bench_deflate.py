@@ -10,8 +10,8 @@ levels 0-3 only: its 1, 2 and 3 stand in the groups of 1, 6 and 9), ``deflate-co
 holds libdeflate's near-optimal level; ``deflate-decompress[corpus]`` decodes one zlib -6
 stream with each (libdeflate is told the output size; fastzip both with and without it);
 ``deflate-small-{compress-L1,compress-L6,decompress}[300|4096]`` one short message of text
-each way. Every
-row's extra_info has the ratio and MB/s.
+each way; ``deflate-fed`` a stream fed in pieces to each ``decompressobj``; ``deflate-open-read``
+a whole gzip file read with ``open(...).read()``. Every row's extra_info has the ratio and MB/s.
 """
 
 import zlib
@@ -124,6 +124,63 @@ def test_decompress(benchmark, big_corpora, corpus, codec):
         out = benchmark.pedantic(PEERS[codec][1], args=(packed,), rounds=5, iterations=1)
     assert out == raw
     record(benchmark, len(raw), len(packed))
+
+
+def _feed(decoder, packed: bytes, piece: int) -> bytes:
+    return b"".join(decoder.decompress(packed[i:i + piece]) for i in range(0, len(packed), piece))
+
+
+def _stream_peers():
+    """Each library's fed decompressor (``zlib.decompressobj`` and its kind) for a zlib stream."""
+    peers = {"zlib": zlib.decompressobj}
+    try:
+        from zlib_ng import zlib_ng
+
+        peers["zlib-ng"] = zlib_ng.decompressobj
+    except ImportError:
+        pass
+    try:
+        from isal import isal_zlib
+
+        peers["isal"] = isal_zlib.decompressobj
+    except ImportError:
+        pass
+    return peers
+
+
+STREAM_PEERS = _stream_peers()
+
+
+@pytest.mark.parametrize("codec", ["fastzip"] + list(STREAM_PEERS))
+def test_fed_decompression(benchmark, big_corpora, codec):
+    """8 MiB of text as a zlib -6 stream fed 64 KiB at a time (a socket's or a pipe's pieces)
+    to each library's ``decompressobj`` (fastzip: ``Decompressor()``)."""
+    raw = big_corpora["text"][:8 << 20]
+    packed = zlib.compress(raw, 6)
+    benchmark.group = "deflate-fed[text, 64 KiB pieces]"
+    make = (lambda: deflate.Decompressor(format="zlib")) if codec == "fastzip" else STREAM_PEERS[codec]
+    out = benchmark.pedantic(lambda: _feed(make(), packed, 1 << 16), rounds=5, iterations=1)
+    assert out == raw
+    record(benchmark, len(raw), len(packed))
+
+
+@pytest.mark.parametrize("codec", ["fastzip", "gzip"])
+def test_whole_file_read(benchmark, big_corpora, tmp_path, codec):
+    """``open(path).read()`` of an 8 MiB gzip file of text, fastzip's beside :func:`gzip.open`'s."""
+    import gzip
+
+    raw = big_corpora["text"][:8 << 20]
+    path = tmp_path / "text.gz"
+    path.write_bytes(gzip.compress(raw, 6))
+    benchmark.group = "deflate-open-read[text]"
+    opener = deflate.open if codec == "fastzip" else gzip.open
+
+    def read():
+        with opener(path, "rb") as f:
+            return f.read()
+
+    assert benchmark.pedantic(read, rounds=5, iterations=1) == raw
+    record(benchmark, len(raw), path.stat().st_size)
 
 
 @pytest.mark.parametrize("size", [300, 4096])
