@@ -143,10 +143,10 @@ def test_each_kernel_switches_between_fixed_and_dynamic_blocks(real_corpora, ker
 
 @pytest.mark.parametrize("kernel", KERNELS)
 def test_each_kernel_decodes_a_plain_message_in_one_call_or_hands_it_back(real_corpora, kernel):
-    """``inflate_plain`` (and ``inflate_plain_into``, into the caller's buffer): one raw stream, or one zlib / gzip member with a bare header and its
-    trailer right, is decoded (framing given or told apart); anything else is NOT_PLAIN (the
-    general path's to read), a bad stream its DEFLATE error, and an output over the limit
-    NEED_OUTPUT."""
+    """``inflate_plain`` (and ``inflate_plain_into``, into the caller's buffer): one raw stream,
+    or one zlib / gzip member with a bare header and its trailer right, is decoded (framing
+    given or told apart); anything else is NOT_PLAIN (the general path's to read), a bad stream
+    its DEFLATE error, and an output over the limit NEED_OUTPUT."""
     import gzip
 
     plain = engine.INFLATE_KERNELS[kernel].inflate_plain

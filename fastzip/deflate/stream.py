@@ -2,9 +2,10 @@
 
 The compressor hands the native Deflater segments of ``SEGMENT`` new bytes together with the
 32 KiB before them; the decompressor, fed or reading a file, keeps the last 32 KiB of output
-as the window matches reach into (``_Member``). Memory stays near ``SEGMENT`` plus a few windows and, compressing, the native
-deflater's match-finder tables, whatever the stream's length (a stream compressed at level 1 /
-6 / 12 raises a process's peak RSS by about 4 / 5 / 6 MiB).
+as the window matches reach into (``_Member``). Memory stays near ``SEGMENT`` plus a few
+windows and, compressing, the native deflater's match-finder tables, whatever the stream's
+length (a stream compressed at level 1 / 6 / 12 raises a process's peak RSS by about 4 / 5 /
+6 MiB).
 
 :func:`inflate_members` decodes a whole stream held in memory, member by member, straight
 into its output: :func:`fastzip.deflate.decompress` and ``open(...).read()`` of a whole file
@@ -545,10 +546,12 @@ def open(file, mode: str = "rb", level: int = 6, *, format: str = "gzip", max_ou
     (appends a member), ``xb``/``x``; add ``t`` for text (``encoding``, ``errors``, ``newline``
     as for :func:`io.TextIOWrapper`). Reading raises the errors :func:`decompress` raises;
     reads of a given size stream in bounded memory, while ``read()`` of a whole file reads all
-    of the file and decodes it as :func:`decompress` does, at its speed. Writing puts ``filename`` (default: a path's name without ``.gz``) and ``mtime``
-    (default: now) in the gzip header, and compresses on ``threads`` threads as
-    :func:`~fastzip.deflate.compress` does. Reading a seekable indexed gzip file
-    (``compress(..., index=True)``) decodes its pieces on ``threads`` threads and can ``seek``.
+    of the file and decodes it as :func:`decompress` does, at its speed. Writing puts
+    ``filename`` (default: a path's name without ``.gz``) and ``mtime`` (default: now) in the
+    gzip header, and compresses on ``threads`` threads as :func:`~fastzip.deflate.compress`
+    does; ``flush()`` syncs as :meth:`gzip.GzipFile.flush`. Reading a seekable indexed gzip
+    file (``compress(..., index=True)``) decodes its pieces on ``threads`` threads and can
+    ``seek``.
     """
     text = "t" in mode
     kind = mode.replace("t", "").replace("b", "")
