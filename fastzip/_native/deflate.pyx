@@ -58,7 +58,8 @@ from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF
 
 from .checksums cimport adler32_update, crc32_update
-from .deflate_format cimport DIST_EXTRA, LENGTH_SYMBOL, dist_symbol, fixed_length, init_symbol_tables
+from .deflate_format cimport (DIST_EXTRA, FRAMING_GZIP, FRAMING_RAW, FRAMING_ZLIB, LENGTH_SYMBOL, dist_symbol,
+                             fixed_length, init_symbol_tables)
 from .bitwriter cimport BitWriter, align_to_byte, flush_whole_bytes
 from .deflate_blocks cimport (BLOCK_DYNAMIC, SEQ_LEN_SHIFT, BlockPlan, Sequence, estimate_block, merge_counts,
                              plan_block, take_counts, write_block, write_empty_final, write_stored)
@@ -92,12 +93,6 @@ cdef enum:
     GREEDY = 5
 
 OUTPUT_FULL = -1  # what compress() returns when ``out`` was too small
-# What compress_framed appends after each framing's stream.
-cdef enum:
-    TRAILER_NONE = 0
-    TRAILER_ZLIB = 1
-    TRAILER_GZIP = 2
-TRAILERS = {"raw": TRAILER_NONE, "zlib": TRAILER_ZLIB, "gzip": TRAILER_GZIP}
 # For the level table and the output bound (deflate/engine.py): the strategies, the fewest tokens
 # a block holds (but a parse's last two: a block holds at least one full run, of any parse), and
 # the most bytes one parse is given.
@@ -326,18 +321,19 @@ cdef class Deflater:
         self.finished = final
         return OUTPUT_FULL if w.overflow else w.pos
 
-    def compress_framed(self, const uint8_t[::1] data, bytes prefix, int trailer, Py_ssize_t bound):
+    def compress_framed(self, const uint8_t[::1] data, bytes prefix, int framing, Py_ssize_t bound):
         """``prefix + the whole stream for data + its trailer`` as one new bytes object, built in
-        place. ``trailer`` (a TRAILERS value): none (raw), zlib's (Adler-32, big-endian) or
-        gzip's (CRC-32 and the size, little-endian), summed here (for a message of a few
-        hundred bytes, summing and packing in Python took a fifth of the call).
+        place. ``framing`` (raw, zlib or gzip: its index in ``inflate.FRAMINGS``) says the
+        trailer: none, zlib's (Adler-32, big-endian) or gzip's (CRC-32 and the size,
+        little-endian), summed here (for a message of a few hundred bytes, summing and packing
+        in Python took a fifth of the call).
 
         ``bound`` must cover the compressed stream; returns ``None`` if it did not.
         """
         cdef BitWriter w
         cdef int k
         cdef Py_ssize_t n = data.shape[0], np_ = len(prefix)
-        cdef Py_ssize_t ns = 4 if trailer == TRAILER_ZLIB else (8 if trailer == TRAILER_GZIP else 0)
+        cdef Py_ssize_t ns = 4 if framing == FRAMING_ZLIB else (8 if framing == FRAMING_GZIP else 0)
         cdef const uint8_t* src = &data[0] if n else NULL
         cdef uint32_t checksum = 0
         cdef uint8_t* tail
@@ -345,15 +341,15 @@ cdef class Deflater:
         cdef object result
         if self.finished:
             raise ValueError("the stream is already finished")
-        if not TRAILER_NONE <= trailer <= TRAILER_GZIP:
-            raise ValueError("unknown trailer")
+        if not FRAMING_RAW <= framing <= FRAMING_GZIP:
+            raise ValueError("framing must be raw, zlib or gzip")
         raw = new_bytes(NULL, np_ + bound + ns)
         memcpy(bytes_data(raw), <const char*>prefix, np_)
         self._start(&w, <uint8_t*>bytes_data(raw) + np_, bound)
         with nogil:
-            if trailer == TRAILER_ZLIB:
+            if framing == FRAMING_ZLIB:
                 checksum = adler32_update(1, src, n)
-            elif trailer == TRAILER_GZIP:
+            elif framing == FRAMING_GZIP:
                 checksum = crc32_update(0, src, n)
             self._segment(src, n, 0, True, &w)
             align_to_byte(&w)
@@ -362,10 +358,10 @@ cdef class Deflater:
             Py_DECREF(<object>raw)
             return None
         tail = <uint8_t*>bytes_data(raw) + np_ + w.pos
-        if trailer == TRAILER_ZLIB:
+        if framing == FRAMING_ZLIB:
             for k in range(4):
                 tail[k] = (checksum >> (24 - 8 * k)) & 0xFF
-        elif trailer == TRAILER_GZIP:
+        elif framing == FRAMING_GZIP:
             for k in range(4):
                 tail[k] = (checksum >> (8 * k)) & 0xFF
                 tail[4 + k] = (<uint64_t>n >> (8 * k)) & 0xFF

@@ -1,9 +1,18 @@
 # cython: language_level=3
 """RFC 1951's constant tables, in one place for the inflater, the block writer and the
 near-optimal parser (each module that cimports this gets its own static copy: a few
-hundred bytes). Call ``init_symbol_tables()`` once at import before ``LENGTH_SYMBOL`` is used."""
+hundred bytes). Call ``init_symbol_tables()`` once at import before ``LENGTH_SYMBOL`` is used.
+Also the codes of the framings around a stream, as both native sides take them."""
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t
+
+# The framings (inflate.FRAMINGS names them in this order): none (raw DEFLATE), RFC 1950 (zlib),
+# RFC 1952 (gzip), and, where a stream is read, whichever its first bytes say.
+cdef enum:
+    FRAMING_RAW = 0
+    FRAMING_ZLIB = 1
+    FRAMING_GZIP = 2
+    FRAMING_AUTO = 3
 
 cdef extern from *:
     """

@@ -34,8 +34,8 @@ from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF, Py_INCREF, Py_XDECREF
 
 from .checksums cimport adler32_update, crc32_update
-from .deflate_format cimport (CODELEN_ORDER, DIST_BASE, DIST_EXTRA, LENGTH_BASE, LENGTH_EXTRA, fixed_length,
-                             top_bit)
+from .deflate_format cimport (CODELEN_ORDER, DIST_BASE, DIST_EXTRA, FRAMING_AUTO, FRAMING_GZIP, FRAMING_RAW,
+                             FRAMING_ZLIB, LENGTH_BASE, LENGTH_EXTRA, fixed_length, top_bit)
 from .prefix_codes cimport (MAX_CODE_BITS, TABLE_OVERSUBSCRIBED, TABLE_TOO_SMALL, build_table, count_lengths, fill_every,
                            lookup, table_primary_bits)
 
@@ -927,8 +927,8 @@ cdef class Inflater:
         return 0
 
 
-# The framings inflate_plain tells apart (deflate.framing's names, in this order) and what it
-# answers for data it leaves to the general path.
+# The framings' names by their codes (deflate_format's FRAMING_*; deflate.framing's names), and
+# what inflate_plain answers for data it leaves to the general path.
 FRAMINGS = ("raw", "zlib", "gzip", "auto")
 NOT_PLAIN = 0
 # DEFLATE cannot expand by more than 1032:1 (a 258-byte match per two bits, at best).
@@ -943,20 +943,22 @@ cdef inline uint32_t _le32(const uint8_t* p) noexcept nogil:
     return (<uint32_t>p[3] << 24) | (<uint32_t>p[2] << 16) | (<uint32_t>p[1] << 8) | p[0]
 
 
-cdef Py_ssize_t _plain_head(const uint8_t* p, Py_ssize_t n, int* framing) noexcept:
+cdef Py_ssize_t _plain_head(const uint8_t* p, Py_ssize_t n, int* framing) except -2:
     """The size of the bare header ``p[:n]`` opens with in ``framing`` (told apart first when
-    it is "auto", as deflate.framing.sniff_format does, and set to the one found); -1 when the
-    header is not a bare one."""
-    if framing[0] == 3:
+    it is FRAMING_AUTO, as deflate.framing.sniff_format does, and set to the one found); -1
+    when the header is not a bare one."""
+    if not FRAMING_RAW <= framing[0] <= FRAMING_AUTO:
+        raise ValueError("framing must index FRAMINGS")
+    if framing[0] == FRAMING_AUTO:
         if n >= 2 and p[0] == 0x1F and p[1] == 0x8B:
-            framing[0] = 2
+            framing[0] = FRAMING_GZIP
         elif n >= 2 and p[0] & 0x0F == 8 and p[0] >> 4 <= 7 and ((<uint32_t>p[0] << 8) | p[1]) % 31 == 0:
-            framing[0] = 1
+            framing[0] = FRAMING_ZLIB
         else:
-            framing[0] = 0
-    if framing[0] == 1:
+            framing[0] = FRAMING_RAW
+    if framing[0] == FRAMING_ZLIB:
         return 2 if n >= 2 and p[0] == 0x78 and not p[1] & 0x20 and ((<uint32_t>0x7800) | p[1]) % 31 == 0 else -1
-    if framing[0] == 2:
+    if framing[0] == FRAMING_GZIP:
         return 10 if n >= 10 and p[0] == 0x1F and p[1] == 0x8B and p[2] == 8 and p[3] == 0 else -1
     return 0
 
@@ -964,15 +966,15 @@ cdef Py_ssize_t _plain_head(const uint8_t* p, Py_ssize_t n, int* framing) noexce
 cdef bint _plain_tail(const uint8_t* after, Py_ssize_t rest, int framing, uint32_t checksum,
                       Py_ssize_t size) noexcept:
     """Whether the ``rest`` bytes after the stream are exactly its framing's trailer."""
-    if framing == 1:
+    if framing == FRAMING_ZLIB:
         return rest == 4 and _be32(after) == checksum
-    if framing == 2:
+    if framing == FRAMING_GZIP:
         return rest == 8 and _le32(after) == checksum and _le32(after + 4) == <uint32_t>(size & 0xFFFFFFFF)
     return rest == 0
 
 
 cdef Inflater _plain_inflater(int framing):
-    return Inflater("adler32" if framing == 1 else ("crc32" if framing == 2 else None))
+    return Inflater("adler32" if framing == FRAMING_ZLIB else ("crc32" if framing == FRAMING_GZIP else None))
 
 
 def inflate_plain(const uint8_t[::1] data, int framing, Py_ssize_t limit, Py_ssize_t size_hint):
@@ -991,12 +993,10 @@ def inflate_plain(const uint8_t[::1] data, int framing, Py_ssize_t limit, Py_ssi
     cdef const uint8_t* p = &data[0] if n else NULL
     cdef int status = 0
     cdef Inflater inflater
-    if not 0 <= framing <= 3:
-        raise ValueError("framing must index FRAMINGS")
     head = _plain_head(p, n, &framing)
     if head < 0:
         return NOT_PLAIN, None
-    if framing == 2 and size_hint <= 0 and n >= 18:
+    if framing == FRAMING_GZIP and size_hint <= 0 and n >= 18:
         size_hint = _le32(p + n - 4)  # ISIZE, if this is the member's trailer
     if size_hint > MAX_RATIO * n + 64:
         size_hint = MAX_RATIO * n + 64
@@ -1018,8 +1018,6 @@ def inflate_plain_into(const uint8_t[::1] data, int framing, uint8_t[::1] out):
     cdef uint8_t* op = &out[0] if out.shape[0] else NULL
     cdef int status
     cdef Inflater inflater
-    if not 0 <= framing <= 3:
-        raise ValueError("framing must index FRAMINGS")
     head = _plain_head(p, n, &framing)
     if head < 0:
         return NOT_PLAIN, 0

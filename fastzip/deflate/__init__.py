@@ -32,8 +32,8 @@ from __future__ import annotations
 from .._native.checksums import adler32, crc32
 from .._parallel import resolve
 from ..errors import FormatError, OutputLimitError
-from .engine import (INFLATE_KERNEL, LEVELS, PIECE, PLAIN_FRAMING, STATUS_DONE, STATUS_NEED_INPUT,
-                     STATUS_NEED_OUTPUT, STATUS_NOT_PLAIN, TRAILERS, Inflater, bound_exceeded, compressed_bound,
+from .engine import (FRAMING, INFLATE_KERNEL, LEVELS, PIECE, STATUS_DONE, STATUS_NEED_INPUT,
+                     STATUS_NEED_OUTPUT, STATUS_NOT_PLAIN, Inflater, bound_exceeded, compressed_bound,
                      deflate_pieces, inflate_error, inflate_plain, inflate_plain_into, new_deflater, output_limit)
 from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_name, checksum_start,
                       gzip_header, header, joined_checksum, read_header, sniff_format, trailer, update_checksum)
@@ -79,7 +79,7 @@ def compress(data, level: int = 6, *, format: str = "zlib", mtime: float | None 
     if workers > 1 and len(view) > PIECE:
         return _compress_pieces(view, level, format, mtime, filename, workers)
     deflater = new_deflater(level)
-    out = deflater.compress_framed(view, header(format, level, mtime, filename), TRAILERS[format],
+    out = deflater.compress_framed(view, header(format, level, mtime, filename), FRAMING[format],
                                    compressed_bound(len(view)))
     if out is None:
         raise bound_exceeded()
@@ -133,7 +133,7 @@ def _one_plain_member(data, format: str, limit: int, size_hint: int | None) -> b
     raised here as the general path would; None for anything else (another gzip member,
     padding, garbage, a wrong trailer, a header with fields): the general path then decodes it
     again and sorts that out, which costs at most a small input decoded twice."""
-    status, out = inflate_plain(data, PLAIN_FRAMING[format], limit, size_hint or 0)
+    status, out = inflate_plain(data, FRAMING[format], limit, size_hint or 0)
     if status == STATUS_DONE:
         return out
     if status == STATUS_NOT_PLAIN:
@@ -157,7 +157,7 @@ def decompress_into(data, out, *, format: str = "auto") -> int:
         # One small plain stream in one native call (as _one_plain_member); an error, or
         # anything but its trailer after the stream, sends it down the general path, which
         # decodes it again and says why.
-        status, written = inflate_plain_into(view, PLAIN_FRAMING[format], target)
+        status, written = inflate_plain_into(view, FRAMING[format], target)
         if status == STATUS_DONE:
             return written
     if format == "auto":

@@ -7,13 +7,13 @@ from __future__ import annotations
 import sys
 
 from .._native import inflate as _portable
-from .._native.deflate import BLOCK_MIN_TOKENS, OUTPUT_FULL, PARSE_SPAN, STRATEGIES, TRAILERS, Deflater
+from .._native.deflate import BLOCK_MIN_TOKENS, OUTPUT_FULL, PARSE_SPAN, STRATEGIES, Deflater
 from .._parallel import split_rows
 from ..errors import FormatError
 
 __all__ = ["LEVELS", "new_deflater", "compressed_bound", "output_limit", "inflate_error", "deflate_pieces",
            "WINDOW", "PIECE", "Inflater", "INFLATE_KERNEL", "STATUS_DONE", "STATUS_NEED_INPUT", "STATUS_NEED_OUTPUT",
-           "inflate_plain", "inflate_plain_into", "PLAIN_FRAMING", "STATUS_NOT_PLAIN", "TRAILERS"]
+           "inflate_plain", "inflate_plain_into", "FRAMING", "STATUS_NOT_PLAIN"]
 
 
 def _inflate_kernels() -> dict:
@@ -37,7 +37,7 @@ inflate_plain = INFLATE_KERNELS[INFLATE_KERNEL].inflate_plain
 inflate_plain_into = INFLATE_KERNELS[INFLATE_KERNEL].inflate_plain_into
 STATUS_DONE, STATUS_NEED_INPUT, STATUS_NEED_OUTPUT = _portable.STATUS_DONE, _portable.STATUS_NEED_INPUT, _portable.STATUS_NEED_OUTPUT
 STATUS_NOT_PLAIN = _portable.NOT_PLAIN
-PLAIN_FRAMING = {name: code for code, name in enumerate(_portable.FRAMINGS)}  # inflate_plain's framing codes
+FRAMING = {name: code for code, name in enumerate(_portable.FRAMINGS)}  # the native sides' framing codes
 ERRORS = _portable.ERRORS
 
 WINDOW = 32768  # how far back DEFLATE's matches reach

@@ -18,7 +18,7 @@ import zlib
 from .._native.checksums import adler32, crc32
 from ..errors import ChecksumError, FormatError, UnsupportedError
 
-__all__ = ["FORMATS", "Input", "check_format", "header", "trailer", "checksum_start", "update_checksum",
+__all__ = ["FORMATS", "Input", "check_format", "header", "trailer", "TRAILER_SIZE", "checksum_start", "update_checksum",
            "combine_checksums", "joined_checksum", "read_header", "check_trailer", "another_member", "zlib_header", "gzip_header",
            "read_zlib_header", "read_gzip_header", "sniff_format"]
 
@@ -291,6 +291,9 @@ def _x_power_8n(n: int) -> int:
         n >>= 1
         k += 1
     return p
+
+
+TRAILER_SIZE = {"zlib": 4, "gzip": 8, "raw": 0}  # what :func:`trailer` gives, in bytes
 
 
 def trailer(format: str, checksum: int, size: int) -> bytes:

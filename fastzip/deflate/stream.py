@@ -24,9 +24,9 @@ from ..errors import FormatError, OutputLimitError
 from .._parallel import resolve, split_rows
 from .engine import (STATUS_DONE, STATUS_NEED_INPUT, STATUS_NEED_OUTPUT, WINDOW, Inflater, bound_exceeded,
                      compressed_bound, deflate_pieces, inflate_error, new_deflater, output_limit, plausible_size)
-from .framing import (FORMATS, Input, another_member, check_format, check_trailer, checksum_name, checksum_start,
-                      gzip_size, header, joined_checksum, read_gzip_header, read_header, sniff_format,
-                      starts_with_trailer, trailer, update_checksum)
+from .framing import (FORMATS, TRAILER_SIZE, Input, another_member, check_format, check_trailer, checksum_name,
+                      checksum_start, gzip_size, header, joined_checksum, read_gzip_header, read_header,
+                      sniff_format, starts_with_trailer, trailer, update_checksum)
 from .indexed import decode_piece, inflate_pieces, read_index
 
 __all__ = ["Compressor", "Decompressor", "open", "inflate_members"]
@@ -273,11 +273,11 @@ class Decompressor:
                     raise inflate_error(status)
         finally:
             del self._held[:off]  # once a call: a large piece is not shifted at every step
-        trailer_size = {"zlib": 4, "gzip": 8}.get(fmt, 0)
-        if len(self._held) >= trailer_size:
-            check_trailer(Input(bytes(self._held[:trailer_size])), fmt, member.checksum, member.size)
+        size = TRAILER_SIZE[fmt]
+        if len(self._held) >= size:
+            check_trailer(Input(bytes(self._held[:size])), fmt, member.checksum, member.size)
             self.eof = True
-            self.unused_data = bytes(self._held[trailer_size:])
+            self.unused_data = bytes(self._held[size:])
             self._held.clear()
         return b"".join(parts)
 
