@@ -255,6 +255,49 @@ def test_a_fed_decompressor_decodes_as_zlibs_decompressobj(real_corpora, name):
         assert ours.unused_data == theirs.unused_data == b"after the stream"
 
 
+@pytest.mark.parametrize("max_length", [1, 7, 258, 1000, 65_536])
+def test_a_fed_decompressor_bounds_each_calls_output_as_zlibs_max_length(real_corpora, max_length):
+    """``decompress(piece, max_length)`` returns at most that many bytes and leaves the input
+    it has not used in ``unconsumed_tail``, to be given again (zlib's way of bounding what one
+    call makes); ``flush()`` decodes what is left there. Matches longer than the bound are
+    split between calls. Beside zlib's decompressobj, fed the same way. (At the end of the
+    stream, zlib's keeps the bytes after it in ``unconsumed_tail`` too, besides
+    ``unused_data``, where a caller looping on the tail feeds them again; ours empties it.)"""
+    text = real_corpora["machine_code"][:120_000] + bytes(3000) + real_corpora["stdlib_text"][:60_000]
+    stream = gzip.compress(text, 9) + b"after"
+    rng = np.random.default_rng(max_length)
+    results = []
+    for decoder in (deflate.Decompressor(), zlib.decompressobj(31)):
+        out, calls, at = [], 0, 0
+        while at < len(stream):
+            size = int(rng.choice([5, 300, 20_000]))
+            tail = b"" if decoder.eof else decoder.unconsumed_tail
+            piece, at = tail + stream[at:at + size], at + size
+            while piece and not decoder.eof:
+                got = decoder.decompress(piece, max_length)
+                assert len(got) <= max_length
+                if decoder.unconsumed_tail and not decoder.eof:
+                    assert len(got) == max_length  # bounded only where the bound was reached
+                out.append(got)
+                calls += 1
+                piece = decoder.unconsumed_tail
+            if decoder.eof and at < len(stream):
+                decoder.decompress(stream[at:])
+                at = len(stream)
+        if isinstance(decoder, deflate.Decompressor):
+            out.append(decoder.flush())
+            assert decoder.unconsumed_tail == b""
+        results.append((b"".join(out), decoder.eof, decoder.unused_data))
+        assert calls >= len(text) // max_length
+    assert results[0] == results[1] == (text, True, b"after")
+    last = deflate.Decompressor(format="gzip")
+    head = last.decompress(stream, 10)
+    assert len(head) == 10 and len(last.unconsumed_tail) > 0
+    assert head + last.flush() == text and last.eof and last.unconsumed_tail == b""
+    with pytest.raises(ValueError, match="max_length"):
+        deflate.Decompressor().decompress(b"", -1)
+
+
 def test_a_fed_decompressor_refuses_what_decompress_refuses(real_corpora):
     from fastzip import ChecksumError, FastzipError, OutputLimitError
 

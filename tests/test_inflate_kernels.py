@@ -109,6 +109,39 @@ def test_each_kernel_copies_every_short_distance_at_every_length(kernel):
 
 
 @pytest.mark.parametrize("kernel", KERNELS)
+def test_each_kernel_stops_at_any_output_bound_and_resumes_inside_a_match(real_corpora, kernel):
+    """Given room for only ``step`` more bytes at a time (a caller bounding each call's output,
+    as zlib's max_length), a kernel fills exactly that room, splitting a match between calls,
+    and resumes where it stopped, the input given ``feed`` bytes more whenever it asks for more
+    (what it has not used given again): the same bytes and checksum."""
+    pairs = [(dist, length) for dist in (1, 2, 5, 8, 31, 300) for length in (3, 9, 258)]
+    short, short_expected = fixed_stream_of_matches(pairs, b"abcdefgh" * 40)
+    text = real_corpora["stdlib_text"][:60_000]
+    cases = [(short, short_expected), (compress(text, 6, format="raw"), text),
+             (zlib.compress(bytes(5000) + text[:9000], 9)[2:-4], bytes(5000) + text[:9000])]
+    for stream, expected in cases:
+        for step, feed in [(1, 1 << 30), (2, 7), (257, 3), (1000, 100)]:
+            inflater = engine.INFLATE_KERNELS[kernel].Inflater("crc32")
+            out, pos, at, given, status = bytearray(len(expected)), 0, 0, feed, engine.STATUS_NEED_OUTPUT
+            while status != engine.STATUS_DONE:
+                room = memoryview(out)[:min(len(out), pos + step)]
+                status, used, new_pos = inflater.inflate(stream[at:given], given >= len(stream), room, pos)
+                assert status in (engine.STATUS_DONE, engine.STATUS_NEED_INPUT, engine.STATUS_NEED_OUTPUT)
+                assert status != engine.STATUS_NEED_OUTPUT or new_pos == len(room)  # filled to the bound
+                at, pos = at + used, new_pos
+                if status == engine.STATUS_NEED_INPUT:
+                    given += feed
+            assert (bytes(out), at, inflater.checksum) == (expected, len(stream), zlib.crc32(expected))
+    # A split match resumed without the history it copies from is refused, not guessed at.
+    inflater = engine.INFLATE_KERNELS[kernel].Inflater()
+    stream, _ = fixed_stream_of_matches([(300, 258)], bytes(range(200)) * 2)
+    status, used, pos = inflater.inflate(stream, True, bytearray(500), 0)
+    assert status == engine.STATUS_NEED_OUTPUT and pos == 500
+    status, _, _ = inflater.inflate(stream[used:], True, bytearray(1000), 100)
+    assert engine.inflate_error(status).args[0].endswith("before the start of the output")
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
 def test_each_kernel_fills_a_new_output_in_place(real_corpora, kernel):
     """``inflate_into_new`` (the indexed reader's pieces, decoded into the bytes they return)
     writes exactly ``out[start:stop]`` and refuses a place outside ``out``."""

@@ -471,6 +471,8 @@ cdef class Inflater:
     cdef int mode
     cdef bint final_block
     cdef uint32_t stored_left
+    cdef uint32_t copy_left      # of a match the output had no room for, still to copy ...
+    cdef uint32_t copy_dist      # ... from this far back (see _decode_symbols)
     cdef const uint32_t* lit     # the tables of the block being decoded: the fixed code's
     cdef const uint32_t* dist    # (FIXED_LIT, FIXED_DIST) or the block's own, built here
     cdef uint32_t* lit_table     # LITLEN_TABLE entries, then DIST_TABLE: malloc'd, not part of the
@@ -715,6 +717,11 @@ cdef class Inflater:
         cdef const uint32_t* lit = self.lit
         cdef const uint32_t* dtab = self.dist
         cdef int status
+        if self.copy_left:
+            status = self._finish_copy(out, cap, &pos)
+            if status != 0:
+                out_pos[0] = pos
+                return status
         while True:
             if self.bits.phantom == 0 and self.bits.pos + FAST_IN <= n and cap - pos >= FAST_OUT:
                 status = self._decode_fast(src, n, out, cap, &pos)
@@ -768,12 +775,30 @@ cdef class Inflater:
                 out_pos[0] = pos
                 return E_DISTANCE_TOO_FAR
             if length > cap - pos:
-                self.bits = saved
+                # Copy what fits and the rest on the next call: a caller bounding each call's
+                # output (zlib's max_length) may give less room than one match needs.
+                self.copy_left = length
+                self.copy_dist = dist
                 normalize(&self.bits)
+                status = self._finish_copy(out, cap, &pos)
                 out_pos[0] = pos
-                return NEED_OUTPUT
+                return status
             copy_match(out + pos, dist, length, cap - pos)
             pos += length
+
+    cdef int _finish_copy(self, uint8_t* out, Py_ssize_t cap, Py_ssize_t* out_pos) noexcept nogil:
+        """Copy as much of the split match as fits below ``cap``: 0 once all of it is copied,
+        else NEED_OUTPUT (or E_DISTANCE_TOO_FAR if the caller kept less history than it needs)."""
+        cdef Py_ssize_t pos = out_pos[0]
+        cdef uint32_t take_n = self.copy_left
+        if self.copy_dist > pos:
+            return E_DISTANCE_TOO_FAR
+        if take_n > cap - pos:
+            take_n = <uint32_t>(cap - pos)
+        copy_match(out + pos, self.copy_dist, take_n, 0)
+        out_pos[0] = pos + take_n
+        self.copy_left -= take_n
+        return NEED_OUTPUT if self.copy_left else 0
 
     cdef int _decode_fast(self, const uint8_t* src, Py_ssize_t n, uint8_t* out, Py_ssize_t cap,
                           Py_ssize_t* out_pos) noexcept nogil:

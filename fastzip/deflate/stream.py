@@ -172,11 +172,16 @@ class _Member:
     def checksum(self) -> int:
         return self.inflater.checksum or 0
 
-    def step(self, data, final: bool) -> tuple[int, int, bytes]:
-        """One native call on ``data`` (``final``: no input follows it): the status, the input
-        used and the output it made."""
+    def step(self, data, final: bool, room: int | None = None) -> tuple[int, int, bytes]:
+        """One native call on ``data`` (``final``: no input follows it), making at most ``room``
+        bytes of output if given: the status, the input used and the output it made."""
         start = self.pos
-        status, used, self.pos = self.inflater.inflate(data, final, self.window, self.pos)
+        out = self.window
+        if room is not None and start + room < len(out):
+            out = memoryview(out)[:start + room]
+        status, used, self.pos = self.inflater.inflate(data, final, out, start)
+        if out is not self.window:
+            out.release()
         piece = b""
         if self.pos > start:
             with memoryview(self.window) as view:
@@ -195,8 +200,9 @@ class Decompressor:
     With a file object, ``chunks()`` yields the output in pieces of at most ``OUTPUT_CHUNK``
     bytes (every gzip member, as :func:`decompress` reads them). Without one it is fed like
     ``zlib.decompressobj()``: :meth:`decompress` returns the output each piece of input
-    completes; at the end of the stream (one gzip member) :attr:`eof` turns True and what
-    follows goes to :attr:`unused_data`.
+    completes, or at most ``max_length`` bytes of it, the input left over then in
+    :attr:`unconsumed_tail` to be given again; at the end of the stream (one gzip member)
+    :attr:`eof` turns True and what follows goes to :attr:`unused_data`.
     """
 
     def __init__(self, fileobj=None, *, format: str = "auto", max_output_size: int | None = None):
@@ -211,6 +217,7 @@ class Decompressor:
         self._member = None
         self.eof = False
         self.unused_data = b""
+        self.unconsumed_tail = b""
 
     def _count(self, piece: bytes) -> None:
         self._total += len(piece)
@@ -248,10 +255,15 @@ class Decompressor:
             if not another_member(src, fmt):
                 return
 
-    def decompress(self, data) -> bytes:
-        """The output that ``data``, the next piece of the stream, completes (fed mode)."""
+    def decompress(self, data, max_length: int = 0) -> bytes:
+        """The output that ``data``, the next piece of the stream, completes (fed mode); with
+        ``max_length`` (> 0) at most that many bytes, and the input not yet used is left in
+        :attr:`unconsumed_tail` (as zlib's ``Decompress.decompress``)."""
         if self._src is not None:
             raise ValueError("this Decompressor reads its file: use chunks()")
+        if max_length < 0:
+            raise ValueError("max_length must be non-negative")
+        self.unconsumed_tail = b""
         if self.eof:
             self.unused_data += bytes(data)
             return b""
@@ -259,14 +271,22 @@ class Decompressor:
         if self._member is None and not self._read_header():
             return b""
         fmt, member = self._member
+        room = max_length or None
         parts, off = [], 0
         try:
             while not member.inflater.finished:
-                status, used, piece = member.step(memoryview(self._held)[off:], False)
+                if room == 0:
+                    # Bounded: the rest is the caller's to give again, as zlib leaves it.
+                    self.unconsumed_tail = bytes(memoryview(self._held)[off:])
+                    off = len(self._held)
+                    return b"".join(parts)
+                status, used, piece = member.step(memoryview(self._held)[off:], False, room)
                 off += used
                 if piece:
                     self._count(piece)
                     parts.append(piece)
+                    if room is not None:
+                        room -= len(piece)
                 if status == STATUS_NEED_INPUT:
                     return b"".join(parts)
                 if status < 0:
@@ -300,8 +320,10 @@ class Decompressor:
         return True
 
     def flush(self) -> bytes:
-        """Nothing: :meth:`decompress` returns all it can (here as zlib's has it)."""
-        return b""
+        """The output of :attr:`unconsumed_tail` (what a bounded :meth:`decompress` left), as
+        zlib's; otherwise nothing, :meth:`decompress` having returned all it could."""
+        tail, self.unconsumed_tail = self.unconsumed_tail, b""
+        return self.decompress(tail) if tail else b""
 
 
 class _Reader(io.RawIOBase):
