@@ -7,9 +7,10 @@ Importing fastzip never imports torch.
 """
 
 from ._parallel import get_threads, set_threads, threads
-from .errors import ChecksumError, CorruptDataWarning, FastzipError, FormatError, OutputLimitError, UnsupportedError
+from .errors import (ChecksumError, CorruptDataWarning, DictionaryError, FastzipError, FormatError, OutputLimitError,
+                     UnsupportedError)
 
 __version__ = "0.1.0"
 
-__all__ = ["FastzipError", "FormatError", "ChecksumError", "OutputLimitError", "UnsupportedError", "CorruptDataWarning",
-           "set_threads", "get_threads", "threads", "__version__"]
+__all__ = ["FastzipError", "FormatError", "ChecksumError", "OutputLimitError", "UnsupportedError", "DictionaryError",
+           "CorruptDataWarning", "set_threads", "get_threads", "threads", "__version__"]

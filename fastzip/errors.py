@@ -6,7 +6,7 @@ catches exactly what fastzip rejects.
 """
 
 __all__ = ["FastzipError", "FormatError", "ChecksumError", "OutputLimitError", "UnsupportedError",
-           "CorruptDataWarning"]
+           "DictionaryError", "CorruptDataWarning"]
 
 
 class FastzipError(ValueError):
@@ -27,6 +27,11 @@ class OutputLimitError(FastzipError):
 
 class UnsupportedError(FastzipError):
     """The data is valid in its format but uses a feature fastzip does not implement."""
+
+
+class DictionaryError(FastzipError):
+    """The stream was made with a preset dictionary (zlib's FDICT) that was not given, or a
+    different one was: give the same bytes as ``zdict``."""
 
 
 class CorruptDataWarning(UserWarning):

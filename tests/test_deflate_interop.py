@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fastzip import FastzipError, OutputLimitError, UnsupportedError, deflate
+from fastzip import FastzipError, OutputLimitError, deflate
 from fastzip.deflate.stream import SEGMENT
 
 LEVELS = range(13)
@@ -209,11 +209,57 @@ def test_nothing_left_to_code_ends_in_ten_bits():
     assert len(end) <= 3 and zlib.decompress(body + end, -15) == data  # (with the bits the last segment left)
 
 
-def test_zlib_preset_dictionary_is_refused_clearly():
-    c = zlib.compressobj(zdict=b"dictionary")
-    packed = c.compress(b"dictionary words") + c.flush()
-    with pytest.raises(UnsupportedError, match="preset dictionary"):
-        deflate.decompress(packed)
+@pytest.mark.parametrize("format, wbits", [("zlib", 15), ("raw", -15)])
+def test_a_preset_dictionary_works_both_ways_with_zlib(real_corpora, format, wbits):
+    """``zdict`` as zlib's compressobj / decompressobj take it: streams zlib made with a
+    dictionary decode here (fed, and from a file), and ours decode in zlib, at several levels,
+    on two threads, and with a dictionary longer than the window (its last 32 KiB are used,
+    the whole named by DICTID). Messages the dictionary resembles come out much smaller."""
+    text = real_corpora["stdlib_text"]
+    zdict, message = text[:50_000], text[200_000:300_000]
+    small = text[30_000:30_600]  # a message the dictionary's last 32 KiB hold
+    for level in (1, 6, 9, 12):
+        c = zlib.compressobj(min(level, 9), zlib.DEFLATED, wbits, zdict=zdict)
+        theirs = c.compress(message) + c.flush()
+        d = deflate.Decompressor(format=format, zdict=zdict)
+        assert d.decompress(theirs) == message and d.eof
+        assert b"".join(deflate.Decompressor(io.BytesIO(theirs), format=format, zdict=zdict).chunks()) == message
+        for threads in (1, 2):
+            ours = deflate.Compressor(level, format=format, zdict=zdict, threads=threads)
+            packed = ours.compress(message) + ours.flush()
+            assert zlib.decompressobj(wbits, zdict=zdict).decompress(packed) == message
+    with_dict = deflate.Compressor(6, format=format, zdict=zdict)
+    with_dict = with_dict.compress(small) + with_dict.flush()
+    assert len(with_dict) * 5 < len(deflate.compress(small, 6, format=format))
+    assert zlib.decompressobj(wbits, zdict=zdict).decompress(with_dict) == small
+    # A full flush forgets the dictionary with the rest of the history, as zlib's.
+    c = deflate.Compressor(6, format=format, zdict=zdict)
+    flushed = c.compress(small) + c.flush(zlib.Z_FULL_FLUSH)
+    after = c.compress(small) + c.flush()
+    assert len(after) > 3 * len(flushed)
+    assert zlib.decompressobj(wbits, zdict=zdict).decompress(flushed + after) == small * 2
+
+
+def test_a_preset_dictionary_missing_or_wrong_is_a_clear_error():
+    from fastzip import DictionaryError, FormatError
+
+    zdict = b"a dictionary of words the message repeats " * 20
+    c = zlib.compressobj(zdict=zdict)
+    packed = c.compress(b"the message repeats words of a dictionary") + c.flush()
+    for decode in (deflate.decompress, lambda b: deflate.Decompressor().decompress(b),
+                   lambda b: deflate.Decompressor(zdict=zdict[1:]).decompress(b),
+                   lambda b: deflate.decompress_into(b, bytearray(100))):
+        with pytest.raises(DictionaryError, match="preset dictionary"):
+            decode(packed)
+    with pytest.raises(FormatError, match="DICTID"):
+        deflate.decompress(packed[:4], format="zlib")  # the header cut inside its DICTID
+    fed = deflate.Decompressor(zdict=zdict)
+    assert b"".join(fed.decompress(packed[i:i + 1]) for i in range(len(packed))) == \
+        b"the message repeats words of a dictionary" and fed.eof  # the DICTID a byte at a time
+    # zlib's decoder, too, ignores a dictionary a stream does not ask for.
+    assert deflate.Decompressor(zdict=zdict).decompress(zlib.compress(b"no dictionary")) == b"no dictionary"
+    with pytest.raises(ValueError, match="gzip"):
+        deflate.Compressor(format="gzip", zdict=zdict)
 
 
 def test_auto_detects_each_format():

@@ -111,8 +111,9 @@ def decompress(data, *, format: str = "auto", max_output_size: int | None = None
     member's trailer gives one (ISIZE) when none is given; any hint is only a hint.
 
     Raises :class:`OutputLimitError` once the output would exceed ``max_output_size``,
-    :class:`ChecksumError` for a wrong Adler-32/CRC-32, :class:`UnsupportedError` for a zlib
-    preset dictionary, and :class:`FormatError` for anything else that is not valid.
+    :class:`ChecksumError` for a wrong Adler-32/CRC-32, :class:`DictionaryError` for a zlib
+    stream made with a preset dictionary (a :class:`Decompressor` takes one as ``zdict``), and
+    :class:`FormatError` for anything else that is not valid.
     A gzip member written with ``index=True`` decodes on ``threads`` threads (fastzip's policy
     when None); any other stream on one.
     """

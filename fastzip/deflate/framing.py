@@ -4,7 +4,7 @@ and the streaming classes take their framing from.
 
 Writers build the bytes; readers take a :class:`Input` (bytes in memory or a file read in
 chunks) and raise :class:`~fastzip.errors.FormatError` (``ChecksumError`` for a checksum,
-``UnsupportedError`` for a zlib preset dictionary) naming what is wrong.
+``DictionaryError`` for a zlib preset dictionary not given) naming what is wrong.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import time
 import zlib
 
 from .._native.checksums import adler32, crc32
-from ..errors import ChecksumError, FormatError, UnsupportedError
+from ..errors import ChecksumError, DictionaryError, FormatError
+from .engine import WINDOW
 
 __all__ = ["FORMATS", "Input", "check_format", "header", "trailer", "TRAILER_SIZE", "checksum_start", "update_checksum",
            "combine_checksums", "joined_checksum", "read_header", "check_trailer", "another_member", "zlib_header", "gzip_header",
@@ -108,16 +109,21 @@ class Input:
 # -- zlib ---------------------------------------------------------------------------------
 
 @functools.cache  # (a small message's compression would spend 5 % of its time here)
-def zlib_header(level: int) -> bytes:
-    """CMF/FLG for a 32 KiB window, with FLEVEL as zlib sets it for ``level``."""
+def zlib_header(level: int, zdict=None) -> bytes:
+    """CMF/FLG for a 32 KiB window, with FLEVEL as zlib sets it for ``level``; with a preset
+    dictionary ``zdict``, FDICT and its Adler-32 (DICTID)."""
     flevel = 0 if level < 2 else 1 if level < 6 else 2 if level == 6 else 3
     cmf = 0x78
-    flg = flevel << 6
+    flg = flevel << 6 | (0x20 if zdict is not None else 0)
     flg |= 31 - ((cmf << 8) | flg) % 31
-    return bytes([cmf, flg])
+    head = bytes([cmf, flg])
+    return head if zdict is None else head + struct.pack(">I", adler32(zdict))
 
 
-def read_zlib_header(src: Input) -> None:
+def read_zlib_header(src: Input, zdict=None) -> bytes:
+    """Read a zlib header; the history the stream starts from: the last 32 KiB of ``zdict``
+    if the stream was made with that preset dictionary, else nothing (zlib also ignores a
+    dictionary the stream does not ask for)."""
     cmf, flg = src.take(2, "zlib header")
     if cmf & 0x0F != 8:
         raise FormatError(f"zlib header: compression method {cmf & 0x0F} is not DEFLATE (8)")
@@ -125,8 +131,16 @@ def read_zlib_header(src: Input) -> None:
         raise FormatError(f"zlib header: window size 2**{(cmf >> 4) + 8} exceeds 32 KiB")
     if ((cmf << 8) | flg) % 31:
         raise FormatError("zlib header check bits (FCHECK) are wrong: not a zlib stream")
-    if flg & 0x20:
-        raise UnsupportedError("zlib stream needs a preset dictionary (FDICT), which fastzip does not support")
+    if not flg & 0x20:
+        return b""
+    dictid, = struct.unpack(">I", src.take(4, "zlib header (DICTID)"))
+    if zdict is None:
+        raise DictionaryError(f"zlib stream needs a preset dictionary (DICTID {dictid:#010x}): give it as zdict "
+                              "to a Decompressor")
+    if adler32(zdict) != dictid:
+        raise DictionaryError(f"zdict is not the stream's preset dictionary (its Adler-32 {adler32(zdict):#010x}, "
+                              f"the stream's DICTID {dictid:#010x})")
+    return bytes(memoryview(zdict).cast("B")[-WINDOW:])
 
 
 # -- gzip ---------------------------------------------------------------------------------
@@ -202,9 +216,9 @@ def check_format(format: str, allowed=FORMATS) -> None:
         raise ValueError(f"format must be one of {allowed}, not {format!r}")
 
 
-def header(format: str, level: int, mtime=None, filename=None) -> bytes:
+def header(format: str, level: int, mtime=None, filename=None, zdict=None) -> bytes:
     if format == "zlib":
-        return zlib_header(level)
+        return zlib_header(level, zdict)
     if format == "gzip":
         return gzip_header(level, mtime=mtime, filename=filename)
     return b""
@@ -318,13 +332,15 @@ def gzip_size(rest) -> int:
     return int.from_bytes(rest[-4:], "little") if len(rest) >= 4 else 0
 
 
-def read_header(src: Input, format: str) -> dict | None:
-    """Reads a zlib or gzip header (nothing for raw); returns the gzip header's fields."""
+def read_header(src: Input, format: str, zdict=None) -> tuple[dict | None, bytes]:
+    """Reads a zlib or gzip header (nothing for raw); returns the gzip header's fields and the
+    history the stream starts from (a preset dictionary: see :func:`read_zlib_header`; a raw
+    stream's is ``zdict``'s last 32 KiB, as zlib's)."""
     if format == "gzip":
-        return read_gzip_header(src)
+        return read_gzip_header(src), b""
     if format == "zlib":
-        read_zlib_header(src)
-    return None
+        return None, read_zlib_header(src, zdict)
+    return None, b"" if zdict is None else bytes(memoryview(zdict).cast("B")[-WINDOW:])
 
 
 def check_trailer(src: Input, format: str, checksum: int, size: int) -> None:

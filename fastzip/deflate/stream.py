@@ -44,7 +44,7 @@ def inflate_members(src: Input, format: str, limit: int, threads, size_hint, max
         format = sniff_format(src.peek(2))
     parts, total = [], 0
     while True:
-        fields = read_header(src, format)
+        fields, _ = read_header(src, format)
         index = read_index(fields["extra"]) if fields else None
         if index is not None and index[1] <= limit - total:
             decoded = inflate_pieces(src.available(), index, resolve(threads))
@@ -80,18 +80,24 @@ def inflate_members(src: Input, format: str, limit: int, threads, size_hint, max
 class Compressor:
     """Compress a stream piece by piece, like ``zlib.compressobj``: :meth:`compress` returns
     what is ready, :meth:`flush` the rest with the trailer (or, with zlib's sync and full
-    flush modes, everything so far in a form a reader can decode)."""
+    flush modes, everything so far in a form a reader can decode). ``zdict``: a preset
+    dictionary, bytes the data is likely to repeat, which matches may copy from (zlib and raw
+    formats; a reader needs the same bytes)."""
 
-    def __init__(self, level: int = 6, *, format: str = "zlib", mtime=None, filename=None, threads: int | None = None):
+    def __init__(self, level: int = 6, *, format: str = "zlib", mtime=None, filename=None, threads: int | None = None,
+                 zdict=None):
         check_format(format)
+        if zdict is not None and format == "gzip":
+            raise ValueError("a preset dictionary (zdict) needs the zlib or raw format: gzip has none")
         self._deflater = new_deflater(level)
         self._level = level
         # Several threads: SEGMENT-sized pieces side by side, each ending on a byte boundary
         # (engine.deflate_pieces); one: one deflater carrying its bits from segment to segment.
         self._workers = resolve(threads, asked_only=True)  # split streams differ: only when asked
         self._format = format
-        self._header = header(format, level, mtime, filename)
-        self._history = b""
+        self._header = header(format, level, mtime, filename, zdict)
+        # The first segment's matches may reach into the preset dictionary, as into any history.
+        self._history = b"" if zdict is None else bytes(memoryview(zdict).cast("B")[-WINDOW:])
         self._pending = bytearray()
         self._checksum = checksum_start(format)
         self._size = 0
@@ -162,10 +168,11 @@ class _Member:
     """One member's DEFLATE data decoded into a sliding window, whose last 32 KiB are the
     history of what follows; the inflater sums what it writes while it is in cache."""
 
-    def __init__(self, fmt: str):
+    def __init__(self, fmt: str, history: bytes = b""):
         self.inflater = Inflater(checksum_name(fmt))
         self.window = bytearray(WINDOW + OUTPUT_CHUNK)
-        self.pos = 0
+        self.window[:len(history)] = history  # a preset dictionary: matches reach into it
+        self.pos = len(history)
         self.size = 0
 
     @property
@@ -203,10 +210,15 @@ class Decompressor:
     completes, or at most ``max_length`` bytes of it, the input left over then in
     :attr:`unconsumed_tail` to be given again; at the end of the stream (one gzip member)
     :attr:`eof` turns True and what follows goes to :attr:`unused_data`.
+
+    ``zdict`` is the preset dictionary a zlib stream made with one names (a
+    :class:`~fastzip.errors.DictionaryError` without it, or with another), or that a raw stream
+    was compressed with.
     """
 
-    def __init__(self, fileobj=None, *, format: str = "auto", max_output_size: int | None = None):
+    def __init__(self, fileobj=None, *, format: str = "auto", max_output_size: int | None = None, zdict=None):
         check_format(format, FORMATS + ("auto",))
+        self._zdict = zdict
         self._src = Input(fileobj=fileobj) if fileobj is not None else None
         self._format = format
         self._limit = output_limit(max_output_size)
@@ -226,6 +238,8 @@ class Decompressor:
 
     def whole(self) -> bytes:
         """All the output at once (instead of :meth:`chunks`), the whole input read first."""
+        if self._zdict is not None:
+            return b"".join(self.chunks())  # (the whole-stream path knows no dictionary)
         self._src.fill_all()
         return inflate_members(self._src, self._format, self._limit, None, None, self._max_output_size)
 
@@ -235,8 +249,8 @@ class Decompressor:
         src = self._src
         fmt = sniff_format(src.peek(2)) if self._format == "auto" else self._format
         while True:
-            read_header(src, fmt)
-            member = _Member(fmt)
+            _, history = read_header(src, fmt, self._zdict)
+            member = _Member(fmt, history)
             while True:
                 if not src.available() and not src.eof:
                     src.fill()
@@ -310,13 +324,13 @@ class Decompressor:
             fmt = sniff_format(bytes(self._held[:2]))
         src = Input(bytes(self._held))
         try:
-            read_header(src, fmt)
+            _, history = read_header(src, fmt, self._zdict)
         except FormatError:
             if src.ran_out:
                 return False
             raise
         del self._held[:src.off]
-        self._member = (fmt, _Member(fmt))
+        self._member = (fmt, _Member(fmt, history))
         return True
 
     def flush(self) -> bytes:
