@@ -10,8 +10,9 @@ levels 0-3 only: its 1, 2 and 3 stand in the groups of 1, 6 and 9), ``deflate-co
 holds libdeflate's near-optimal level; ``deflate-decompress[corpus]`` decodes one zlib -6
 stream with each (libdeflate is told the output size; fastzip both with and without it);
 ``deflate-small-{compress-L1,compress-L6,decompress}[300|4096]`` one short message of text
-each way; ``deflate-fed`` a stream fed in pieces to each ``decompressobj``; ``deflate-open-read``
-a whole gzip file read with ``open(...).read()``. Every row's extra_info has the ratio and MB/s.
+each way; ``deflate-fed`` a stream fed in pieces to each ``decompressobj`` (``-bounded``: each
+call's output bounded by max_length); ``deflate-open-read`` a whole gzip file read with
+``open(...).read()``. Every row's extra_info has the ratio and MB/s.
 """
 
 import zlib
@@ -160,6 +161,30 @@ def test_fed_decompression(benchmark, big_corpora, codec):
     benchmark.group = "deflate-fed[text, 64 KiB pieces]"
     make = (lambda: deflate.Decompressor(format="zlib")) if codec == "fastzip" else STREAM_PEERS[codec]
     out = benchmark.pedantic(lambda: _feed(make(), packed, 1 << 16), rounds=5, iterations=1)
+    assert out == raw
+    record(benchmark, len(raw), len(packed))
+
+
+def _feed_bounded(decoder, packed: bytes, piece: int, most: int) -> bytes:
+    """Fed as :func:`_feed`, each call making at most ``most`` bytes (zlib's max_length), what
+    it leaves in ``unconsumed_tail`` given again before the next piece."""
+    out = []
+    for i in range(0, len(packed), piece):
+        out.append(decoder.decompress(packed[i:i + piece], most))
+        while decoder.unconsumed_tail:
+            out.append(decoder.decompress(decoder.unconsumed_tail, most))
+    return b"".join(out)
+
+
+@pytest.mark.parametrize("codec", ["fastzip"] + list(STREAM_PEERS))
+def test_fed_bounded_decompression(benchmark, big_corpora, codec):
+    """As ``deflate-fed``, each call bounded to 64 KiB of output (how an HTTP client bounds
+    what one compressed chunk may expand to)."""
+    raw = big_corpora["text"][:8 << 20]
+    packed = zlib.compress(raw, 6)
+    benchmark.group = "deflate-fed-bounded[text, 64 KiB pieces, 64 KiB a call]"
+    make = (lambda: deflate.Decompressor(format="zlib")) if codec == "fastzip" else STREAM_PEERS[codec]
+    out = benchmark.pedantic(lambda: _feed_bounded(make(), packed, 1 << 16, 1 << 16), rounds=5, iterations=1)
     assert out == raw
     record(benchmark, len(raw), len(packed))
 
