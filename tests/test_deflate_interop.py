@@ -256,6 +256,10 @@ def test_a_preset_dictionary_missing_or_wrong_is_a_clear_error():
     fed = deflate.Decompressor(zdict=zdict)
     assert b"".join(fed.decompress(packed[i:i + 1]) for i in range(len(packed))) == \
         b"the message repeats words of a dictionary" and fed.eof  # the DICTID a byte at a time
+    # Any bytes-like dictionary (a header built for one is not cached).
+    c = deflate.Compressor(6, zdict=bytearray(zdict))
+    packed = c.compress(b"words of a dictionary") + c.flush()
+    assert deflate.Decompressor(zdict=memoryview(zdict)).decompress(packed) == b"words of a dictionary"
     # zlib's decoder, too, ignores a dictionary a stream does not ask for.
     assert deflate.Decompressor(zdict=zdict).decompress(zlib.compress(b"no dictionary")) == b"no dictionary"
     with pytest.raises(ValueError, match="gzip"):

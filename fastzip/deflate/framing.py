@@ -109,15 +109,14 @@ class Input:
 # -- zlib ---------------------------------------------------------------------------------
 
 @functools.cache  # (a small message's compression would spend 5 % of its time here)
-def zlib_header(level: int, zdict=None) -> bytes:
-    """CMF/FLG for a 32 KiB window, with FLEVEL as zlib sets it for ``level``; with a preset
-    dictionary ``zdict``, FDICT and its Adler-32 (DICTID)."""
+def zlib_header(level: int, fdict: bool = False) -> bytes:
+    """CMF/FLG for a 32 KiB window, with FLEVEL as zlib sets it for ``level`` (and FDICT: the
+    dictionary's DICTID follows, see :func:`header`)."""
     flevel = 0 if level < 2 else 1 if level < 6 else 2 if level == 6 else 3
     cmf = 0x78
-    flg = flevel << 6 | (0x20 if zdict is not None else 0)
+    flg = flevel << 6 | (0x20 if fdict else 0)
     flg |= 31 - ((cmf << 8) | flg) % 31
-    head = bytes([cmf, flg])
-    return head if zdict is None else head + struct.pack(">I", adler32(zdict))
+    return bytes([cmf, flg])
 
 
 def read_zlib_header(src: Input, zdict=None) -> bytes:
@@ -137,8 +136,9 @@ def read_zlib_header(src: Input, zdict=None) -> bytes:
     if zdict is None:
         raise DictionaryError(f"zlib stream needs a preset dictionary (DICTID {dictid:#010x}): give it as zdict "
                               "to a Decompressor")
-    if adler32(zdict) != dictid:
-        raise DictionaryError(f"zdict is not the stream's preset dictionary (its Adler-32 {adler32(zdict):#010x}, "
+    given = adler32(zdict)
+    if given != dictid:
+        raise DictionaryError(f"zdict is not the stream's preset dictionary (its Adler-32 {given:#010x}, "
                               f"the stream's DICTID {dictid:#010x})")
     return bytes(memoryview(zdict).cast("B")[-WINDOW:])
 
@@ -217,8 +217,11 @@ def check_format(format: str, allowed=FORMATS) -> None:
 
 
 def header(format: str, level: int, mtime=None, filename=None, zdict=None) -> bytes:
+    """A stream's header; with a preset dictionary ``zdict`` (zlib), FDICT and its Adler-32."""
     if format == "zlib":
-        return zlib_header(level, zdict)
+        if zdict is not None:
+            return zlib_header(level, True) + struct.pack(">I", adler32(zdict))
+        return zlib_header(level)
     if format == "gzip":
         return gzip_header(level, mtime=mtime, filename=filename)
     return b""
