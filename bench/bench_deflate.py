@@ -152,15 +152,17 @@ def _stream_peers():
 STREAM_PEERS = _stream_peers()
 
 
+@pytest.mark.parametrize("piece", [1, 64])
 @pytest.mark.parametrize("codec", ["fastzip"] + list(STREAM_PEERS))
-def test_fed_decompression(benchmark, big_corpora, codec):
-    """8 MiB of text as a zlib -6 stream fed 64 KiB at a time (a socket's or a pipe's pieces)
-    to each library's ``decompressobj`` (fastzip: ``Decompressor()``)."""
+def test_fed_decompression(benchmark, big_corpora, codec, piece):
+    """8 MiB of text as a zlib -6 stream fed 64 KiB (a pipe's pieces) or 1 KiB (a small
+    network message's) at a time to each library's ``decompressobj`` (fastzip:
+    ``Decompressor()``)."""
     raw = big_corpora["text"][:8 << 20]
     packed = zlib.compress(raw, 6)
-    benchmark.group = "deflate-fed[text, 64 KiB pieces]"
+    benchmark.group = f"deflate-fed[text, {piece} KiB pieces]"
     make = (lambda: deflate.Decompressor(format="zlib")) if codec == "fastzip" else STREAM_PEERS[codec]
-    out = benchmark.pedantic(lambda: _feed(make(), packed, 1 << 16), rounds=5, iterations=1)
+    out = benchmark.pedantic(lambda: _feed(make(), packed, piece << 10), rounds=5, iterations=1)
     assert out == raw
     record(benchmark, len(raw), len(packed))
 

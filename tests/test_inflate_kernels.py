@@ -142,6 +142,34 @@ def test_each_kernel_stops_at_any_output_bound_and_resumes_inside_a_match(real_c
 
 
 @pytest.mark.parametrize("kernel", KERNELS)
+def test_each_kernel_decodes_through_a_sliding_window(real_corpora, kernel):
+    """``inflate_window`` (a fed decoder's step): each call's output comes back as bytes, the
+    window's last 32 KiB move to its front when it fills, and matches then reach into them;
+    the input fed in pieces from an offset, a bound on each call's output honoured."""
+    data = real_corpora["machine_code"][:400_000]
+    stream = zlib.compress(data, 9)[2:-4]
+    inflater = engine.INFLATE_KERNELS[kernel].Inflater("crc32")
+    window, pos, held, out, slides = bytearray(32768 + 50_000), 0, b"", [], 0
+    for at in range(0, len(stream), 3000):
+        held += stream[at:at + 3000]
+        start = 0
+        while True:
+            status, used, new_pos, piece = inflater.inflate_window(held, start, False, window, pos, 20_000)
+            assert len(piece) <= 20_000
+            slides += new_pos < pos + len(piece)
+            start, pos = start + used, new_pos
+            out.append(piece)
+            if status != engine.STATUS_NEED_OUTPUT:
+                break
+        held = held[start:]
+    assert status == engine.STATUS_DONE and held == b""
+    assert b"".join(out) == data and inflater.checksum == zlib.crc32(data) and slides >= 5
+    for start, pos, size in [(-1, 0, 40_000), (len(stream) + 1, 0, 40_000), (0, -1, 40_000), (0, 0, 32768)]:
+        with pytest.raises(ValueError):
+            engine.INFLATE_KERNELS[kernel].Inflater().inflate_window(stream, start, True, bytearray(size), pos)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
 def test_each_kernel_fills_a_new_output_in_place(real_corpora, kernel):
     """``inflate_into_new`` (the indexed reader's pieces, decoded into the bytes they return)
     writes exactly ``out[start:stop]`` and refuses a place outside ``out``."""

@@ -28,7 +28,8 @@ each store's address then waits for a table load; so was extracting extra bits w
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
-from libc.string cimport memcpy, memset
+from libc.string cimport memcpy, memmove, memset
+from cpython.buffer cimport PyBUF_SIMPLE, PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, _PyBytes_Resize
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF, Py_INCREF, Py_XDECREF
@@ -76,6 +77,9 @@ cdef extern from *:
 # extraction): the build compiles this module a second time with them, as inflate_bmi2,
 # which deflate.engine picks where they run (5-8 % faster here).
 BMI2_RUNS_HERE = bool(fz_cpu_has_bmi2())
+
+cdef enum:
+    WINDOW_BYTES = 32768  # how far back matches reach: a sliding window keeps this much history
 
 # Results of Inflater.inflate: > 0 progress states, < 0 errors (see ERRORS).
 cdef enum:
@@ -526,6 +530,46 @@ cdef class Inflater:
             status = self._run_summed(sp, src.shape[0], final_input, op, out.shape[0], &pos)
         self.src = NULL
         return status, self.bits.pos, pos
+
+    def inflate_window(self, src, Py_ssize_t start, bint final_input, window, Py_ssize_t pos, Py_ssize_t room=-1):
+        """:meth:`inflate` from ``src[start:]`` into a sliding ``window`` (a writable buffer of more
+        than 32 KiB + 258 bytes) at ``pos``, making at most ``room`` bytes if ``room`` >= 0.
+
+        Returns ``(status, in_used, pos, piece)``: ``piece`` a new bytes object of what was
+        made. Once fewer than 258 bytes are left after ``pos`` (past the first 32 KiB), the
+        last 32 KiB move to the window's front, the history of what follows, and ``pos`` is
+        where they end. One call per step of a fed decoder: the buffers are taken with no
+        typed-memoryview set-up (a few hundred bytes fed at a time spent a third of their time
+        in the Python steps around the kernel).
+        """
+        cdef Py_buffer sv, wv
+        cdef int status
+        cdef Py_ssize_t cap, new_pos = pos
+        cdef uint8_t* op
+        PyObject_GetBuffer(src, &sv, PyBUF_SIMPLE)
+        try:
+            PyObject_GetBuffer(window, &wv, PyBUF_SIMPLE | PyBUF_WRITABLE)
+            try:
+                if not 0 <= start <= sv.len:
+                    raise ValueError("start outside the input")
+                if wv.len <= WINDOW_BYTES + 258 or not 0 <= pos <= wv.len:
+                    raise ValueError("pos outside the window, or the window too small")
+                cap = wv.len if room < 0 or room >= wv.len - pos else pos + room
+                op = <uint8_t*>wv.buf
+                self.bits.pos = 0
+                with nogil:
+                    status = self._run_summed(<const uint8_t*>sv.buf + start, sv.len - start, final_input, op, cap,
+                                              &new_pos)
+                self.src = NULL
+                piece = PyBytes_FromStringAndSize(<char*>op + pos, new_pos - pos)
+                if new_pos > WINDOW_BYTES and wv.len - new_pos < 258:
+                    memmove(op, op + new_pos - WINDOW_BYTES, WINDOW_BYTES)
+                    new_pos = WINDOW_BYTES
+            finally:
+                PyBuffer_Release(&wv)
+        finally:
+            PyBuffer_Release(&sv)
+        return status, self.bits.pos, new_pos, piece
 
     def inflate_into_new(self, const uint8_t[::1] src, bint final_input, bytes out, Py_ssize_t start,
                          Py_ssize_t stop):

@@ -179,24 +179,11 @@ class _Member:
     def checksum(self) -> int:
         return self.inflater.checksum or 0
 
-    def step(self, data, final: bool, room: int | None = None) -> tuple[int, int, bytes]:
-        """One native call on ``data`` (``final``: no input follows it), making at most ``room``
-        bytes of output if given: the status, the input used and the output it made."""
-        start = self.pos
-        out = self.window
-        if room is not None and start + room < len(out):
-            out = memoryview(out)[:start + room]
-        status, used, self.pos = self.inflater.inflate(data, final, out, start)
-        if out is not self.window:
-            out.release()
-        piece = b""
-        if self.pos > start:
-            with memoryview(self.window) as view:
-                piece = bytes(view[start:self.pos])  # one copy (a bytearray slice made two)
-            self.size += len(piece)
-        if self.pos > WINDOW and len(self.window) - self.pos < 258:
-            self.window[:WINDOW] = self.window[self.pos - WINDOW:self.pos]
-            self.pos = WINDOW
+    def step(self, data, start: int, final: bool, room: int = -1) -> tuple[int, int, bytes]:
+        """One native call on ``data[start:]`` (``final``: no input follows it), making at most
+        ``room`` bytes of output if ``room`` >= 0: the status, the input used and the output."""
+        status, used, self.pos, piece = self.inflater.inflate_window(data, start, final, self.window, self.pos, room)
+        self.size += len(piece)
         return status, used, piece
 
 
@@ -231,8 +218,8 @@ class Decompressor:
         self.unused_data = b""
         self.unconsumed_tail = b""
 
-    def _count(self, piece: bytes) -> None:
-        self._total += len(piece)
+    def _count(self, size: int) -> None:
+        self._total += size
         if self._total > self._limit:
             raise OutputLimitError(f"decompressed data exceeds max_output_size={self._max_output_size}")
 
@@ -254,10 +241,10 @@ class Decompressor:
             while True:
                 if not src.available() and not src.eof:
                     src.fill()
-                status, used, piece = member.step(src.available(), src.eof)
+                status, used, piece = member.step(src.available(), 0, src.eof)
                 src.consume(used)
                 if piece:
-                    self._count(piece)
+                    self._count(len(piece))
                     yield piece
                 if status == STATUS_DONE:
                     break
@@ -281,39 +268,44 @@ class Decompressor:
         if self.eof:
             self.unused_data += bytes(data)
             return b""
-        self._held += memoryview(data).cast("B")
+        self._held += memoryview(data).cast("B")  # (not ``+= data``: a numpy array would add itself)
         if self._member is None and not self._read_header():
             return b""
         fmt, member = self._member
-        room = max_length or None
+        held = self._held
+        room = max_length or -1
         parts, off = [], 0
         try:
             while not member.inflater.finished:
                 if room == 0:
                     # Bounded: the rest is the caller's to give again, as zlib leaves it.
-                    self.unconsumed_tail = bytes(memoryview(self._held)[off:])
-                    off = len(self._held)
-                    return b"".join(parts)
-                status, used, piece = member.step(memoryview(self._held)[off:], False, room)
+                    with memoryview(held) as view:
+                        self.unconsumed_tail = bytes(view[off:])
+                    off = len(held)
+                    break
+                status, used, piece = member.step(held, off, False, room)
                 off += used
                 if piece:
-                    self._count(piece)
+                    self._count(len(piece))
                     parts.append(piece)
-                    if room is not None:
+                    if room > 0:
                         room -= len(piece)
                 if status == STATUS_NEED_INPUT:
-                    return b"".join(parts)
+                    break
                 if status < 0:
                     raise inflate_error(status)
         finally:
-            del self._held[:off]  # once a call: a large piece is not shifted at every step
+            del held[:off]  # once a call: a large piece is not shifted at every step
+        out = parts[0] if len(parts) == 1 else b"".join(parts)
+        if not member.inflater.finished:
+            return out
         size = TRAILER_SIZE[fmt]
-        if len(self._held) >= size:
-            check_trailer(Input(bytes(self._held[:size])), fmt, member.checksum, member.size)
+        if len(held) >= size:
+            check_trailer(Input(bytes(held[:size])), fmt, member.checksum, member.size)
             self.eof = True
-            self.unused_data = bytes(self._held[size:])
-            self._held.clear()
-        return b"".join(parts)
+            self.unused_data = bytes(held[size:])
+            held.clear()
+        return out
 
     def _read_header(self) -> bool:
         """Read the header if it has all come; whether it had."""
