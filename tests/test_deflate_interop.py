@@ -209,6 +209,25 @@ def test_nothing_left_to_code_ends_in_ten_bits():
     assert len(end) <= 3 and zlib.decompress(body + end, -15) == data  # (with the bits the last segment left)
 
 
+@pytest.mark.parametrize("level", LEVELS)
+def test_an_input_ending_inside_a_long_repeat_at_every_length(level):
+    """The input ends inside a repeat of what came before, at every length around a match's
+    longest (258) and twice it, so that the last match is cut by the data's end or by 258:
+    level 1 once took a 259-byte match where 259 bytes were left, and wrote an invalid stream.
+    Also as messages of a stream, each flushed, and with text before the repeat."""
+    rng = np.random.default_rng(11)
+    heads = [rng.integers(0, 256, 1000, dtype=np.uint8).tobytes(), b"the diff control lines (those with *** or ---)" * 3]
+    tails = [*range(1, 12), *range(250, 270), *range(510, 525)]
+    for head in heads:
+        for tail in tails:
+            data = head + (head * 2)[:tail]
+            assert zlib.decompress(deflate.compress(data, level, format="raw"), -15) == data, (level, tail)
+        c = deflate.Compressor(level, format="raw")
+        pieces = [head + (head * 2)[:tail] for tail in tails]
+        stream = b"".join(c.compress(p) + c.flush(zlib.Z_SYNC_FLUSH) for p in pieces) + c.flush()
+        assert zlib.decompress(stream, -15) == b"".join(pieces)
+
+
 @pytest.mark.parametrize("format, wbits", [("zlib", 15), ("raw", -15)])
 def test_a_preset_dictionary_works_both_ways_with_zlib(real_corpora, format, wbits):
     """``zdict`` as zlib's compressobj / decompressobj take it: streams zlib made with a

@@ -697,8 +697,9 @@ cdef class Deflater:
                         length, match_start = rep_len, <int32_t>(p - dist)
             p = q
         while p <= last:
-            # No match here reaches MAX_MATCH, so none is followed by its repeat: a plain step.
-            maxlen = <int>(n - p)
+            # Matches here end at the data's end, so none is followed by its repeat: a plain step.
+            # (The first position here may still have MAX_MATCH + 1 bytes after it.)
+            maxlen = <int>(n - p) if n - p < MAX_MATCH else MAX_MATCH
             length = bucket_match(b, data, p, h, maxlen, nice if nice < maxlen else maxlen, &match_start)
             if length:
                 if add_match(&t, length, <uint32_t>(p - match_start)):
