@@ -11,7 +11,8 @@ holds libdeflate's near-optimal level; ``deflate-decompress[corpus]`` decodes on
 stream with each (libdeflate is told the output size; fastzip both with and without it);
 ``deflate-small-{compress-L1,compress-L6,decompress}[300|4096]`` one short message of text
 each way; ``deflate-fed`` a stream fed in pieces to each ``decompressobj`` (``-bounded``: each
-call's output bounded by max_length); ``deflate-open-read`` a whole gzip file read with
+call's output bounded by max_length); ``deflate-messages-L{1,6}`` small messages through one
+``compressobj``, each flushed; ``deflate-open-read`` a whole gzip file read with
 ``open(...).read()``. Every row's extra_info has the ratio and MB/s.
 """
 
@@ -132,24 +133,44 @@ def _feed(decoder, packed: bytes, piece: int) -> bytes:
 
 
 def _stream_peers():
-    """Each library's fed decompressor (``zlib.decompressobj`` and its kind) for a zlib stream."""
-    peers = {"zlib": zlib.decompressobj}
+    """Each library's fed decompressor (``zlib.decompressobj`` and its kind) for a zlib stream,
+    and its ``compressobj`` at a level (ISA-L's 1 and 2 standing in for 1 and 6, as above)."""
+    peers = {"zlib": (zlib.decompressobj, zlib.compressobj)}
     try:
         from zlib_ng import zlib_ng
 
-        peers["zlib-ng"] = zlib_ng.decompressobj
+        peers["zlib-ng"] = (zlib_ng.decompressobj, zlib_ng.compressobj)
     except ImportError:
         pass
     try:
         from isal import isal_zlib
 
-        peers["isal"] = isal_zlib.decompressobj
+        peers["isal"] = (isal_zlib.decompressobj, lambda level: isal_zlib.compressobj({1: 1, 6: 2}[level]))
     except ImportError:
         pass
     return peers
 
 
 STREAM_PEERS = _stream_peers()
+
+
+@pytest.mark.parametrize("level", [1, 6])
+@pytest.mark.parametrize("codec", ["fastzip"] + list(STREAM_PEERS))
+def test_flushed_messages(benchmark, big_corpora, codec, level):
+    """2000 messages of 1 KiB of text through one compressor, each sync-flushed so that the
+    reader has it at once (a chat or a websocket connection): the cost of resuming a stream."""
+    text = big_corpora["text"]
+    messages = [text[i:i + 1024] for i in range(0, 2000 * 1024, 1024)]
+    make = (lambda: deflate.Compressor(level)) if codec == "fastzip" else (lambda: STREAM_PEERS[codec][1](level))
+
+    def send():
+        packer = make()
+        return [packer.compress(m) + packer.flush(zlib.Z_SYNC_FLUSH) for m in messages]
+
+    benchmark.group = f"deflate-messages-L{level}[text, 1 KiB messages, each flushed]"
+    parts = benchmark.pedantic(send, rounds=3, iterations=1)
+    assert zlib.decompressobj().decompress(b"".join(parts)) == b"".join(messages)
+    record(benchmark, sum(map(len, messages)), sum(map(len, parts)))
 
 
 @pytest.mark.parametrize("piece", [1, 64])
@@ -161,7 +182,7 @@ def test_fed_decompression(benchmark, big_corpora, codec, piece):
     raw = big_corpora["text"][:8 << 20]
     packed = zlib.compress(raw, 6)
     benchmark.group = f"deflate-fed[text, {piece} KiB pieces]"
-    make = (lambda: deflate.Decompressor(format="zlib")) if codec == "fastzip" else STREAM_PEERS[codec]
+    make = (lambda: deflate.Decompressor(format="zlib")) if codec == "fastzip" else STREAM_PEERS[codec][0]
     out = benchmark.pedantic(lambda: _feed(make(), packed, piece << 10), rounds=5, iterations=1)
     assert out == raw
     record(benchmark, len(raw), len(packed))
@@ -185,7 +206,7 @@ def test_fed_bounded_decompression(benchmark, big_corpora, codec):
     raw = big_corpora["text"][:8 << 20]
     packed = zlib.compress(raw, 6)
     benchmark.group = "deflate-fed-bounded[text, 64 KiB pieces, 64 KiB a call]"
-    make = (lambda: deflate.Decompressor(format="zlib")) if codec == "fastzip" else STREAM_PEERS[codec]
+    make = (lambda: deflate.Decompressor(format="zlib")) if codec == "fastzip" else STREAM_PEERS[codec][0]
     out = benchmark.pedantic(lambda: _feed_bounded(make(), packed, 1 << 16, 1 << 16), rounds=5, iterations=1)
     assert out == raw
     record(benchmark, len(raw), len(packed))

@@ -1,8 +1,10 @@
 """Streaming DEFLATE in bounded memory: :class:`Compressor`, :class:`Decompressor` and :func:`open`.
 
-The compressor hands the native Deflater segments of ``SEGMENT`` new bytes together with the
-32 KiB before them; the decompressor, fed or reading a file, keeps the last 32 KiB of output
-as the window matches reach into (``_Member``). Memory stays near ``SEGMENT`` plus a few
+The compressor hands the native Deflater segments of at most ``SEGMENT`` new bytes (what a
+flush holds, or a whole segment) appended to a buffer of what came before, whose positions
+the Deflater's finder keeps from call to call; the buffer is cut back to its last 32 KiB
+once ``APPENDED`` bytes more have come. The decompressor, fed or reading a file, keeps the
+last 32 KiB of output as the window matches reach into (``_Member``). Memory stays near ``SEGMENT`` plus a few
 windows and, compressing, the native deflater's match-finder tables, whatever the stream's
 length (a stream compressed at level 1 / 6 / 12 raises a process's peak RSS by about 4 / 5 /
 6 MiB).
@@ -33,6 +35,7 @@ __all__ = ["Compressor", "Decompressor", "open", "inflate_members"]
 
 SEGMENT = 1 << 20        # new input per native call when compressing
 OUTPUT_CHUNK = 1 << 18   # output produced per native call when decompressing
+APPENDED = 1 << 18       # input a compressor's buffer takes after its history before it is cut back
 
 
 def inflate_members(src: Input, format: str, limit: int, threads, size_hint, max_output_size) -> bytes:
@@ -96,30 +99,41 @@ class Compressor:
         self._workers = resolve(threads, asked_only=True)  # split streams differ: only when asked
         self._format = format
         self._header = header(format, level, mtime, filename, zdict)
-        # The first segment's matches may reach into the preset dictionary, as into any history.
-        self._history = b"" if zdict is None else bytes(memoryview(zdict).cast("B")[-WINDOW:])
+        # What is given is appended to one buffer, up to WINDOW + APPENDED bytes (or one larger
+        # segment), then cut back to its last 32 KiB: the deflater's finder keeps the positions
+        # of all before from one call to the next (resume), and hashes the history again only
+        # at each cut. A preset dictionary opens it, as history.
+        self._buffer = bytearray() if zdict is None else bytearray(memoryview(zdict).cast("B")[-WINDOW:])
+        self._resume = False
         self._pending = bytearray()
         self._checksum = checksum_start(format)
         self._size = 0
         self._done = False
 
-    def _run(self, new: bytes, final: bool, sync: bool = False) -> bytes:
+    def _run(self, new, final: bool, sync: bool = False) -> bytes:
         if self._workers > 1:
             return self._run_pieces(new, final)  # (every piece but a final one ends synced)
-        segment = self._history + new
+        buffer = self._buffer
+        if len(buffer) + len(new) > WINDOW + APPENDED and len(buffer) > WINDOW:
+            del buffer[:len(buffer) - WINDOW]  # positions move: the history is hashed again
+            self._resume = False
+        start = len(buffer)
+        buffer += new
         out = bytearray(compressed_bound(len(new)))
-        written = self._deflater.compress(segment, len(self._history), final, out, sync=sync)
+        with memoryview(buffer) as view:
+            written = self._deflater.compress(view, start, final, out, sync=sync, resume=self._resume)
+        self._resume = True
         if written == OUTPUT_FULL:
             raise bound_exceeded()
-        self._history = segment[-WINDOW:]
         del out[written:]
         prefix, self._header = self._header, b""
         return prefix + bytes(out)
 
-    def _run_pieces(self, new: bytes, final: bool) -> bytes:
-        segment = self._history + new
-        outputs, _ = deflate_pieces(memoryview(segment), len(self._history), self._level, final, self._workers)
-        self._history = segment[-WINDOW:]
+    def _run_pieces(self, new, final: bool) -> bytes:
+        history = bytes(self._buffer[-WINDOW:])
+        segment = history + bytes(new)
+        outputs, _ = deflate_pieces(memoryview(segment), len(history), self._level, final, self._workers)
+        self._buffer = bytearray(segment[-WINDOW:])
         prefix, self._header = self._header, b""
         return b"".join([prefix, *outputs])
 
@@ -157,7 +171,8 @@ class Compressor:
         body = self._run(bytes(self._pending), final, sync=not final)
         self._pending.clear()
         if mode == zlib.Z_FULL_FLUSH:
-            self._history = b""
+            self._buffer.clear()
+            self._resume = False
         if not final:
             return body
         self._done = True
