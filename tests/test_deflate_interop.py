@@ -209,6 +209,39 @@ def test_nothing_left_to_code_ends_in_ten_bits():
     assert len(end) <= 3 and zlib.decompress(body + end, -15) == data  # (with the bits the last segment left)
 
 
+def copies(rng, size: int) -> bytes:
+    """Bytes built as an LZ77 decoder builds them: runs of fresh bytes (from 2 to 256 values)
+    and copies of 1-700 bytes from 1 byte to the whole output back, so matches of every
+    length, overlapping ones and ones reaching the data's end occur where no corpus puts them;
+    half of them end in a copy of 250-270 bytes after a few fresh ones."""
+    alphabet = int(rng.choice([2, 4, 16, 256]))
+    out = bytearray(rng.integers(0, alphabet, int(rng.integers(1, 300)), dtype=np.uint8).tobytes())
+
+    def copy(length):
+        dist = int(rng.integers(1, len(out) + 1))
+        for _ in range(length):
+            out.append(out[-dist])
+
+    while len(out) < size:
+        if rng.random() < 0.5:
+            copy(int(rng.integers(1, 700)))
+        else:
+            out += rng.integers(0, alphabet, int(rng.integers(1, 50)), dtype=np.uint8).tobytes()
+    del out[size:]
+    if rng.random() < 0.5:
+        out += rng.integers(0, 256, int(rng.integers(1, 8)), dtype=np.uint8).tobytes()
+        copy(int(rng.integers(250, 270)))
+    return bytes(out)
+
+
+def test_every_level_round_trips_data_built_of_copies():
+    rng = np.random.default_rng(2024)
+    for case in range(120):
+        data = copies(rng, int(rng.integers(1, 6000)))
+        for level in LEVELS:
+            assert zlib.decompress(deflate.compress(data, level, format="raw"), -15) == data, (case, level)
+
+
 @pytest.mark.parametrize("level", LEVELS)
 def test_an_input_ending_inside_a_long_repeat_at_every_length(level):
     """The input ends inside a repeat of what came before, at every length around a match's
