@@ -249,7 +249,8 @@ def test_an_input_ending_inside_a_long_repeat_at_every_length(level):
     level 1 once took a 259-byte match where 259 bytes were left, and wrote an invalid stream.
     Also as messages of a stream, each flushed, and with text before the repeat."""
     rng = np.random.default_rng(11)
-    heads = [rng.integers(0, 256, 1000, dtype=np.uint8).tobytes(), b"the diff control lines (those with *** or ---)" * 3]
+    heads = [rng.integers(0, 256, 1000, dtype=np.uint8).tobytes(),
+             b"the diff control lines (those with *** or ---)" * 3]
     tails = [*range(1, 12), *range(250, 270), *range(510, 525)]
     for head in heads:
         for tail in tails:

@@ -4,10 +4,10 @@ The compressor hands the native Deflater segments of at most ``SEGMENT`` new byt
 flush holds, or a whole segment) appended to a buffer of what came before, whose positions
 the Deflater's finder keeps from call to call; the buffer is cut back to its last 32 KiB
 once ``APPENDED`` bytes more have come. The decompressor, fed or reading a file, keeps the
-last 32 KiB of output as the window matches reach into (``_Member``). Memory stays near ``SEGMENT`` plus a few
-windows and, compressing, the native deflater's match-finder tables, whatever the stream's
-length (a stream compressed at level 1 / 6 / 12 raises a process's peak RSS by about 4 / 5 /
-6 MiB).
+last 32 KiB of output as the window matches reach into (``_Member``). Memory stays near
+``SEGMENT`` plus a few windows and, compressing, the native deflater's match-finder tables,
+whatever the stream's length (a stream compressed at level 1 / 6 / 12 raises a process's
+peak RSS by about 4 / 5 / 6 MiB).
 
 :func:`inflate_members` decodes a whole stream held in memory, member by member, straight
 into its output: :func:`fastzip.deflate.decompress` and ``open(...).read()`` of a whole file
