@@ -64,10 +64,10 @@ from .bitwriter cimport BitWriter, align_to_byte, flush_whole_bytes
 from .deflate_blocks cimport (BLOCK_DYNAMIC, SEQ_LEN_SHIFT, BlockPlan, Sequence, estimate_block, merge_counts,
                              plan_block, take_counts, write_block, write_empty_final, write_stored)
 from .deflate_optimal cimport OptimalBuffers, buffers_size, collect_matches, optimize, place_buffers
-from .match_finders cimport (BUCKET_BITS, CHAIN3_BITS, CHAIN4_BITS, MAX_MATCH, MIN_MATCH, SPAN, WINDOW,
+from .match_finders cimport (BUCKET_BITS, CHAIN3_BITS, CHAIN4_BITS, MAX_MATCH, MIN_MATCH, SPAN, TREE4_BITS, WINDOW,
                             Buckets, Chains, Trees, bucket_match, bucket_skip, bucket_hash, chain_match, chain_skip,
-                            clear_buckets, clear_chains, clear_trees, common_prefix, fit_bits, floor_log2, hash_next,
-                            load32, tree_insert)
+                            chain3_insert, clear_buckets, clear_chains, clear_trees, common_prefix, fit_bits,
+                            floor_log2, hash_next, load32, tree_insert)
 
 cdef extern from "Python.h":
     PyObject* new_bytes "PyBytes_FromStringAndSize"(const char*, Py_ssize_t) except NULL
@@ -218,6 +218,8 @@ cdef class Deflater:
     cdef uint32_t pending_bits
     cdef bint finished
     cdef Py_ssize_t resumable_end  # the finder holds the history before this position (see compress), or -1
+    cdef Py_ssize_t withhold       # the trees take no position this close to the data's end (_catch_up) ...
+    cdef Py_ssize_t tree_pending   # ... and the first position they have not taken
 
     def __cinit__(self, int strategy, int depth, int nice, int passes, Py_ssize_t span=SPAN, Py_ssize_t run=0):
         """``strategy``: 0 store, 1 fast, 5 greedy, 2 lazy, 3 lazy2, 4 near-optimal (``passes``
@@ -322,6 +324,7 @@ cdef class Deflater:
             raise ValueError("start outside data")
         whole = resume and n <= self.span  # parsed as one span at the caller's offsets
         kept = whole and start == self.resumable_end and self._finder_fits(n)
+        self.withhold = self.nice if whole and not final and self.strategy == OPTIMAL else 0
         self._start(&w, &out[0] if out.shape[0] else NULL, out.shape[0])
         with nogil:
             if whole:
@@ -338,12 +341,13 @@ cdef class Deflater:
         self.pending_bits = w.nbits
         self.finished = final
         # Positions in the finder are offsets in ``data`` when it was parsed from its start in
-        # one span (a history of at most 32 KiB is not cut off), or resumed so. Not the trees':
-        # the last positions went in compared only up to the end of ``data``, and bytes after
-        # it would break their order (a walk then measures matches wrong).
+        # one span (a history of at most 32 KiB is not cut off), or resumed so; the trees'
+        # only if they held back their last positions (``withhold``).
         self.resumable_end = -1
-        if (whole or (start <= WINDOW and n - start <= self.span)) and self.strategy != STORE \
-                and self.strategy != OPTIMAL:
+        if self.strategy == OPTIMAL:
+            if self.withhold:
+                self.resumable_end = n
+        elif self.strategy != STORE and (whole or (start <= WINDOW and n - start <= self.span)):
             self.resumable_end = n
         return OUTPUT_FULL if w.overflow else w.pos
 
@@ -352,8 +356,10 @@ cdef class Deflater:
         would have them (see fit_bits); a resumed stream outgrowing them is hashed afresh."""
         if self.strategy == FAST:
             return fit_bits(n, BUCKET_BITS) <= self.buckets.bits
-        if self.strategy == OPTIMAL or self.strategy == STORE:
-            return False  # (never resumed)
+        if self.strategy == OPTIMAL:
+            return fit_bits(n, CHAIN3_BITS) <= self.trees.bits3 and fit_bits(n, TREE4_BITS) <= self.trees.bits4
+        if self.strategy == STORE:
+            return False
         return fit_bits(n, CHAIN3_BITS) <= self.chains.bits3 and fit_bits(n, CHAIN4_BITS) <= self.chains.bits4
 
     def compress_framed(self, const uint8_t[::1] data, bytes prefix, int framing, Py_ssize_t bound):
@@ -432,6 +438,8 @@ cdef class Deflater:
             return
         if not kept:
             self._history(data, n, start)
+        elif self.strategy == OPTIMAL:
+            self._catch_up(data, n, start, False)
         self.tok.nseq = 0
         self.split = 0
         self.tok.litrun = 0
@@ -464,12 +472,29 @@ cdef class Deflater:
             bucket_skip(self.buckets, self.buckets.bits, data, p, start, n)
         elif self.strategy == OPTIMAL:
             clear_trees(self.trees, n)
-            while p < start and p + 4 <= n:
-                tree_insert(self.trees, data, p, n, self.nice, self.depth)
+            self.tree_pending = p
+            self._catch_up(data, n, start, True)
+            p = self.tree_pending
+            while p < start and p + 4 <= n:  # (held back from the trees: in the chains already)
+                chain3_insert(self.trees, data, p)
                 p += 1
         else:
             clear_chains(self.chains, n)
             chain_skip(self.chains, data, p, start, n, unused)
+
+    cdef void _catch_up(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t start, bint link) noexcept nogil:
+        """Give the trees the positions before ``start`` they have not taken (and the 3-byte
+        chains if ``link``: held back positions went in those when parsed), but none of the last
+        ``withhold`` of the data (a tree orders strings only as far as they were compared: one
+        inserted with fewer bytes after it than the others had would break the order once more
+        data came, and a walk would then measure matches wrong)."""
+        cdef Py_ssize_t p = self.tree_pending
+        cdef Py_ssize_t stop = start if start < n - self.withhold else n - self.withhold
+        while p < stop and p + 4 <= n:
+            tree_insert(self.trees, data, p, n, self.nice, self.depth, link)
+            p += 1
+        if p > self.tree_pending:
+            self.tree_pending = p
 
     cdef inline void _run_full_of(self, Tokens* t, const uint8_t* data, Py_ssize_t end, BitWriter* w) noexcept nogil:
         """A parse's local tokens filled a run (ending the data before ``end``): hand them back,
@@ -827,9 +852,13 @@ cdef class Deflater:
         cdef Py_ssize_t begin = start, end, j
         cdef uint32_t choice, length
         cdef Tokens t = self.tok
+        # The positions parsed go in the trees as they are searched, up to the last
+        # ``withhold``, if all before ``start`` are in; if some are still held back, none does
+        # (the trees take positions in order: see _catch_up).
+        cdef Py_ssize_t insert_end = n - self.withhold if self.tree_pending >= start else start
         while begin < n:
             end = begin + OPTIMAL_BLOCK if n - begin > OPTIMAL_BLOCK else n
-            collect_matches(&self.opt, data, n, begin, end, self.trees, self.depth, self.nice)
+            collect_matches(&self.opt, data, n, begin, end, self.trees, self.depth, self.nice, insert_end)
             optimize(&self.opt, data, begin, end, self.passes, begin == start and end == n)
             j = 0
             while j < end - begin:
@@ -844,6 +873,8 @@ cdef class Deflater:
                         self._run_full_of(&t, data, begin + j + length, w)
                     j += length
             begin = end
+        if insert_end > self.tree_pending:
+            self.tree_pending = insert_end
         self.tok = t
         self._flush(data, n, final, w)
 

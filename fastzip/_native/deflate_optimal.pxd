@@ -29,6 +29,6 @@ cdef struct OptimalBuffers:
 cdef size_t buffers_size(Py_ssize_t capacity, int per_position) noexcept nogil
 cdef void place_buffers(OptimalBuffers* b, char* at, Py_ssize_t capacity, int per_position) noexcept nogil
 cdef void collect_matches(OptimalBuffers* b, const uint8_t* data, Py_ssize_t n, Py_ssize_t begin,
-                          Py_ssize_t end, Trees* trees, int depth, int nice) noexcept nogil
+                          Py_ssize_t end, Trees* trees, int depth, int nice, Py_ssize_t insert_end) noexcept nogil
 cdef void optimize(OptimalBuffers* b, const uint8_t* data, Py_ssize_t begin, Py_ssize_t end, int passes,
                    bint alone) noexcept nogil

@@ -46,7 +46,7 @@ from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int32_t
 from libc.string cimport memcmp, memcpy, memset
 
 from .deflate_format cimport DIST_EXTRA, LENGTH_EXTRA, LENGTH_SYMBOL, dist_symbol, fixed_length, init_symbol_tables
-from .match_finders cimport MAX_MATCH, MIN_MATCH, Trees, common_prefix, tree_insert, tree_matches
+from .match_finders cimport MAX_MATCH, MIN_MATCH, Trees, chain3_insert, common_prefix, tree_insert, tree_matches
 from .huffman cimport limited_code_lengths
 from .deflate_blocks cimport BlockPlan, estimate_block, plan_block, take_counts
 
@@ -143,12 +143,16 @@ cdef void place_buffers(OptimalBuffers* b, char* at, Py_ssize_t capacity, int pe
 
 
 cdef void collect_matches(OptimalBuffers* b, const uint8_t* data, Py_ssize_t n, Py_ssize_t begin,
-                          Py_ssize_t end, Trees* trees, int depth, int nice) noexcept nogil:
-    """Matches of every position in [begin, end), none longer than ``end - position``.
+                          Py_ssize_t end, Trees* trees, int depth, int nice, Py_ssize_t insert_end) noexcept nogil:
+    """Matches of every position in [begin, end), none longer than ``end - position``; the
+    positions from ``insert_end`` on are searched, not inserted in the trees (only in the
+    3-byte chains, which keep no order).
 
     The tree is searched as far as the data goes, not only to ``end``: its order stays exact only
     if every insertion takes strings as equal at the same length (``nice``, or where the data
-    ends); the matches found are then cut at ``end``."""
+    ends); the matches found are then cut at ``end``. (A stream resumed with more data after
+    ``n`` holds back the positions with fewer than ``nice`` bytes after them: see
+    Deflater._span.)"""
     cdef Py_ssize_t i = begin, maxlen, room, skip_end = 0, repeat_end = 0
     cdef uint32_t count = 0
     cdef int found, k, length, kept, skip_off = 0, cap = b.per_position
@@ -171,13 +175,16 @@ cdef void collect_matches(OptimalBuffers* b, const uint8_t* data, Py_ssize_t n, 
                 b.matches[count].offset = <uint16_t>skip_off
                 count += 1
             if maxlen >= 4:
-                tree_insert(trees, data, i, n, nice, depth)
+                if i < insert_end:
+                    tree_insert(trees, data, i, n, nice, depth)
+                else:
+                    chain3_insert(trees, data, i)
             i += 1
             continue
         if maxlen < 4:
             i += 1
             continue
-        found = tree_matches(trees, data, i, <int>maxlen, nice, depth, lengths, dists, cap, True)
+        found = tree_matches(trees, data, i, <int>maxlen, nice, depth, lengths, dists, cap, True, i < insert_end)
         kept = 0
         for k in range(found):
             length = lengths[k] if lengths[k] < room else <int>room

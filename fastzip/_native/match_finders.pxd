@@ -350,11 +350,14 @@ cdef inline int chain_match(Chains* c, const uint8_t* data, Py_ssize_t p, uint32
 
 
 cdef inline int tree_matches(Trees* t, const uint8_t* data, Py_ssize_t p, int maxlen, int nice, int depth,
-                             uint16_t* lengths, uint16_t* dists, int cap, bint record) noexcept nogil:
-    """Insert p in its tree and (``record``) list, nearest first, each match longer than all
-    nearer ones: the nearest position truly sharing its first three bytes, then those met on
-    the way down the tree, at most ``cap`` (a longer one then replaces the last). Returns how
-    many. ``maxlen`` >= 4 bytes follow p (more than 4 if another position follows).
+                             uint16_t* lengths, uint16_t* dists, int cap, bint record, bint insert=True,
+                             bint link=True) noexcept nogil:
+    """Insert p in its tree (unless not ``insert``: then the tree is only searched) and in its
+    3-byte chain (unless not ``link``: it is there already), and (``record``) list, nearest
+    first, each match longer than all nearer ones: the nearest position truly sharing its
+    first three bytes, then those met on the way down the tree, at most ``cap`` (a longer one
+    then replaces the last). Returns how many. ``maxlen`` >= 4 bytes follow p (more than 4 if
+    another position follows).
 
     Each hash's positions form a binary search tree ordered by the strings they start, the
     latest at the root: inserting p walks from the root toward where p's string sorts, and the
@@ -374,9 +377,15 @@ cdef inline int tree_matches(Trees* t, const uint8_t* data, Py_ssize_t p, int ma
     cdef int32_t* greater = smaller + 1
     cdef int32_t* node
     cdef int best = 2, length, count = 0, steps = NEAR3_STEPS, smaller_len = 0, greater_len = 0
-    t.head3[h3] = <int32_t>p
-    t.link3[p & (WINDOW - 1)] = near3
-    t.root[h4] = <int32_t>p
+    cdef int32_t[2] unlinked  # where a search that does not insert writes its links
+    if link:
+        t.head3[h3] = <int32_t>p
+        t.link3[p & (WINDOW - 1)] = near3
+    if insert:
+        t.root[h4] = <int32_t>p
+    else:
+        smaller = &unlinked[0]
+        greater = &unlinked[1]
     if nice > maxlen:
         nice = maxlen
     if maxlen > 4:
@@ -410,12 +419,12 @@ cdef inline int tree_matches(Trees* t, const uint8_t* data, Py_ssize_t p, int ma
                 return count
         if data[cand + length] < here[length]:
             smaller[0] = cand
-            smaller = node + 1
+            smaller = node + 1 if insert else smaller
             smaller_len = length
             cand = node[1]
         else:
             greater[0] = cand
-            greater = node
+            greater = node if insert else greater
             greater_len = length
             cand = node[0]
         depth -= 1
@@ -424,8 +433,16 @@ cdef inline int tree_matches(Trees* t, const uint8_t* data, Py_ssize_t p, int ma
     return count
 
 
-cdef inline void tree_insert(Trees* t, const uint8_t* data, Py_ssize_t p, Py_ssize_t n, int nice, int depth) noexcept nogil:
-    """Insert p (``p + 4 <= n``) without listing its matches."""
+cdef inline void tree_insert(Trees* t, const uint8_t* data, Py_ssize_t p, Py_ssize_t n, int nice, int depth,
+                             bint link=True) noexcept nogil:
+    """Insert p (``p + 4 <= n``) without listing its matches (and in its 3-byte chain if ``link``)."""
     cdef uint16_t unused
     tree_matches(t, data, p, <int>(n - p if n - p < MAX_MATCH else MAX_MATCH), nice, depth, &unused, &unused, 0,
-                 False)
+                 False, True, link)
+
+
+cdef inline void chain3_insert(Trees* t, const uint8_t* data, Py_ssize_t p) noexcept nogil:
+    """Put p (``data[p:p + 4]`` exists) in its 3-byte chain only, not in a tree."""
+    cdef uint32_t h3 = hash3_of(load32(data + p), t.bits3)
+    t.link3[p & (WINDOW - 1)] = t.head3[h3]
+    t.head3[h3] = <int32_t>p

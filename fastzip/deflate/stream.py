@@ -104,7 +104,7 @@ class Compressor:
         # of all before from one call to the next (resume), and hashes the history again only
         # at each cut. A preset dictionary opens it, as history.
         self._buffer = bytearray() if zdict is None else bytearray(memoryview(zdict).cast("B")[-WINDOW:])
-        self._resume = False
+        self._resume = True  # (a new deflater has nothing to resume: it only learns the offsets)
         self._pending = bytearray()
         self._checksum = checksum_start(format)
         self._size = 0
