@@ -21,7 +21,7 @@ from .engine import WINDOW
 
 __all__ = ["FORMATS", "Input", "check_format", "header", "trailer", "TRAILER_SIZE", "checksum_start", "update_checksum",
            "combine_checksums", "joined_checksum", "read_header", "check_trailer", "another_member", "zlib_header", "gzip_header",
-           "read_zlib_header", "read_gzip_header", "sniff_format"]
+           "read_zlib_header", "read_gzip_header", "sniff_format", "dictionary_history"]
 
 FORMATS = ("zlib", "gzip", "raw")
 
@@ -119,6 +119,12 @@ def zlib_header(level: int, fdict: bool = False) -> bytes:
     return bytes([cmf, flg])
 
 
+def dictionary_history(zdict) -> bytes:
+    """What a preset dictionary (any bytes-like object, or None) puts before a stream: its last
+    32 KiB, as far back as matches reach."""
+    return b"" if zdict is None else bytes(memoryview(zdict).cast("B")[-WINDOW:])
+
+
 def read_zlib_header(src: Input, zdict=None) -> bytes:
     """Read a zlib header; the history the stream starts from: the last 32 KiB of ``zdict``
     if the stream was made with that preset dictionary, else nothing (zlib also ignores a
@@ -140,7 +146,7 @@ def read_zlib_header(src: Input, zdict=None) -> bytes:
     if given != dictid:
         raise DictionaryError(f"zdict is not the stream's preset dictionary (its Adler-32 {given:#010x}, "
                               f"the stream's DICTID {dictid:#010x})")
-    return bytes(memoryview(zdict).cast("B")[-WINDOW:])
+    return dictionary_history(zdict)
 
 
 # -- gzip ---------------------------------------------------------------------------------
@@ -343,7 +349,7 @@ def read_header(src: Input, format: str, zdict=None) -> tuple[dict | None, bytes
         return read_gzip_header(src), b""
     if format == "zlib":
         return None, read_zlib_header(src, zdict)
-    return None, b"" if zdict is None else bytes(memoryview(zdict).cast("B")[-WINDOW:])
+    return None, dictionary_history(zdict)
 
 
 def check_trailer(src: Input, format: str, checksum: int, size: int) -> None:

@@ -27,8 +27,8 @@ from .._parallel import resolve, split_rows
 from .engine import (STATUS_DONE, STATUS_NEED_INPUT, STATUS_NEED_OUTPUT, WINDOW, Inflater, bound_exceeded,
                      compressed_bound, deflate_pieces, inflate_error, new_deflater, output_limit, plausible_size)
 from .framing import (FORMATS, TRAILER_SIZE, Input, another_member, check_format, check_trailer, checksum_name,
-                      checksum_start, gzip_size, header, joined_checksum, read_gzip_header, read_header,
-                      sniff_format, starts_with_trailer, trailer, update_checksum)
+                      checksum_start, dictionary_history, gzip_size, header, joined_checksum, read_gzip_header,
+                      read_header, sniff_format, starts_with_trailer, trailer, update_checksum)
 from .indexed import decode_piece, inflate_pieces, read_index
 
 __all__ = ["Compressor", "Decompressor", "open", "inflate_members"]
@@ -103,7 +103,7 @@ class Compressor:
         # segment), then cut back to its last 32 KiB: the deflater's finder keeps the positions
         # of all before from one call to the next (resume), and hashes the history again only
         # at each cut. A preset dictionary opens it, as history.
-        self._buffer = bytearray() if zdict is None else bytearray(memoryview(zdict).cast("B")[-WINDOW:])
+        self._buffer = bytearray(dictionary_history(zdict))
         self._resume = True  # (a new deflater has nothing to resume: it only learns the offsets)
         self._pending = bytearray()
         self._checksum = checksum_start(format)
