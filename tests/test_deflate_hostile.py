@@ -3,6 +3,7 @@
 import gzip
 import io
 import zlib
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -226,6 +227,18 @@ def test_fuzz_regressions_only_raise_fastzip_errors():
                 stream_chunks(data, format=fmt, max_output_size=1 << 20)
             except FastzipError:
                 pass
+
+
+def test_fuzz_regressions_decode_as_zlib_does():
+    """Each kept input through the fuzzer's own check: one-shot, streamed and fed (pieces and
+    output bounds) all give zlib's bytes, or all refuse."""
+    sys.path.insert(0, str(Path(__file__).parent / "fuzz"))
+    try:
+        from fuzz_inflate import one_input
+    finally:
+        sys.path.pop(0)
+    for path in sorted(REGRESSIONS.glob("*.bin")):
+        one_input(path.read_bytes())
 
 
 def _cl_header(cl, hlit=257, hdist=1) -> Bits:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from fastzip import FormatError, deflate
+from deflate_craft import fixed_block
 
 
 class Trickle(io.RawIOBase):
@@ -329,6 +330,25 @@ def test_a_fed_decompressor_bounds_each_calls_output_as_zlibs_max_length(real_co
     assert head + last.flush() == text and last.eof and last.unconsumed_tail == b""
     with pytest.raises(ValueError, match="max_length"):
         deflate.Decompressor().decompress(b"", -1)
+
+
+def test_flush_gives_what_a_bound_held_back_when_no_input_is_left():
+    """A bound can fall inside the last match when the stream's last byte holds the end of that
+    match and the whole end-of-block code: the decoder has read all the input, so no
+    ``unconsumed_tail`` is left, yet bytes are owed, and ``flush()`` returns them, as zlib's
+    (it returned nothing; the fuzzer found it)."""
+    # 3 + 8 + 6 * 13 bits, then the 7-bit end of block: the last match ends at bit 1 of the last byte.
+    stream = fixed_block([97] + [(285, 0, 0, 0, 0, 0)] * 6 + [256]).bytes()
+    text = b"a" * (1 + 6 * 258)
+    for bound in (1292, 1400, len(text) - 1):
+        results = []
+        for decoder in (deflate.Decompressor(format="raw"), zlib.decompressobj(-15)):
+            head = decoder.decompress(stream, bound)
+            state = (len(head), decoder.unconsumed_tail, decoder.eof)
+            results.append((state, head + decoder.flush(), decoder.eof))
+        assert results[0] == results[1] == ((bound, b"", False), text, True)
+    with pytest.raises(ValueError, match="length"):
+        deflate.Decompressor().flush(0)
 
 
 def test_a_fed_decompressor_refuses_what_decompress_refuses(real_corpora):

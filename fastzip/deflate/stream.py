@@ -340,11 +340,17 @@ class Decompressor:
         self._member = (fmt, _Member(fmt, history))
         return True
 
-    def flush(self) -> bytes:
-        """The output of :attr:`unconsumed_tail` (what a bounded :meth:`decompress` left), as
-        zlib's; otherwise nothing, :meth:`decompress` having returned all it could."""
+    def flush(self, length: int = 1) -> bytes:
+        """All the output a bounded :meth:`decompress` held back, as zlib's: that of
+        :attr:`unconsumed_tail`, and what the input already taken still owes (a bound can fall
+        inside a match whose input has all been read, leaving no tail). ``length``, zlib's
+        first output-buffer size, is only checked."""
+        if length <= 0:
+            raise ValueError("length must be greater than zero")
+        if self._src is not None:
+            return b""
         tail, self.unconsumed_tail = self.unconsumed_tail, b""
-        return self.decompress(tail) if tail else b""
+        return self.decompress(tail)
 
 
 class _Reader(io.RawIOBase):
