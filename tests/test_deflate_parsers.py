@@ -180,6 +180,21 @@ def test_level_2_takes_the_match_at_hand_and_level_3_waits_for_a_longer_one(real
     assert tokens_at(3) == [ord("Q"), (12, at + 1 - second)]
 
 
+def test_levels_8_and_9_gain_on_float64_arrays_too():
+    """Float32 values stored as float64 (three zero bytes each): a second look ahead after a
+    held 8-byte value gave way to a match two bytes on, two literals each, again and again, and
+    levels 8-9 came out 3-4 % larger than level 7 on this photo (5 % on astronaut). LAZY2 now
+    looks two ahead only past held matches shorter than LAZY2_SHORT."""
+    import numpy as np
+    skimage_data = pytest.importorskip("skimage.data")
+
+    data = (skimage_data.camera().astype(np.float32) / 255).astype(np.float64).tobytes()
+    sizes = {level: len(compress(data, level)) for level in (7, 8, 9)}
+    assert sizes[9] <= sizes[8] < sizes[7]
+    assert sizes[9] < 1.01 * len(zlib.compress(data, 9))
+    assert zlib.decompress(compress(data, 9)) == data
+
+
 def _long_literal_codes(groups: int, seed: int = 1) -> bytes:
     """Random history, then groups of 200 copies (lengths 4-11 with halving odds, from 5-30 KB
     back) and 5 literals from 64 values: the lengths take the short codes and the literals codes
@@ -261,11 +276,13 @@ def test_repeats_longer_than_a_match_are_followed(level):
     1-9), and in the near-optimal levels a long match's positions keep its repeat as far as it
     goes: on repeats far longer than 258 bytes whose start lies deep in the chains, no larger
     than zlib (before: level 1 3 % larger, level 2 81 %, 6 38 %) and level 12 no larger than
-    libdeflate's (before: 14 % larger)."""
+    libdeflate's (before: 14 % larger). Level 9 is allowed 3 %: it looks two positions ahead
+    only past held matches shorter than 7 bytes (LAZY2_SHORT, for arrays of numbers), and these
+    lines lose 21 bytes of 1,570 to that."""
     data = _region_lists()
     packed = compress(data, level)
     assert zlib.decompress(packed) == data
-    assert len(packed) <= 1.01 * len(zlib.compress(data, min(level, 9)))
+    assert len(packed) <= (1.03 if level == 9 else 1.01) * len(zlib.compress(data, min(level, 9)))
     if level == 12:
         libdeflate = pytest.importorskip("deflate")
         assert len(packed) <= len(libdeflate.zlib_compress(data, 12))

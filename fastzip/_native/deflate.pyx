@@ -11,8 +11,12 @@ Parses (the level table in ``deflate/engine.py`` picks one and its search effort
   fast (0.5 % larger; the mix's matches are short, and each one held costs a second search),
   machine code 1.3 % larger, 250 library files 0.9 % smaller at the same speed.
 * LAZY (levels 3-7) / LAZY2 (8-9): the match found at p is held while the next position
-  (LAZY2: the next two) is searched with half (a quarter of) the depth; a longer match there,
-  by enough to pay for the literal(s) its start costs, replaces it.
+  (LAZY2: the next two, if the held match is shorter than ``LAZY2_SHORT``) is searched with
+  half (a quarter of) the depth; a longer match there, by enough to pay for the literal(s) its
+  start costs, replaces it. Text gains from the second look ahead after short matches (0.5 %
+  at level 8); arrays of numbers lose from it after longer ones: in float64 images (values
+  like ``00 00 00 c0 b7 b7 e7 3f``) a held 8-byte value gave way to a match two bytes on, time
+  after time, two literals each (6.6x the literals, 5 % larger than without the second look).
 * OPTIMAL (10-12): near-optimal parsing over every match the :c:type:`Trees` give (``deflate_optimal``).
 
 A length-3 match is taken only where it costs less than its three literals under the last
@@ -78,6 +82,7 @@ cdef enum:
     SHORT_MATCH_BITS = 20   # about what a short match costs (length and distance codes, extra bits)
     NEAR3 = 4096            # before any codes (_three_loses): a length-3 match farther than twice this loses
     DEAR_LITERAL = 6        # bits: a literal costing more raises the bar for LAZY2's second look ahead (_dear)
+    LAZY2_SHORT = 7         # LAZY2 looks two positions ahead only past a held match shorter than this
     RUN = 2048              # tokens per run of the chain parses: blocks start and end on a run's edge ...
     LOOKAHEAD = 4           # ... and the full runs seen before the first of them is given to a block
     OPTIMAL_RUN = 512       # the near-optimal parses' (finer edges cost them little time)
@@ -836,7 +841,7 @@ cdef class Deflater:
                         self._run_full_of(&t, data, at + 1, w)
                     at, cur, cur_start = p - 1, nxt, next_start
                     continue
-                if ahead == 1 or cur >= nice or p > last:
+                if ahead == 1 or cur >= LAZY2_SHORT or cur >= nice or p > last:
                     break
                 maxlen = <int>(n - p) if n - p < MAX_MATCH else MAX_MATCH
                 nice = self.nice if self.nice < maxlen else maxlen
