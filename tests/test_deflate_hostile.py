@@ -2,8 +2,8 @@
 
 import gzip
 import io
-import zlib
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from fastzip import FormatError, deflate
+
 from deflate_craft import fixed_block
 
 

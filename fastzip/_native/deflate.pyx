@@ -675,10 +675,10 @@ cdef class Deflater:
         last block's codes: LAZY2's second look ahead asks a match two positions on to beat the
         held one by that much more (the flat margin prices literals as text's). In arrays of
         floats and pixels literals cost 7-8 bits and a match started two bytes later also breaks
-        the values' alignment: float64 face images (scikit-learn's lfw_subset) 0.8 % smaller at
-        levels 8-9, 14 float images 0.07 %, code and the pixels + float32 mix 0.01-0.05 %, text
-        and 460 library files within 0.02 % either way. (Weighed the same way, the first look
-        ahead made everything larger.)"""
+        the values' alignment: float64 face images (scikit-learn's lfw_subset) 0.7 % smaller at
+        levels 8-9, code and the pixels + float32 mix 0.02-0.05 %, text and 460 library files
+        within 0.02 % either way. (Weighed the same way, the first look ahead made everything
+        larger.)"""
         if not self.costs_known or self.lit_bits[byte] <= DEAR_LITERAL:
             return 0
         return self.lit_bits[byte] - DEAR_LITERAL
