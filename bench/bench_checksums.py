@@ -3,10 +3,11 @@
     pytest bench/bench_checksums.py --benchmark-only --benchmark-columns=min,median,ops
 
 Groups ``checksum-crc32[SIZE]`` and ``checksum-adler32[SIZE]`` on random bytes: ``native`` (what
-``fastzip.deflate.crc32``/``adler32`` run here: PCLMULQDQ folding, AVX2 sums where the CPU has
-them), ``slicing`` (the table fallback, CRC-32 only), ``sse2`` and ``portable`` (Adler-32's
-fallbacks), ``zlib``, and at 16 KiB
-the RFCs' loops (``fastzip.reference.checksums``). extra_info has GB/s.
+``fastzip.deflate.crc32``/``adler32`` run here: VPCLMULQDQ or PCLMULQDQ folding, AVX2 sums where
+the CPU has them), ``clmul128`` (the 128-bit folds alone), ``slicing`` (the table fallback,
+CRC-32 only), ``sse2`` and ``portable`` (Adler-32's fallbacks), ``zlib``, ``libdeflate`` where
+the ``deflate`` package is installed, and at 16 KiB the RFCs' loops
+(``fastzip.reference.checksums``). extra_info has GB/s.
 """
 
 import zlib
@@ -20,9 +21,17 @@ from fastzip.reference import checksums as reference
 from .helpers import record_rate
 
 SIZES = {"16KiB": 1 << 14, "1MiB": 1 << 20}
-CRC = {"native": checksums.crc32, "slicing": checksums.crc32_slicing, "zlib": zlib.crc32, "reference": reference.crc32}
+CRC = {"native": checksums.crc32, "clmul128": checksums.crc32_clmul128, "slicing": checksums.crc32_slicing,
+       "zlib": zlib.crc32, "reference": reference.crc32}
 ADLER = {"native": checksums.adler32, "sse2": checksums.adler32_sse2, "portable": checksums.adler32_portable,
          "zlib": zlib.adler32, "reference": reference.adler32}
+try:
+    import deflate as _libdeflate
+
+    CRC["libdeflate"] = _libdeflate.crc32
+    ADLER["libdeflate"] = _libdeflate.adler32
+except ImportError:
+    pass
 
 
 def _data(size: int) -> bytes:

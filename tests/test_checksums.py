@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fastzip import deflate
-from fastzip._native.checksums import ADLER32_METHOD, CRC32_METHOD, adler32, adler32_portable, adler32_sse2, crc32, crc32_slicing
+from fastzip._native.checksums import (ADLER32_METHOD, CRC32_METHOD, adler32, adler32_portable, adler32_sse2, crc32,
+                                      crc32_clmul128, crc32_slicing)
 from fastzip.reference import checksums as reference
 
 
@@ -51,16 +52,19 @@ def test_crc32_matches_zlib(data, start, skip):
     """Every length and alignment (the folding path takes 64 bytes or more, then 16 at a time,
     the table loop the rest)."""
     data = data[skip:]
-    assert crc32(data, start) == zlib.crc32(data, start) == crc32_slicing(data, start)
+    assert crc32(data, start) == zlib.crc32(data, start) == crc32_slicing(data, start) == crc32_clmul128(data, start)
 
 
-@pytest.mark.parametrize("size", [0, 1, 15, 16, 63, 64, 65, 79, 80, 127, 128, 129, 1000, 1 << 20])
+@pytest.mark.parametrize("size", [0, 1, 15, 16, 63, 64, 65, 79, 80, 127, 128, 129, 255, 256, 257, 1000, 1023, 1024,
+                                  1025, 1279, 1280, 1296, 1343, 2048 + 63, 1 << 20, (1 << 20) + 241])
 def test_crc32_at_the_folding_boundaries(size):
+    """Around the 128-bit folds' steps (64 and 16 bytes) and the 512-bit ones' (from 1 KiB,
+    256 bytes a turn), at every alignment; both paths beside zlib."""
     rng = np.random.default_rng(size)
     data = rng.integers(0, 256, size + 7, dtype=np.uint8)
     for offset in range(8):
         piece = data[offset:offset + size]
-        assert crc32(piece) == zlib.crc32(piece.tobytes()) == crc32_slicing(piece)
+        assert crc32(piece) == zlib.crc32(piece.tobytes()) == crc32_slicing(piece) == crc32_clmul128(piece)
     assert crc32(b"\xff" * size, 0xFFFFFFFF) == zlib.crc32(b"\xff" * size, 0xFFFFFFFF)
 
 
@@ -83,5 +87,5 @@ def test_checksums_are_public_and_take_any_buffer():
             ours(floats[::2])
         with pytest.raises(TypeError):
             ours("text")
-    assert CRC32_METHOD in ("pclmulqdq", "slicing-by-8", "byte table")
+    assert CRC32_METHOD in ("vpclmulqdq-512", "pclmulqdq", "slicing-by-8", "byte table")
     assert ADLER32_METHOD in ("avx2", "sse2")
