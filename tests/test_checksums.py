@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fastzip import deflate
-from fastzip._native.checksums import (ADLER32_METHOD, CRC32_METHOD, adler32, adler32_portable, adler32_sse2, crc32,
-                                      crc32_clmul128, crc32_slicing)
+from fastzip._native.checksums import (ADLER32_METHOD, CRC32_METHOD, adler32, adler32_avx2, adler32_portable,
+                                      adler32_sse2, crc32, crc32_clmul128, crc32_slicing)
 from fastzip.reference import checksums as reference
 
 
@@ -18,13 +18,15 @@ from fastzip.reference import checksums as reference
 def test_adler32_matches_zlib(data, start):
     start = (start % 65521) | ((start >> 16) % 65521) << 16  # a valid running value
     assert adler32(data, start) == zlib.adler32(data, start) == adler32_portable(data, start) == adler32_sse2(data, start)
+    assert adler32_avx2(data, start) == adler32(data, start)
 
 
-@pytest.mark.parametrize("size", [0, 1, 31, 32, 33, 63, 64, 65, 5503, 5504, 5535, 5536, 5537, 3 * 5536 + 31, 1 << 20])
+@pytest.mark.parametrize("size", [0, 1, 31, 32, 33, 63, 64, 65, 127, 128, 129, 5503, 5504, 5535, 5536, 5537,
+                                  3 * 5536 + 31, 3 * 5536 + 127, 1 << 20])
 def test_adler32_worst_case_sums(size):
     # All 0xFF bytes make the sums largest between reductions: no 32-bit lane may overflow.
     data = b"\xff" * size
-    assert adler32(data) == zlib.adler32(data) == adler32_portable(data) == adler32_sse2(data)
+    assert adler32(data) == zlib.adler32(data) == adler32_portable(data) == adler32_sse2(data) == adler32_avx2(data)
     assert adler32(data, 0xFFF0FFF0) == zlib.adler32(data, 0xFFF0FFF0)
 
 
@@ -88,4 +90,4 @@ def test_checksums_are_public_and_take_any_buffer():
         with pytest.raises(TypeError):
             ours("text")
     assert CRC32_METHOD in ("vpclmulqdq-512", "pclmulqdq", "slicing-by-8", "byte table")
-    assert ADLER32_METHOD in ("avx2", "sse2")
+    assert ADLER32_METHOD in ("avx512", "avx2", "sse2")
