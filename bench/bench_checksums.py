@@ -5,8 +5,8 @@
 Groups ``checksum-crc32[SIZE]`` and ``checksum-adler32[SIZE]`` on random bytes: ``native`` (what
 ``fastzip.deflate.crc32``/``adler32`` run here: VPCLMULQDQ or PCLMULQDQ folding, AVX-512 or AVX2
 sums where the CPU has them), ``clmul128`` (the 128-bit folds alone), ``slicing`` (the table
-fallback, CRC-32 only), ``avx2``, ``sse2`` and ``portable`` (Adler-32's fallbacks), ``zlib``, ``libdeflate`` where
-the ``deflate`` package is installed, and at 16 KiB the RFCs' loops
+fallback, CRC-32 only), ``avx2``, ``sse2`` and ``portable`` (Adler-32's fallbacks), ``zlib``,
+``libdeflate`` where the ``deflate`` package is installed, and at 16 KiB the RFCs' loops
 (``fastzip.reference.checksums``). extra_info has GB/s.
 """
 
@@ -23,7 +23,8 @@ from .helpers import record_rate
 SIZES = {"16KiB": 1 << 14, "1MiB": 1 << 20}
 CRC = {"native": checksums.crc32, "clmul128": checksums.crc32_clmul128, "slicing": checksums.crc32_slicing,
        "zlib": zlib.crc32, "reference": reference.crc32}
-ADLER = {"native": checksums.adler32, "avx2": checksums.adler32_avx2, "sse2": checksums.adler32_sse2, "portable": checksums.adler32_portable,
+ADLER = {"native": checksums.adler32, "avx2": checksums.adler32_avx2, "sse2": checksums.adler32_sse2,
+         "portable": checksums.adler32_portable,
          "zlib": zlib.adler32, "reference": reference.adler32}
 try:
     import deflate as _libdeflate

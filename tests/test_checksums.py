@@ -26,7 +26,8 @@ def test_adler32_matches_zlib(data, start):
 def test_adler32_worst_case_sums(size):
     # All 0xFF bytes make the sums largest between reductions: no 32-bit lane may overflow.
     data = b"\xff" * size
-    assert adler32(data) == zlib.adler32(data) == adler32_portable(data) == adler32_sse2(data) == adler32_avx2(data)
+    assert adler32(data) == zlib.adler32(data) == adler32_portable(data) == adler32_sse2(data)
+    assert adler32_avx2(data) == adler32(data)
     assert adler32(data, 0xFFF0FFF0) == zlib.adler32(data, 0xFFF0FFF0)
 
 
@@ -54,11 +55,12 @@ def test_crc32_matches_zlib(data, start, skip):
     """Every length and alignment (the folding path takes 64 bytes or more, then 16 at a time,
     the table loop the rest)."""
     data = data[skip:]
-    assert crc32(data, start) == zlib.crc32(data, start) == crc32_slicing(data, start) == crc32_clmul128(data, start)
+    assert crc32(data, start) == zlib.crc32(data, start) == crc32_slicing(data, start)
+    assert crc32_clmul128(data, start) == crc32(data, start)
 
 
-@pytest.mark.parametrize("size", [0, 1, 15, 16, 63, 64, 65, 79, 80, 127, 128, 129, 255, 256, 257, 1000, 1023, 1024,
-                                  1025, 1279, 1280, 1296, 1343, 2048 + 63, 1 << 20, (1 << 20) + 241])
+@pytest.mark.parametrize("size", [0, 1, 15, 16, 63, 64, 65, 79, 80, 127, 128, 129, 255, 256, 257, 1000,
+                                  1023, 1024, 1025, 1279, 1280, 1296, 1343, 2048 + 63, 1 << 20, (1 << 20) + 241])
 def test_crc32_at_the_folding_boundaries(size):
     """Around the 128-bit folds' steps (64 and 16 bytes) and the 512-bit ones' (from 1 KiB,
     256 bytes a turn), at every alignment; both paths beside zlib."""

@@ -297,7 +297,7 @@ cdef extern from *:
         return fz_crc32_clmul_finish(x0, x1, x2, x3, p, n);
     }
 
-    #if defined(__clang__) || __GNUC__ >= 8
+    #if defined(__clang__) || __GNUC__ >= 10  /* (_mm512_zextsi128_si512) */
     #define FZ_CRC_VCLMUL 1
     /* The same folds four 128-bit lanes to an instruction (VPCLMULQDQ on 512-bit registers):
        four registers, 256 bytes a turn, folded 2048 bits on; then into one register and its

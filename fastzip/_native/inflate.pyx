@@ -460,7 +460,8 @@ cdef inline void copy_match_fast(uint8_t* dst, uint32_t dist, uint32_t length) n
 cdef PyObject* _grown(PyObject* old, Py_ssize_t used, Py_ssize_t size) except NULL:
     """A result of ``size`` bytes holding the first ``used`` of ``old``, which is released. Not
     realloc: it copies into fresh pages of its own, 4 KiB ones (a fault each, 2,000 for 8 MiB:
-    they cost more than the copy), where this buffer asks for huge pages before the copy."""
+    they cost more than the copy), where this buffer asks for huge pages (from 8 MiB) before
+    the copy."""
     obj = new_output(size)
     cdef PyObject* grown = <PyObject*>obj
     Py_INCREF(obj)
@@ -609,9 +610,9 @@ cdef class Inflater:
         """Decode a whole stream from ``src`` (all of the input) into a new bytes object.
 
         Decodes straight into the result, which starts at ``size_hint`` bytes (a gzip
-        trailer's ISIZE, say) or FIRST_GUESS (8) times the input, and when full grows to what the ratio
-        so far predicts (at least by a quarter); it is cut to size at the end. Where the result
-        is 8 MiB or more its pages are asked to be huge ones (Linux). Returns
+        trailer's ISIZE, say) or FIRST_GUESS (8) times the input, and when full grows to what
+        the ratio so far predicts (at least by a quarter); it is cut to size at the end. Where
+        the result is 8 MiB or more its pages are asked to be huge ones (Linux). Returns
         ``(status, in_used, data)``: status DONE, NEED_OUTPUT if ``limit`` bytes were not
         enough, or a negative error; ``data`` holds what was decoded.
         """
