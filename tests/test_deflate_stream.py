@@ -9,7 +9,7 @@ import zlib
 import numpy as np
 import pytest
 
-from fastzip import FormatError, deflate
+from fastzip import FastzipError, FormatError, deflate
 
 from deflate_craft import fixed_block
 
@@ -373,3 +373,91 @@ def test_a_fed_decompressor_refuses_what_decompress_refuses(real_corpora):
         next(deflate.Decompressor().chunks())
     cut = deflate.Decompressor()
     assert cut.decompress(stream[:-3]) == text and not cut.eof  # the trailer still to come
+
+
+@pytest.mark.parametrize("flushed", [True, False], ids=["sync-flushed", "mid-stream"])
+@pytest.mark.parametrize("level", range(13))
+def test_a_copied_compressor_goes_on_as_the_original_would(real_corpora, level, flushed):
+    """``Compressor.copy()`` as zlib's ``Compress.copy``: a shared start compressed once, then
+    each copy given its own ending. The start is sync-flushed, or is longer than a segment and
+    not flushed (the deflater then holds a partial byte and its finder mid-stream). Each
+    ending's stream is bit for bit what a compressor given the start and that ending alone
+    writes (nothing of the deflater's state was missed or shared), and zlib decodes it;
+    ``copy.copy`` and ``copy.deepcopy`` copy the same way, and the original goes on too."""
+    import copy
+
+    from fastzip.deflate.stream import SEGMENT
+
+    text, code = real_corpora["stdlib_text"], real_corpora["machine_code"]
+    start = text[:150_000] if flushed else text + code[:100_000]
+    assert flushed or len(start) > SEGMENT
+
+    def begin(compressor):
+        return compressor.compress(start) + (compressor.flush(zlib.Z_SYNC_FLUSH) if flushed else b"")
+
+    endings = [text[150_000:230_000], code[200_000:260_000], text[:40_000]]
+    shared = deflate.Compressor(level, format="zlib")
+    head = begin(shared)
+    copies = [shared.copy(), copy.copy(shared), copy.deepcopy(shared)]
+    for twin, ending in zip(copies, endings):
+        alone = deflate.Compressor(level, format="zlib")
+        expected = begin(alone) + alone.compress(ending) + alone.flush()
+        tail = twin.compress(ending) + twin.flush()
+        assert head + tail == expected
+        assert zlib.decompress(head + tail) == start + ending
+    assert zlib.decompress(head + shared.compress(code[:5000]) + shared.flush()) == start + code[:5000]
+    with pytest.raises(ValueError, match="after flush"):
+        shared.copy()
+
+
+@pytest.mark.parametrize("format", ["gzip", "raw"])
+def test_a_copied_compressor_keeps_its_format_threads_and_dictionary(real_corpora, format):
+    text = real_corpora["stdlib_text"]
+    zdict = text[-20_000:] if format == "raw" else None
+    for threads in (1, 2):
+        shared = deflate.Compressor(6, format=format, threads=threads, zdict=zdict)
+        head = shared.compress(text[:300_000])
+        twin = shared.copy()
+        a = head + shared.compress(text[300_000:400_000]) + shared.flush()
+        b = head + twin.compress(text[500_000:600_000]) + twin.flush()
+        if format == "gzip":
+            assert gzip.decompress(a) == text[:400_000]
+            assert gzip.decompress(b) == text[:300_000] + text[500_000:600_000]
+        else:
+            assert zlib.decompressobj(-15, zdict=zdict).decompress(b) == text[:300_000] + text[500_000:600_000]
+
+
+@pytest.mark.parametrize("level", [1, 6, 12])
+def test_a_copied_decompressor_goes_on_apart_from_the_original(real_corpora, level):
+    """``Decompressor.copy()`` as zlib's ``Decompress.copy``: copies taken at many points of a
+    fed stream (in headers, inside dynamic blocks, where a ``max_length`` bound has left a
+    match half copied) decode the rest as the original does; a copy given a rest with a
+    wrong trailer fails with a fastzip error and leaves the original decoding on."""
+    import copy
+
+    data = real_corpora["stdlib_text"][:120_000] + real_corpora["machine_code"][:80_000]
+    stream = deflate.compress(data, level, format="gzip")
+    rng = np.random.default_rng(level)
+    ours = deflate.Decompressor()
+    got, at, taken = [], 0, 0
+
+    def check_copy(rest):
+        twin = copy.deepcopy(ours) if taken % 2 else ours.copy()
+        assert b"".join(got) + twin.decompress(rest) + twin.flush() == data and twin.eof
+        if len(rest) > 8:
+            with pytest.raises(FastzipError):
+                ours.copy().decompress(rest[:-8] + bytes(8))  # a wrong trailer
+
+    while at < len(stream):
+        size = int(rng.choice([1, 5, 300, 4000]))
+        piece, at = stream[at:at + size], at + size
+        got.append(ours.decompress(piece, 200))
+        if rng.random() < 0.15 or at < 12:  # (the bound may have left a match half copied)
+            check_copy(ours.unconsumed_tail + stream[at:])
+            taken += 1
+        while ours.unconsumed_tail:
+            got.append(ours.decompress(ours.unconsumed_tail, 200))
+    got.append(ours.flush())
+    assert b"".join(got) == data and ours.eof
+    with pytest.raises(ValueError, match="reads a file"):
+        deflate.Decompressor(io.BytesIO(stream)).copy()

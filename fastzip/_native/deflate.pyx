@@ -197,7 +197,8 @@ cdef class Deflater:
     cdef int strategy, depth, nice, passes
     cdef Py_ssize_t span
     cdef OptimalBuffers opt
-    cdef char* block            # what the finder, the runs ahead and the tokens live in (see __cinit__)
+    cdef char* block            # what the finder, the runs ahead and the tokens live in (see __cinit__) ...
+    cdef size_t block_size      # ... and its size
     cdef Buckets* buckets       # FAST's finder (match_finders.pxd)
     cdef Chains* chains         # the chain parses' (levels 2-9)
     cdef Trees* trees           # the near-optimal parse's
@@ -271,7 +272,8 @@ cdef class Deflater:
             runs = self.lookahead * sizeof(BlockPlan)
         finder = (finder + 63) & ~(<size_t>63)
         runs = (runs + 63) & ~(<size_t>63)
-        self.block = <char*>malloc(finder + runs + optimal + MAX_TOKENS * sizeof(Sequence))
+        self.block_size = finder + runs + optimal + MAX_TOKENS * sizeof(Sequence)
+        self.block = <char*>malloc(self.block_size)
         if self.block == NULL:
             raise MemoryError()
         if optimal:
@@ -294,6 +296,42 @@ cdef class Deflater:
 
     def __dealloc__(self):
         free(self.block)
+
+    def copy(self):
+        """A Deflater in this one's state, to be given data apart from it (``Compressor.copy``):
+        its block (finder, runs ahead, tokens, near-optimal buffers: 2-6 MiB) copied whole, and
+        every field but the pointers into it, which the twin's own block, laid out alike, takes."""
+        cdef Deflater twin = Deflater(self.strategy, self.depth, self.nice, self.passes, self.span, self.run_limit)
+        memcpy(twin.block, self.block, self.block_size)
+        twin.opt.has_model = self.opt.has_model
+        twin.opt.model = self.opt.model
+        twin.tok.nseq = self.tok.nseq
+        twin.tok.room = self.tok.room
+        twin.tok.litrun = self.tok.litrun
+        twin.tok.min_len = self.tok.min_len
+        twin.split = self.split
+        twin.pending_begin = self.pending_begin
+        twin.pending_end = self.pending_end
+        twin.pending = self.pending
+        memcpy(twin.run_count, self.run_count, sizeof(self.run_count))
+        twin.pending_cost = self.pending_cost
+        memcpy(twin.ahead_seq, self.ahead_seq, sizeof(self.ahead_seq))
+        memcpy(twin.ahead_end, self.ahead_end, sizeof(self.ahead_end))
+        twin.nahead = self.nahead
+        memcpy(twin.head_cost, self.head_cost, sizeof(self.head_cost))
+        twin.heads_known = self.heads_known
+        twin.header_bits = self.header_bits
+        memcpy(twin.lit_bits, self.lit_bits, sizeof(self.lit_bits))
+        twin.len3_bits = self.len3_bits
+        memcpy(twin.dist_bits, self.dist_bits, sizeof(self.dist_bits))
+        twin.costs_known = self.costs_known
+        twin.pending_buf = self.pending_buf
+        twin.pending_bits = self.pending_bits
+        twin.finished = self.finished
+        twin.resumable_end = self.resumable_end
+        twin.withhold = self.withhold
+        twin.tree_pending = self.tree_pending
+        return twin
 
     cdef void _start(self, BitWriter* w, uint8_t* out, Py_ssize_t cap):
         w.buf = self.pending_buf

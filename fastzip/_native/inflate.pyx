@@ -519,6 +519,24 @@ cdef class Inflater:
     def __dealloc__(self):
         free(self.lit_table)
 
+    def copy(self):
+        """An Inflater in this one's state, to be fed apart from it (as ``zlib``'s
+        ``Decompress.copy``): the same bits held, block, pending match and running checksum,
+        and the block's own tables copied (the fixed code's are shared, never written)."""
+        cdef Inflater twin = type(self)()
+        twin.bits = self.bits
+        twin.sum_kind = self.sum_kind
+        twin.sum_value = self.sum_value
+        twin.mode = self.mode
+        twin.final_block = self.final_block
+        twin.stored_left = self.stored_left
+        twin.copy_left = self.copy_left
+        twin.copy_dist = self.copy_dist
+        memcpy(twin.lit_table, self.lit_table, (LITLEN_TABLE + DIST_TABLE) * sizeof(uint32_t))
+        twin.lit = twin.lit_table if self.lit == self.lit_table else self.lit
+        twin.dist = twin.dist_table if self.dist == self.dist_table else self.dist
+        return twin
+
     @property
     def finished(self):
         return self.mode == MODE_DONE

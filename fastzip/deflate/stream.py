@@ -137,6 +137,24 @@ class Compressor:
         prefix, self._header = self._header, b""
         return b"".join([prefix, *outputs])
 
+    def copy(self) -> "Compressor":
+        """A Compressor in this one's state that goes on apart from it, as ``zlib``'s
+        ``Compress.copy``: compress a shared start once, then each ending from a copy. The
+        deflater's tables are copied whole (up to 6 MiB at levels 10-12)."""
+        if self._done:
+            raise ValueError("copy() after flush()")
+        twin = object.__new__(Compressor)
+        twin.__dict__.update(self.__dict__)
+        twin._deflater = self._deflater.copy()
+        twin._buffer = bytearray(self._buffer)
+        twin._pending = bytearray(self._pending)
+        return twin
+
+    __copy__ = copy
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
     @property
     def finished(self) -> bool:
         """Whether ``flush()`` (Z_FINISH) has ended the stream."""
@@ -194,6 +212,13 @@ class _Member:
     def checksum(self) -> int:
         return self.inflater.checksum or 0
 
+    def copy(self) -> "_Member":
+        twin = object.__new__(_Member)
+        twin.inflater = self.inflater.copy()
+        twin.window = bytearray(self.window)
+        twin.pos, twin.size = self.pos, self.size
+        return twin
+
     def step(self, data, start: int, final: bool, room: int = -1) -> tuple[int, int, bytes]:
         """One native call on ``data[start:]`` (``final``: no input follows it), making at most
         ``room`` bytes of output if ``room`` >= 0: the status, the input used and the output."""
@@ -232,6 +257,25 @@ class Decompressor:
         self.eof = False
         self.unused_data = b""
         self.unconsumed_tail = b""
+
+    def copy(self) -> "Decompressor":
+        """A fed Decompressor in this one's state that goes on apart from it, as ``zlib``'s
+        ``Decompress.copy``: decode a shared start once, then try each continuation on a copy.
+        (One reading a file shares the file: it has no copy.)"""
+        if self._src is not None:
+            raise ValueError("copy() needs a fed Decompressor: this one reads a file")
+        twin = object.__new__(Decompressor)
+        twin.__dict__.update(self.__dict__)
+        twin._held = bytearray(self._held)
+        if self._member is not None:
+            fmt, member = self._member
+            twin._member = (fmt, member.copy())
+        return twin
+
+    __copy__ = copy
+
+    def __deepcopy__(self, memo):
+        return self.copy()
 
     def _count(self, size: int) -> None:
         self._total += size
