@@ -91,6 +91,57 @@ def test_compress(benchmark, big_corpora, corpus, level, codec):
     record(benchmark, len(raw), len(packed))
 
 
+def png_rows() -> bytes:
+    """Photos' rows after PNG's Sub filter (each byte less the same channel's a pixel before):
+    the small values and runs that zlib's filtered, Huffman-only and RLE strategies are for."""
+    import numpy as np
+    from skimage import data as images
+
+    parts = []
+    for name in ("astronaut", "chelsea", "coffee", "rocket"):
+        rows = getattr(images, name)().astype(np.int16)
+        rows = rows.reshape(rows.shape[0], -1)
+        rows[:, 3:] = rows[:, 3:] - rows[:, :-3].copy()
+        parts.append(rows.astype(np.uint8).tobytes())
+    return b"".join(parts)
+
+
+def _strategy_peers():
+    peers = {"zlib": zlib}
+    try:
+        from zlib_ng import zlib_ng
+
+        peers["zlib-ng"] = zlib_ng
+    except ImportError:
+        pass
+    return peers
+
+
+STRATEGY_PEERS = _strategy_peers()
+STRATEGY_NUMBERS = {"filtered": zlib.Z_FILTERED, "huffman_only": zlib.Z_HUFFMAN_ONLY, "rle": zlib.Z_RLE,
+                    "fixed": zlib.Z_FIXED}
+
+
+@pytest.mark.parametrize("strategy", list(STRATEGY_NUMBERS))
+@pytest.mark.parametrize("codec", ["fastzip"] + list(STRATEGY_PEERS))
+def test_strategies(benchmark, codec, strategy):
+    """zlib's strategies at level 6 on PNG-filtered photo rows, beside zlib's and zlib-ng's."""
+    raw = png_rows()
+    benchmark.group = f"deflate-strategy-{strategy}[png-rows]"
+    if codec == "fastzip":
+        packed = benchmark.pedantic(lambda: deflate.compress(raw, 6, strategy=strategy), rounds=3, iterations=1)
+    else:
+        peer = STRATEGY_PEERS[codec]
+
+        def run():
+            c = peer.compressobj(6, zlib.DEFLATED, 15, 8, STRATEGY_NUMBERS[strategy])
+            return c.compress(raw) + c.flush()
+
+        packed = benchmark.pedantic(run, rounds=3, iterations=1)
+    assert zlib.decompress(packed) == raw
+    record(benchmark, len(raw), len(packed))
+
+
 @pytest.mark.parametrize("corpus", CORPORA)
 @pytest.mark.parametrize("codec", ["fastzip", "libdeflate"])
 def test_compress_level_12(benchmark, big_corpora, corpus, codec):

@@ -394,3 +394,73 @@ def test_few_distinct_bytes_raise_the_shortest_match(level):
         packed = compress(data, level)
         assert zlib.decompress(packed) == data
         assert len(packed) <= 0.93 * len(zlib.compress(data, level))
+
+
+@pytest.fixture(scope="module")
+def strategy_sample(real_corpora):
+    """Text, machine code, and photo rows after PNG's Sub filter (small values, runs of zero)."""
+    import numpy as np
+
+    rows = np.frombuffer(real_corpora["image"], np.uint8)[:3 * 512 * 80].reshape(80, -1).astype(np.int16)
+    rows[:, 3:] = rows[:, 3:] - rows[:, :-3].copy()  # each byte less the same channel's a pixel before
+    sub = rows.astype(np.uint8).tobytes()
+    return real_corpora["stdlib_text"][:50_000] + real_corpora["machine_code"][:50_000] + sub
+
+
+def _tokens(stream):
+    blocks = read_blocks(stream)
+    return blocks, [t for b in blocks for t in b["tokens"]]
+
+
+@pytest.mark.parametrize("level", [1, 2, 6, 9, 12])
+def test_zlibs_strategies_are_kept_at_every_level(strategy_sample, level):
+    """``strategy`` as zlib's compressobj takes it (by name or zlib's number), checked on the
+    tokens written: "huffman_only" writes literals only, "rle" matches one byte back only,
+    "fixed" no dynamic block, "filtered" (levels 4-9, as zlib's) no match under 6 bytes. zlib decodes each, and each is no larger than zlib's own with the same strategy
+    (at level 9 for levels above it)."""
+    data = strategy_sample
+    for name, number in [("default", zlib.Z_DEFAULT_STRATEGY), ("filtered", zlib.Z_FILTERED),
+                         ("huffman_only", zlib.Z_HUFFMAN_ONLY), ("rle", zlib.Z_RLE), ("fixed", zlib.Z_FIXED)]:
+        raw = compress(data, level, format="raw", strategy=name)
+        assert compress(data, level, format="raw", strategy=number) == raw
+        assert zlib.decompress(raw, -15) == data
+        blocks, tokens = _tokens(raw)
+        matches = [t for t in tokens if isinstance(t, tuple)]
+        if name == "huffman_only":
+            assert not matches
+        elif name == "rle":
+            assert matches and all(dist == 1 for _, dist in matches)
+        elif name == "fixed":
+            assert matches and {b["type"] for b in blocks} <= {0, 1}
+        elif name == "filtered" and 4 <= level <= 9:
+            assert matches and min(length for length, _ in matches) >= 6
+        peer = zlib.compressobj(min(level, 9), zlib.DEFLATED, -15, 8, number)
+        assert len(raw) <= len(peer.compress(data) + peer.flush()), name
+
+
+def test_strategies_elsewhere_and_refused(strategy_sample):
+    """Level 0 stores whatever the strategy (as zlib's); a Compressor, threads and the indexed
+    gzip format keep the strategy; an unknown one is refused."""
+    import gzip
+
+    from fastzip.deflate import Compressor
+
+    data = strategy_sample
+    assert compress(data, 0, strategy="rle") == compress(data, 0)
+    c = Compressor(6, format="raw", strategy="huffman_only")
+    raw = c.compress(data[:70_000]) + c.flush(zlib.Z_SYNC_FLUSH) + c.compress(data[70_000:]) + c.flush()
+    assert zlib.decompress(raw, -15) == data and not any(isinstance(t, tuple) for t in _tokens(raw)[1])
+    big = data * 15  # (four 1 MiB pieces: two threads)
+    for packed in (compress(big, 6, format="gzip", threads=2, strategy="rle"),
+                   compress(big, 6, format="gzip", index=True, strategy="rle")):
+        assert gzip.decompress(packed) == big
+    threaded = Compressor(6, format="raw", threads=2, strategy="rle")
+    big = data[:120_000] * 9  # (two pieces)
+    raw = threaded.compress(big) + threaded.flush()
+    assert zlib.decompress(raw, -15) == big
+    assert all(t[1] == 1 for t in _tokens(raw)[1] if isinstance(t, tuple))
+    for bad in ("huffman", 5, -1, True, None):
+        with pytest.raises(ValueError, match="strategy must be"):
+            compress(data, 6, strategy=bad)
+        with pytest.raises(ValueError, match="strategy must be"):
+            Compressor(6, strategy=bad)

@@ -65,7 +65,7 @@ from .checksums cimport adler32_update, crc32_update
 from .deflate_format cimport (DIST_EXTRA, FRAMING_GZIP, FRAMING_RAW, FRAMING_ZLIB, LENGTH_SYMBOL, dist_symbol,
                              fixed_length, init_symbol_tables)
 from .bitwriter cimport BitWriter, align_to_byte, flush_whole_bytes
-from .deflate_blocks cimport (BLOCK_DYNAMIC, SEQ_LEN_SHIFT, BlockPlan, Sequence, estimate_block, merge_counts,
+from .deflate_blocks cimport (BLOCK_DYNAMIC, BLOCK_FIXED, BLOCK_STORED, SEQ_LEN_SHIFT, BlockPlan, Sequence, estimate_block, merge_counts,
                              plan_block, take_counts, write_block, write_empty_final, write_stored)
 from .deflate_optimal cimport OptimalBuffers, buffers_size, collect_matches, optimize, place_buffers
 from .match_finders cimport (BUCKET_BITS, CHAIN3_BITS, CHAIN4_BITS, MAX_MATCH, MIN_MATCH, SPAN, TREE4_BITS, WINDOW,
@@ -98,12 +98,15 @@ cdef enum:
     LAZY2 = 3
     OPTIMAL = 4
     GREEDY = 5
+    HUFFMAN_ONLY = 6   # zlib's Z_HUFFMAN_ONLY: literals only
+    RLE = 7            # zlib's Z_RLE: matches one byte back only (runs of a byte)
 
 OUTPUT_FULL = -1  # what compress() returns when ``out`` was too small
 # For the level table and the output bound (deflate/engine.py): the strategies, the fewest tokens
 # a block holds (but a parse's last two: a block holds at least one full run, of any parse), and
 # the most bytes one parse is given.
-STRATEGIES = {"store": STORE, "fast": FAST, "greedy": GREEDY, "lazy": LAZY, "lazy2": LAZY2, "optimal": OPTIMAL}
+STRATEGIES = {"store": STORE, "fast": FAST, "greedy": GREEDY, "lazy": LAZY, "lazy2": LAZY2, "optimal": OPTIMAL,
+              "huffman_only": HUFFMAN_ONLY, "rle": RLE}
 BLOCK_MIN_TOKENS = min(RUN, OPTIMAL_RUN, FAST_RUN)
 PARSE_SPAN = SPAN
 
@@ -195,6 +198,8 @@ cdef int _distinct_literals(const uint32_t* count) noexcept nogil:
 cdef class Deflater:
     """One DEFLATE stream being written, segment by segment (see the module docstring)."""
     cdef int strategy, depth, nice, passes
+    cdef int shortest           # the chain parses take no shorter match (zlib's Z_FILTERED: 6)
+    cdef bint fixed_only        # no dynamic codes: each block fixed or stored (zlib's Z_FIXED)
     cdef Py_ssize_t span
     cdef OptimalBuffers opt
     cdef char* block            # what the finder, the runs ahead and the tokens live in (see __cinit__) ...
@@ -228,14 +233,21 @@ cdef class Deflater:
     cdef Py_ssize_t withhold       # the trees take no position this close to the data's end (_catch_up) ...
     cdef Py_ssize_t tree_pending   # ... and the first position they have not taken
 
-    def __cinit__(self, int strategy, int depth, int nice, int passes, Py_ssize_t span=SPAN, Py_ssize_t run=0):
+    def __cinit__(self, int strategy, int depth, int nice, int passes, Py_ssize_t span=SPAN, Py_ssize_t run=0,
+                  int shortest=0, bint fixed_only=False):
         """``strategy``: 0 store, 1 fast, 5 greedy, 2 lazy, 3 lazy2, 4 near-optimal (``passes``
-        cost-model rounds); ``depth`` candidates are searched per position, and a match of
-        ``nice`` bytes ends the search. ``span``: the most bytes parsed at once; ``run``: tokens
-        per run, at most the strategy's own (0); tests make both small (then blocks may be
-        shorter than ``compressed_bound`` assumes: give ``compress`` room)."""
-        if not 0 <= strategy <= 5:
-            raise ValueError("strategy must be 0..5")
+        cost-model rounds), 6 literals only, 7 runs of a byte only; ``depth`` candidates are
+        searched per position, and a match of ``nice`` bytes ends the search. ``span``: the most
+        bytes parsed at once; ``run``: tokens per run, at most the strategy's own (0); tests make
+        both small (then blocks may be shorter than ``compressed_bound`` assumes: give
+        ``compress`` room). ``shortest``: the chain parses (2-9) take no shorter match;
+        ``fixed_only``: no block gets dynamic codes."""
+        if not 0 <= strategy <= 7:
+            raise ValueError("strategy must be 0..7")
+        if not 0 <= shortest <= MAX_MATCH:
+            raise ValueError("shortest must be 0..258")
+        self.shortest = shortest
+        self.fixed_only = fixed_only
         if not 1 <= nice <= MAX_MATCH and strategy != STORE:
             raise ValueError("nice must be 1..258")
         if not 2 * WINDOW <= span <= SPAN:
@@ -266,7 +278,7 @@ cdef class Deflater:
             finder = sizeof(Buckets)
         elif strategy == OPTIMAL:
             finder = sizeof(Trees)
-        elif strategy != STORE:
+        elif strategy != STORE and strategy != HUFFMAN_ONLY and strategy != RLE:
             finder = sizeof(Chains)
         if strategy != STORE and strategy != FAST:
             runs = self.lookahead * sizeof(BlockPlan)
@@ -282,7 +294,7 @@ cdef class Deflater:
             self.buckets = <Buckets*>self.block
         elif strategy == OPTIMAL:
             self.trees = <Trees*>self.block
-        elif strategy != STORE:
+        elif finder:
             self.chains = <Chains*>self.block
         if runs:
             self.ahead = <BlockPlan*>(self.block + finder)
@@ -301,7 +313,8 @@ cdef class Deflater:
         """A Deflater in this one's state, to be given data apart from it (``Compressor.copy``):
         its block (finder, runs ahead, tokens, near-optimal buffers: 2-6 MiB) copied whole, and
         every field but the pointers into it, which the twin's own block, laid out alike, takes."""
-        cdef Deflater twin = Deflater(self.strategy, self.depth, self.nice, self.passes, self.span, self.run_limit)
+        cdef Deflater twin = Deflater(self.strategy, self.depth, self.nice, self.passes, self.span, self.run_limit,
+                                      self.shortest, self.fixed_only)
         memcpy(twin.block, self.block, self.block_size)
         twin.opt.has_model = self.opt.has_model
         twin.opt.model = self.opt.model
@@ -404,6 +417,8 @@ cdef class Deflater:
             return fit_bits(n, CHAIN3_BITS) <= self.trees.bits3 and fit_bits(n, TREE4_BITS) <= self.trees.bits4
         if self.strategy == STORE:
             return False
+        if self.chains == NULL:  # (literals or runs only: no finder)
+            return True
         return fit_bits(n, CHAIN3_BITS) <= self.chains.bits3 and fit_bits(n, CHAIN4_BITS) <= self.chains.bits4
 
     def compress_framed(self, const uint8_t[::1] data, bytes prefix, int framing, Py_ssize_t bound):
@@ -502,6 +517,8 @@ cdef class Deflater:
             self._parse_fast(data, n, start, final, w)
         elif self.strategy == OPTIMAL:
             self._parse_optimal(data, n, start, final, w)
+        elif self.strategy == HUFFMAN_ONLY or self.strategy == RLE:
+            self._parse_runs(data, n, start, final, w, self.strategy == RLE)
         else:
             self._parse_chains(data, n, start, final, w,
                                0 if self.strategy == GREEDY else (2 if self.strategy == LAZY2 else 1))
@@ -522,7 +539,7 @@ cdef class Deflater:
             while p < start and p + 4 <= n:  # (held back from the trees: in the chains already)
                 chain3_insert(self.trees, data, p)
                 p += 1
-        else:
+        elif self.chains != NULL:
             clear_chains(self.chains, n)
             chain_skip(self.chains, data, p, start, n, unused)
 
@@ -682,6 +699,14 @@ cdef class Deflater:
         length of 0 would make a first length-3 match at a new distance look unaffordable for
         ever, as no block would then use it."""
         cdef int i
+        if self.fixed_only:  # (its blocks are written with the fixed code, or stored)
+            for i in range(256):
+                self.lit_bits[i] = fixed_length(i)
+            self.len3_bits = fixed_length(257)
+            for i in range(30):
+                self.dist_bits[i] = fixed_length(288 + i) + DIST_EXTRA[i]
+            self.costs_known = True
+            return
         for i in range(256):
             self.lit_bits[i] = plan.lengths[i] if plan.lengths[i] else fixed_length(i)
         self.len3_bits = plan.lengths[257] if plan.lengths[257] else fixed_length(257)
@@ -694,7 +719,10 @@ cdef class Deflater:
         """The shortest match to take where literals use ``distinct`` byte values (MIN_LEN_FOR),
         but no longer than a shallow search finds often enough (4 + depth / 4: level 2 at most 5)."""
         cdef int cap = 4 + self.depth // 4
-        return MIN_LEN_FOR[distinct] if MIN_LEN_FOR[distinct] < cap else cap
+        cdef int shortest = MIN_LEN_FOR[distinct] if MIN_LEN_FOR[distinct] < cap else cap
+        if self.fixed_only:  # (the fixed code gives every literal 8-9 bits, however few values they use)
+            shortest = MIN_MATCH
+        return shortest if shortest > self.shortest else self.shortest
 
     cdef inline bint _three_loses(self, const uint8_t* data, Py_ssize_t p, Py_ssize_t dist) noexcept nogil:
         """Whether a length-3 match ``dist`` back costs at least what its three literals do under
@@ -729,7 +757,14 @@ cdef class Deflater:
 
     cdef inline void _write(self, const BlockPlan* plan, Py_ssize_t s0, Py_ssize_t s1, Py_ssize_t begin, bint final,
                             const uint8_t* data, BitWriter* w) noexcept nogil:
-        """Write sequences [s0, s1), which cover the data from ``begin``, as one block."""
+        """Write sequences [s0, s1), which cover the data from ``begin``, as one block (fixed or
+        stored, the cheaper, where dynamic codes are not to be used)."""
+        cdef BlockPlan chosen
+        if self.fixed_only and plan.kind == BLOCK_DYNAMIC:
+            chosen = plan[0]
+            chosen.kind = BLOCK_FIXED if chosen.bits[BLOCK_FIXED] <= chosen.bits[BLOCK_STORED] else BLOCK_STORED
+            write_block(&chosen, self.tok.seqs, s0, s1, data + begin, final, w)
+            return
         write_block(plan, self.tok.seqs, s0, s1, data + begin, final, w)
 
     cdef void _flush(self, const uint8_t* data, Py_ssize_t end, bint final, BitWriter* w) noexcept nogil:
@@ -768,6 +803,31 @@ cdef class Deflater:
             if add_literal(&self.tok, data[p]):
                 self._run_full(data, p + 1, w)
             p += 1
+        self._flush(data, n, final, w)
+
+    cdef void _parse_runs(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t start, bint final,
+                          BitWriter* w, bint rle) noexcept nogil:
+        """Literals only (zlib's Huffman-only strategy), or (``rle``) those and runs of one byte
+        as matches one byte back (zlib's RLE: for images whose filters leave runs, at a fraction
+        of a search's cost). Blocks end where the statistics change, as the chain parses' do."""
+        cdef Py_ssize_t p = start
+        cdef int length, maxlen
+        cdef uint8_t byte
+        cdef Tokens t = self.tok
+        while p < n:
+            if rle and p > 0 and p + MIN_MATCH <= n:
+                byte = data[p - 1]
+                if data[p] == byte and data[p + 1] == byte and data[p + 2] == byte:
+                    maxlen = <int>(n - p) if n - p < MAX_MATCH else MAX_MATCH
+                    length = common_prefix(data + p - 1, data + p, MIN_MATCH, maxlen)
+                    p += length
+                    if add_match(&t, length, 1):
+                        self._run_full_of(&t, data, p, w)
+                    continue
+            if add_literal(&t, data[p]):
+                self._run_full_of(&t, data, p + 1, w)
+            p += 1
+        self.tok = t
         self._flush(data, n, final, w)
 
     cdef void _parse_fast(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t start, bint final,

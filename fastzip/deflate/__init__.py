@@ -50,7 +50,8 @@ _SMALL = 1 << 16  # inputs up to this size try the short path for one plain memb
 
 
 def compress(data, level: int = 6, *, format: str = "zlib", mtime: float | None = None,
-             filename: str | bytes | None = None, threads: int | None = None, index: bool = False) -> bytes:
+             filename: str | bytes | None = None, threads: int | None = None, index: bool = False,
+             strategy="default") -> bytes:
     """Compress a bytes-like object; ``zlib.decompress`` (zlib), ``gzip.decompress`` (gzip) or
     ``zlib.decompress(..., wbits=-15)`` (raw) reads the result.
 
@@ -68,17 +69,22 @@ def compress(data, level: int = 6, *, format: str = "zlib", mtime: float | None 
     decodes them on every core and :func:`open` seeks in them; any gzip reader still reads one
     ordinary member (0.18 % larger than one thread's on 16 MiB of text and code). The bytes
     are the same for any thread count.
+
+    ``strategy``: zlib's, by name or by zlib's number (``zlib.Z_RLE``...): "default",
+    "filtered" (levels 4-9 take no match shorter than 6 bytes), "huffman_only" (literals
+    only), "rle" (literals and runs of a byte) or "fixed" (no dynamic codes); see
+    ``engine.STRATEGIES``.
     """
     check_format(format)
     view = memoryview(data).cast("B")
     if index:
         if format != "gzip":
             raise ValueError("index=True needs format='gzip'")
-        return _compress_indexed(view, level, mtime, filename, resolve(threads))
+        return _compress_indexed(view, level, mtime, filename, resolve(threads), strategy)
     workers = resolve(threads, cap=len(view) // (_PIECES_PER_THREAD * PIECE), asked_only=True)
     if workers > 1 and len(view) > PIECE:
-        return _compress_pieces(view, level, format, mtime, filename, workers)
-    deflater = new_deflater(level)
+        return _compress_pieces(view, level, format, mtime, filename, workers, strategy)
+    deflater = new_deflater(level, strategy)
     out = deflater.compress_framed(view, header(format, level, mtime, filename), FRAMING[format],
                                    compressed_bound(len(view)))
     if out is None:
@@ -86,17 +92,18 @@ def compress(data, level: int = 6, *, format: str = "zlib", mtime: float | None 
     return out
 
 
-def _compress_pieces(view, level: int, format: str, mtime, filename, workers: int) -> bytes:
+def _compress_pieces(view, level: int, format: str, mtime, filename, workers: int, strategy) -> bytes:
     """One stream made of pieces compressed on ``workers`` threads (see :func:`compress`)."""
     outputs, sums = deflate_pieces(view, 0, level, True, workers,
-                                   lambda piece: update_checksum(format, piece, checksum_start(format)))
+                                   lambda piece: update_checksum(format, piece, checksum_start(format)),
+                                   strategy=strategy)
     checksum = joined_checksum(format, sums, PIECE, len(view))
     return b"".join([header(format, level, mtime, filename), *outputs, trailer(format, checksum, len(view))])
 
 
-def _compress_indexed(view, level: int, mtime, filename, workers: int) -> bytes:
+def _compress_indexed(view, level: int, mtime, filename, workers: int, strategy) -> bytes:
     piece = piece_size(len(view), PIECE)
-    outputs, crcs = compress_pieces(view, level, workers, piece)
+    outputs, crcs = compress_pieces(view, level, workers, piece, strategy)
     head = gzip_header(level, mtime=mtime, filename=filename,
                        extra=index_field(piece, len(view), [len(o) for o in outputs], crcs))
     return b"".join([head, *outputs, trailer("gzip", joined_checksum("gzip", crcs, piece, len(view)), len(view))])

@@ -7,11 +7,12 @@ from __future__ import annotations
 import sys
 
 from .._native import inflate as _portable
-from .._native.deflate import BLOCK_MIN_TOKENS, OUTPUT_FULL, PARSE_SPAN, STRATEGIES, Deflater
+from .._native.deflate import BLOCK_MIN_TOKENS, OUTPUT_FULL, PARSE_SPAN, Deflater
+from .._native.deflate import STRATEGIES as _PARSES
 from .._parallel import split_rows
 from ..errors import FormatError
 
-__all__ = ["LEVELS", "new_deflater", "compressed_bound", "output_limit", "inflate_error", "deflate_pieces",
+__all__ = ["LEVELS", "STRATEGIES", "strategy_name", "new_deflater", "compressed_bound", "output_limit", "inflate_error", "deflate_pieces",
            "WINDOW", "PIECE", "Inflater", "INFLATE_KERNEL", "STATUS_DONE", "STATUS_NEED_INPUT", "STATUS_NEED_OUTPUT",
            "inflate_plain", "inflate_plain_into", "FRAMING", "STATUS_NOT_PLAIN"]
 
@@ -42,6 +43,7 @@ ERRORS = _portable.ERRORS
 
 WINDOW = 32768  # how far back DEFLATE's matches reach
 PIECE = 1 << 20  # input per piece when compressing on several threads
+MAX_NICE = 258  # (a parse without a search takes it as its nice length)
 
 # level: (strategy, depth, nice, passes). Level 1 is greedy over two candidates per 4-byte hash;
 # 2 greedy, 3-7 lazy, 8-9 lazy with two positions of look-ahead, over chains of 4-byte hashes
@@ -53,8 +55,8 @@ PIECE = 1 << 20  # input per piece when compressing on several threads
 # for 4-byte matches only) 3.4 %: the price of searching 4-byte hashes, as libdeflate's levels
 # pay it too. Level 12 stops at three cost-model passes: a fourth moved its size by under
 # 0.01 % on text, code and pixels and took a sixth of its time.
-STORE, FAST, GREEDY, LAZY, LAZY2, OPTIMAL = (STRATEGIES[k] for k in
-                                              ("store", "fast", "greedy", "lazy", "lazy2", "optimal"))
+STORE, FAST, GREEDY, LAZY, LAZY2, OPTIMAL, HUFFMAN_ONLY, RLE = (
+    _PARSES[k] for k in ("store", "fast", "greedy", "lazy", "lazy2", "optimal", "huffman_only", "rle"))
 LEVELS = {
     0: (STORE, 0, 0, 0),
     1: (FAST, 2, 32, 0),
@@ -72,10 +74,36 @@ LEVELS = {
 }
 
 
-def new_deflater(level: int) -> Deflater:
+# zlib's strategies (``compressobj``'s ``strategy``), by name or by zlib's number (zlib.Z_RLE ...).
+# "filtered": levels 4-9 take no match shorter than 6 bytes, as zlib's (lazy) levels 4-9 drop
+# those of 5 or fewer; other levels parse as without it, as zlib's 1-3 do; "huffman_only":
+# literals only; "rle": literals and runs of one byte (matches one byte back), whatever the
+# level; "fixed": the level's parse, each block fixed or stored, never dynamic codes (short
+# matches then weighed by the fixed code's costs). Level 0 stores, whatever the strategy (as
+# zlib's).
+STRATEGIES = ("default", "filtered", "huffman_only", "rle", "fixed")
+FILTERED_SHORTEST = 6
+
+
+def strategy_name(strategy) -> str:
+    """A strategy's name, given its name or zlib's number for it."""
+    if isinstance(strategy, str) and strategy in STRATEGIES:
+        return strategy
+    if isinstance(strategy, int) and not isinstance(strategy, bool) and 0 <= strategy < len(STRATEGIES):
+        return STRATEGIES[strategy]  # (zlib's Z_DEFAULT_STRATEGY .. Z_FIXED are 0..4, in this order)
+    raise ValueError(f"strategy must be one of {STRATEGIES} or zlib's Z_* number for one, not {strategy!r}")
+
+
+def new_deflater(level: int, strategy="default") -> Deflater:
     if level not in LEVELS:
         raise ValueError(f"level must be 0..12, not {level!r}")
-    return Deflater(*LEVELS[level])
+    strategy = strategy_name(strategy)
+    if level == 0 or strategy == "default":
+        return Deflater(*LEVELS[level])
+    if strategy in ("huffman_only", "rle"):
+        return Deflater(HUFFMAN_ONLY if strategy == "huffman_only" else RLE, 0, MAX_NICE, 0)
+    filtered = strategy == "filtered" and 4 <= level <= 9
+    return Deflater(*LEVELS[level], shortest=FILTERED_SHORTEST if filtered else 0, fixed_only=strategy == "fixed")
 
 
 def compressed_bound(size: int, segments: int = 1) -> int:
@@ -110,14 +138,14 @@ def bound_exceeded() -> RuntimeError:
 
 
 def deflate_pieces(view, start: int, level: int, final: bool, workers: int, checksum=None, *, piece: int = PIECE,
-                   history: bool = True) -> tuple[list, list]:
+                   history: bool = True, strategy="default") -> tuple[list, list]:
     """Raw DEFLATE of ``view[start:]`` in ``piece``-sized pieces compressed on ``workers`` threads,
     each by its own deflater with the 32 KiB before it (``view[:start]`` included) as history
     (none when not ``history``: each piece then decodes alone) and ending on a byte boundary (an
     empty stored block, zlib's sync flush; the last piece instead ends the stream when ``final``),
     so that joined they make one stream (pigz's method). Returns the pieces' outputs and, given
     ``checksum(piece)``, each piece's checksum."""
-    new_deflater(level)  # checks the level before any thread starts
+    new_deflater(level, strategy)  # checks both before any thread starts
     size = piece
     starts = list(range(start, len(view), size)) or [start]
     outputs, sums = [None] * len(starts), [None] * len(starts)
@@ -128,7 +156,8 @@ def deflate_pieces(view, start: int, level: int, final: bool, workers: int, chec
             first_byte = max(0, begin - WINDOW) if history else begin
             out = bytearray(compressed_bound(stop - begin) + 8)
             last = final and i == len(starts) - 1
-            written = new_deflater(level).compress(view[first_byte:stop], begin - first_byte, last, out, sync=not last)
+            written = new_deflater(level, strategy).compress(view[first_byte:stop], begin - first_byte, last, out,
+                                                            sync=not last)
             if written == OUTPUT_FULL:
                 raise bound_exceeded()
             del out[written:]

@@ -126,7 +126,7 @@ def decode_piece(data, index: tuple, i: int) -> bytes | None:
     return out if _decode_into(data, index, i, out, 0) else None
 
 
-def compress_pieces(view, level: int, workers: int, piece: int) -> tuple[list, list]:
+def compress_pieces(view, level: int, workers: int, piece: int, strategy="default") -> tuple[list, list]:
     """Raw DEFLATE of ``view`` in independent pieces (no history), each ending on a byte
     boundary, the last ending the stream; and each piece's CRC-32."""
-    return deflate_pieces(view, 0, level, True, workers, crc32, piece=piece, history=False)
+    return deflate_pieces(view, 0, level, True, workers, crc32, piece=piece, history=False, strategy=strategy)

@@ -85,15 +85,16 @@ class Compressor:
     what is ready, :meth:`flush` the rest with the trailer (or, with zlib's sync and full
     flush modes, everything so far in a form a reader can decode). ``zdict``: a preset
     dictionary, bytes the data is likely to repeat, which matches may copy from (zlib and raw
-    formats; a reader needs the same bytes)."""
+    formats; a reader needs the same bytes). ``strategy``: zlib's, as :func:`compress` takes it."""
 
     def __init__(self, level: int = 6, *, format: str = "zlib", mtime=None, filename=None, threads: int | None = None,
-                 zdict=None):
+                 zdict=None, strategy="default"):
         check_format(format)
         if zdict is not None and format == "gzip":
             raise ValueError("a preset dictionary (zdict) needs the zlib or raw format: gzip has none")
-        self._deflater = new_deflater(level)
+        self._deflater = new_deflater(level, strategy)
         self._level = level
+        self._strategy = strategy
         # Several threads: SEGMENT-sized pieces side by side, each ending on a byte boundary
         # (engine.deflate_pieces); one: one deflater carrying its bits from segment to segment.
         self._workers = resolve(threads, asked_only=True)  # split streams differ: only when asked
@@ -132,7 +133,8 @@ class Compressor:
     def _run_pieces(self, new, final: bool) -> bytes:
         history = bytes(self._buffer[-WINDOW:])
         segment = history + bytes(new)
-        outputs, _ = deflate_pieces(memoryview(segment), len(history), self._level, final, self._workers)
+        outputs, _ = deflate_pieces(memoryview(segment), len(history), self._level, final, self._workers,
+                                    strategy=self._strategy)
         self._buffer = bytearray(segment[-WINDOW:])
         prefix, self._header = self._header, b""
         return b"".join([prefix, *outputs])
