@@ -86,9 +86,10 @@ def _gzip_one(deflate, name, args) -> None:
     if name == "-":
         if args.index:  # the index goes in the header: the whole input first
             sys.stdout.buffer.write(deflate.compress(sys.stdin.buffer.read(), args.level, format="gzip", mtime=0,
-                                                     threads=args.threads, index=True))
+                                                     threads=args.threads, index=True, strategy=args.strategy))
             return
-        with deflate.open(sys.stdout.buffer, "wb", level=args.level, mtime=0, threads=args.threads) as out:
+        with deflate.open(sys.stdout.buffer, "wb", level=args.level, mtime=0, threads=args.threads,
+                          strategy=args.strategy) as out:
             _copy(sys.stdin.buffer, out)
         return
     if name.endswith(".gz"):
@@ -102,10 +103,11 @@ def _gzip_one(deflate, name, args) -> None:
         try:
             if args.index:
                 raw.write(deflate.compress(src.read(), args.level, format="gzip", mtime=mtime,
-                                           filename=os.path.basename(name), threads=args.threads, index=True))
+                                           filename=os.path.basename(name), threads=args.threads, index=True,
+                                           strategy=args.strategy))
             else:
                 with deflate.open(raw, "wb", level=args.level, mtime=mtime, filename=os.path.basename(name),
-                                  threads=args.threads) as out:
+                                  threads=args.threads, strategy=args.strategy) as out:
                     _copy(src, out)
         except BaseException:
             if not args.stdout:
@@ -351,6 +353,8 @@ def _add_gzip_parser(sub, name, help_text):
         p.add_argument("--index", action="store_true",
                        help="independent pieces, their sizes in the header: any gzip reads the file, fastzip "
                             "decompresses it on every core and seeks in it (reads the whole input first)")
+        p.add_argument("--strategy", choices=["default", "filtered", "huffman_only", "rle", "fixed"],
+                       default="default", help="zlib's strategies (pigz -H is huffman_only, -U rle)")
     else:
         p.add_argument("-p", "--processes", "--threads", dest="threads", type=int, default=None, metavar="N",
                        help="threads for files written with --index (others decode on one)")

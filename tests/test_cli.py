@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import fastzip
-from fastzip import cli, data, metrics
+from fastzip import cli, data, deflate, metrics
 
 
 def test_cli_entry_points():
@@ -60,6 +60,22 @@ def test_cli_gzip_like_commands(tmp_path, capsys):
     back = subprocess.run([sys.executable, "-m", "fastzip", "decompress"], input=out,
                           capture_output=True, check=True).stdout
     assert back == payload
+
+
+def test_cli_compress_with_zlibs_strategies(tmp_path):
+    """``--strategy`` (pigz's -H is huffman_only, -U rle) writes what ``compress`` does with
+    it, streamed or indexed; gzip reads both."""
+    import gzip
+
+    payload = data.stdlib_text(120_000)
+    src = tmp_path / "notes.txt"
+    for strategy in ("huffman_only", "rle"):
+        for extra in ([], ["--index"]):
+            src.write_bytes(payload)
+            assert cli.main(["compress", "-f", "--strategy", strategy, *extra, str(src)]) == 0
+            packed = (tmp_path / "notes.txt.gz").read_bytes()
+            assert gzip.decompress(packed) == payload
+            assert packed[:-8].endswith(deflate.compress(payload, 6, format="raw", strategy=strategy))
 
 
 def test_cli_jpeg(tmp_path, capsys):

@@ -416,8 +416,9 @@ def _tokens(stream):
 def test_zlibs_strategies_are_kept_at_every_level(strategy_sample, level):
     """``strategy`` as zlib's compressobj takes it (by name or zlib's number), checked on the
     tokens written: "huffman_only" writes literals only, "rle" matches one byte back only,
-    "fixed" no dynamic block, "filtered" (levels 4-9, as zlib's) no match under 6 bytes. zlib decodes each, and each is no larger than zlib's own with the same strategy
-    (at level 9 for levels above it)."""
+    "fixed" no dynamic block, "filtered" (levels 4-9, as zlib's) no match under 6 bytes. zlib
+    decodes each, and each is no larger than zlib's own with the same strategy (at level 9 for
+    levels above it)."""
     data = strategy_sample
     for name, number in [("default", zlib.Z_DEFAULT_STRATEGY), ("filtered", zlib.Z_FILTERED),
                          ("huffman_only", zlib.Z_HUFFMAN_ONLY), ("rle", zlib.Z_RLE), ("fixed", zlib.Z_FIXED)]:

@@ -18,6 +18,9 @@ Parses (the level table in ``deflate/engine.py`` picks one and its search effort
   like ``00 00 00 c0 b7 b7 e7 3f``) a held 8-byte value gave way to a match two bytes on, time
   after time, two literals each (6.6x the literals, 5 % larger than without the second look).
 * OPTIMAL (10-12): near-optimal parsing over every match the :c:type:`Trees` give (``deflate_optimal``).
+* HUFFMAN_ONLY / RLE (zlib's strategies of those names, at any level): literals only, or also
+  runs of one byte as matches one byte back; no finder. (Z_FILTERED is the chain parses with a
+  shortest match of 6, Z_FIXED any parse whose blocks are written fixed or stored.)
 
 A length-3 match is taken only where it costs less than its three literals under the last
 block's codes (``_three_loses``: in text only near, in pixels far too). Where the literals use
@@ -65,8 +68,9 @@ from .checksums cimport adler32_update, crc32_update
 from .deflate_format cimport (DIST_EXTRA, FRAMING_GZIP, FRAMING_RAW, FRAMING_ZLIB, LENGTH_SYMBOL, dist_symbol,
                              fixed_length, init_symbol_tables)
 from .bitwriter cimport BitWriter, align_to_byte, flush_whole_bytes
-from .deflate_blocks cimport (BLOCK_DYNAMIC, BLOCK_FIXED, BLOCK_STORED, SEQ_LEN_SHIFT, BlockPlan, Sequence, estimate_block, merge_counts,
-                             plan_block, take_counts, write_block, write_empty_final, write_stored)
+from .deflate_blocks cimport (BLOCK_DYNAMIC, BLOCK_FIXED, BLOCK_STORED, SEQ_LEN_SHIFT, BlockPlan, Sequence,
+                             estimate_block, merge_counts, plan_block, take_counts, write_block, write_empty_final,
+                             write_stored)
 from .deflate_optimal cimport OptimalBuffers, buffers_size, collect_matches, optimize, place_buffers
 from .match_finders cimport (BUCKET_BITS, CHAIN3_BITS, CHAIN4_BITS, MAX_MATCH, MIN_MATCH, SPAN, TREE4_BITS, WINDOW,
                             Buckets, Chains, Trees, bucket_match, bucket_skip, bucket_hash, chain_match, chain_skip,

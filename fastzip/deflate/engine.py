@@ -12,9 +12,10 @@ from .._native.deflate import STRATEGIES as _PARSES
 from .._parallel import split_rows
 from ..errors import FormatError
 
-__all__ = ["LEVELS", "STRATEGIES", "strategy_name", "new_deflater", "compressed_bound", "output_limit", "inflate_error", "deflate_pieces",
-           "WINDOW", "PIECE", "Inflater", "INFLATE_KERNEL", "STATUS_DONE", "STATUS_NEED_INPUT", "STATUS_NEED_OUTPUT",
-           "inflate_plain", "inflate_plain_into", "FRAMING", "STATUS_NOT_PLAIN"]
+__all__ = ["LEVELS", "STRATEGIES", "strategy_name", "new_deflater", "compressed_bound", "output_limit",
+           "inflate_error", "deflate_pieces", "WINDOW", "PIECE", "Inflater", "INFLATE_KERNEL", "STATUS_DONE",
+           "STATUS_NEED_INPUT", "STATUS_NEED_OUTPUT", "inflate_plain", "inflate_plain_into", "FRAMING",
+           "STATUS_NOT_PLAIN"]
 
 
 def _inflate_kernels() -> dict:

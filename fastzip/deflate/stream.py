@@ -535,7 +535,7 @@ class DeflateFile(io.BufferedIOBase):
     """A gzip (or zlib/raw) file opened by :func:`open`: read or write, never both."""
 
     def __init__(self, fileobj, mode: str, *, owns: bool, level=6, format="gzip", max_output_size=None,
-                 mtime=None, filename=None, threads=None):
+                 mtime=None, filename=None, threads=None, strategy="default"):
         self._file = fileobj
         self._owns = owns
         self.mode = mode
@@ -545,7 +545,8 @@ class DeflateFile(io.BufferedIOBase):
             self._compressor = None
         else:
             self._reader = None
-            self._compressor = Compressor(level, format=format, mtime=mtime, filename=filename, threads=threads)
+            self._compressor = Compressor(level, format=format, mtime=mtime, filename=filename, threads=threads,
+                                          strategy=strategy)
 
     def readable(self):
         return self._reader is not None
@@ -634,7 +635,8 @@ class DeflateFile(io.BufferedIOBase):
 
 
 def open(file, mode: str = "rb", level: int = 6, *, format: str = "gzip", max_output_size: int | None = None,
-         encoding=None, errors=None, newline=None, mtime=None, filename=None, threads: int | None = None):
+         encoding=None, errors=None, newline=None, mtime=None, filename=None, threads: int | None = None,
+         strategy="default"):
     """Open a gzip file (or zlib/raw with ``format``) like :func:`gzip.open`.
 
     ``file`` is a path or a binary file object. Modes: ``rb``/``r``, ``wb``/``w``, ``ab``/``a``
@@ -644,9 +646,9 @@ def open(file, mode: str = "rb", level: int = 6, *, format: str = "gzip", max_ou
     of the file and decodes it as :func:`decompress` does, at its speed. Writing puts
     ``filename`` (default: a path's name without ``.gz``) and ``mtime`` (default: now) in the
     gzip header, and compresses on ``threads`` threads as :func:`~fastzip.deflate.compress`
-    does; ``flush()`` syncs as :meth:`gzip.GzipFile.flush`. Reading a seekable indexed gzip
-    file (``compress(..., index=True)``) decodes its pieces on ``threads`` threads and can
-    ``seek``.
+    does, with zlib's ``strategy`` as it takes it; ``flush()`` syncs as
+    :meth:`gzip.GzipFile.flush`. Reading a seekable indexed gzip file (``compress(...,
+    index=True)``) decodes its pieces on ``threads`` threads and can ``seek``.
     """
     text = "t" in mode
     kind = mode.replace("t", "").replace("b", "")
@@ -665,7 +667,8 @@ def open(file, mode: str = "rb", level: int = 6, *, format: str = "gzip", max_ou
     else:
         raise TypeError("file must be a path or a file object")
     binary = DeflateFile(fileobj, "rb" if kind == "r" else "wb", owns=owns, level=level, format=format,
-                         max_output_size=max_output_size, mtime=mtime, filename=filename, threads=threads)
+                         max_output_size=max_output_size, mtime=mtime, filename=filename, threads=threads,
+                         strategy=strategy)
     if text:
         return io.TextIOWrapper(binary, encoding=encoding, errors=errors, newline=newline)
     return binary
