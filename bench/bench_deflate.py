@@ -91,21 +91,6 @@ def test_compress(benchmark, big_corpora, corpus, level, codec):
     record(benchmark, len(raw), len(packed))
 
 
-def png_rows() -> bytes:
-    """Photos' rows after PNG's Sub filter (each byte less the same channel's a pixel before):
-    the small values and runs that zlib's filtered, Huffman-only and RLE strategies are for."""
-    import numpy as np
-    from skimage import data as images
-
-    parts = []
-    for name in ("astronaut", "chelsea", "coffee", "rocket"):
-        rows = getattr(images, name)().astype(np.int16)
-        rows = rows.reshape(rows.shape[0], -1)
-        rows[:, 3:] = rows[:, 3:] - rows[:, :-3].copy()
-        parts.append(rows.astype(np.uint8).tobytes())
-    return b"".join(parts)
-
-
 def _strategy_peers():
     peers = {"zlib": zlib}
     try:
@@ -126,7 +111,7 @@ STRATEGY_NUMBERS = {"filtered": zlib.Z_FILTERED, "huffman_only": zlib.Z_HUFFMAN_
 @pytest.mark.parametrize("codec", ["fastzip"] + list(STRATEGY_PEERS))
 def test_strategies(benchmark, codec, strategy):
     """zlib's strategies at level 6 on PNG-filtered photo rows, beside zlib's and zlib-ng's."""
-    raw = png_rows()
+    raw = data.png_filtered_rows()
     benchmark.group = f"deflate-strategy-{strategy}[png-rows]"
     if codec == "fastzip":
         packed = benchmark.pedantic(lambda: deflate.compress(raw, 6, strategy=strategy), rounds=3, iterations=1)

@@ -231,6 +231,22 @@ def array_mix(size: int = 1 << 20) -> bytes:
     return (unit * (size // len(unit) + 1))[:size]
 
 
+def png_filtered_rows(names=("astronaut", "chelsea", "coffee", "rocket")) -> bytes:
+    """scikit-image's RGB photos ``names``, their rows after PNG's Sub filter (each byte less the
+    same channel's a pixel before, modulo 256): the small values and runs that zlib's filtered,
+    Huffman-only and RLE strategies are for."""
+    import numpy as np
+    from skimage import data as sk
+
+    parts = []
+    for name in names:
+        rows = getattr(sk, name)().astype(np.int16)
+        rows = rows.reshape(rows.shape[0], -1)
+        rows[:, 3:] = rows[:, 3:] - rows[:, :-3]
+        parts.append(rows.astype(np.uint8).tobytes())
+    return b"".join(parts)
+
+
 def describe(name: str, data: bytes) -> str:
     """``"name (N bytes, sha256 abcdef012345)"`` — how every report names its corpus."""
     return f"{name} ({len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()[:12]})"

@@ -684,7 +684,7 @@ cdef class Deflater:
         """Code and write the pending block; what follows it moves to the front."""
         cdef Py_ssize_t size = self.tok.nseq - self.split
         cdef int j
-        plan_block(&self.pending)
+        self._plan(&self.pending)
         if self.pending.kind == BLOCK_DYNAMIC:
             self.header_bits = <double>self.pending.header_bits
         self._learn_costs(&self.pending)
@@ -703,19 +703,12 @@ cdef class Deflater:
         length of 0 would make a first length-3 match at a new distance look unaffordable for
         ever, as no block would then use it."""
         cdef int i
-        if self.fixed_only:  # (its blocks are written with the fixed code, or stored)
-            for i in range(256):
-                self.lit_bits[i] = fixed_length(i)
-            self.len3_bits = fixed_length(257)
-            for i in range(30):
-                self.dist_bits[i] = fixed_length(288 + i) + DIST_EXTRA[i]
-            self.costs_known = True
-            return
+        cdef bint own = not self.fixed_only  # (Z_FIXED: every block is written with the fixed code, or stored)
         for i in range(256):
-            self.lit_bits[i] = plan.lengths[i] if plan.lengths[i] else fixed_length(i)
-        self.len3_bits = plan.lengths[257] if plan.lengths[257] else fixed_length(257)
+            self.lit_bits[i] = plan.lengths[i] if own and plan.lengths[i] else fixed_length(i)
+        self.len3_bits = plan.lengths[257] if own and plan.lengths[257] else fixed_length(257)
         for i in range(30):
-            self.dist_bits[i] = (plan.lengths[plan.hlit + i] if i < plan.hdist and plan.lengths[plan.hlit + i]
+            self.dist_bits[i] = (plan.lengths[plan.hlit + i] if own and i < plan.hdist and plan.lengths[plan.hlit + i]
                                  else fixed_length(288 + i)) + DIST_EXTRA[i]
         self.costs_known = True
 
@@ -761,15 +754,16 @@ cdef class Deflater:
 
     cdef inline void _write(self, const BlockPlan* plan, Py_ssize_t s0, Py_ssize_t s1, Py_ssize_t begin, bint final,
                             const uint8_t* data, BitWriter* w) noexcept nogil:
-        """Write sequences [s0, s1), which cover the data from ``begin``, as one block (fixed or
-        stored, the cheaper, where dynamic codes are not to be used)."""
-        cdef BlockPlan chosen
-        if self.fixed_only and plan.kind == BLOCK_DYNAMIC:
-            chosen = plan[0]
-            chosen.kind = BLOCK_FIXED if chosen.bits[BLOCK_FIXED] <= chosen.bits[BLOCK_STORED] else BLOCK_STORED
-            write_block(&chosen, self.tok.seqs, s0, s1, data + begin, final, w)
-            return
+        """Write sequences [s0, s1), which cover the data from ``begin``, as one block."""
         write_block(plan, self.tok.seqs, s0, s1, data + begin, final, w)
+
+    cdef uint64_t _plan(self, BlockPlan* plan) noexcept nogil:
+        """``plan_block``: the block's type and its cost in bits; where dynamic codes are not to be
+        used (Z_FIXED), the cheaper of fixed and stored."""
+        plan_block(plan)
+        if self.fixed_only and plan.kind == BLOCK_DYNAMIC:
+            plan.kind = BLOCK_FIXED if plan.bits[BLOCK_FIXED] <= plan.bits[BLOCK_STORED] else BLOCK_STORED
+        return plan.bits[plan.kind]
 
     cdef void _flush(self, const uint8_t* data, Py_ssize_t end, bint final, BitWriter* w) noexcept nogil:
         """Write everything gathered (the data up to ``end``). Level 1: the last run and the
@@ -779,13 +773,13 @@ cdef class Deflater:
         cdef uint64_t run_cost, pending_cost
         if self.strategy == FAST:
             self._take_run(&run, end - self.pending_end)
-            run_cost = plan_block(&run)
+            run_cost = self._plan(&run)
             if self.split == 0:
                 self._write(&run, 0, self.tok.nseq, self.pending_begin, final, data, w)
             else:
-                pending_cost = plan_block(&self.pending)
+                pending_cost = self._plan(&self.pending)
                 merge_counts(&merged, &self.pending, &run)
-                if plan_block(&merged) <= pending_cost + run_cost:
+                if self._plan(&merged) <= pending_cost + run_cost:
                     self._write(&merged, 0, self.tok.nseq, self.pending_begin, final, data, w)
                 else:
                     self._write(&self.pending, 0, self.split, self.pending_begin, False, data, w)
