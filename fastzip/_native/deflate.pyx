@@ -3,8 +3,9 @@
 
 Parses (the level table in ``deflate/engine.py`` picks one and its search effort):
 
-* FAST (level 1): greedy over :c:type:`Buckets` (two candidates per 4-byte hash); every
-  position is hashed, those inside matches included.
+* FAST (level 1): greedy over :c:type:`FastTables` (the latest position of each 4-byte and
+  of each 8-byte hash); a short match gives way to a long one at the next position, and only
+  some positions inside a match are inserted (see ``_parse_fast``).
 * GREEDY (level 2): the longest match found within ``depth`` candidates of the
   :c:type:`Chains` at p is taken (as zlib's levels 1-3 and libdeflate's 2-4 do). Against a lazy
   parse at depth 4 (this level before): text 1.2 % smaller and the pixels + float32 mix 1.1x as
@@ -32,7 +33,7 @@ match from the same count; text, code, pixels and 700 library files unchanged). 
 of the longest length (258), the next search also tries that match's distance: a repeat running
 on is the match to take there, but where every line of the data starts alike (lists in JSON,
 YAML, logs) its position lies deeper in the chain than the search goes, and in level 1's
-buckets it is rarely kept (on such files 1.5-7x smaller at levels 1-3, 1.1-2.8x at 4-6). The
+tables it is rarely kept (on such files 1.5-7x smaller at levels 1-3, 1.1-2.8x at 4-6). The
 finders are in ``match_finders.pxd``; a parse is given at most ``SPAN`` bytes at a time (larger
 inputs are parsed in spans, each with the 32 KiB before it as history), so positions fit in 32
 bits.
@@ -72,10 +73,11 @@ from .deflate_blocks cimport (BLOCK_DYNAMIC, BLOCK_FIXED, BLOCK_STORED, SEQ_LEN_
                              estimate_block, merge_counts, plan_block, take_counts, write_block, write_empty_final,
                              write_stored)
 from .deflate_optimal cimport OptimalBuffers, buffers_size, collect_matches, optimize, place_buffers
-from .match_finders cimport (BUCKET_BITS, CHAIN3_BITS, CHAIN4_BITS, MAX_MATCH, MIN_MATCH, SPAN, TREE4_BITS, WINDOW,
-                            Buckets, Chains, Trees, bucket_match, bucket_skip, bucket_hash, chain_match, chain_skip,
-                            chain3_insert, clear_buckets, clear_chains, clear_trees, common_prefix, fit_bits,
-                            floor_log2, hash_next, load32, tree_insert)
+from .match_finders cimport (CHAIN3_BITS, CHAIN4_BITS, FAST_BITS, MAX_MATCH, MIN_MATCH, SPAN, TREE4_BITS, WINDOW,
+                            Chains, FastTables, Trees, chain_match, chain_skip, chain3_insert, clear_chains,
+                            clear_fast, clear_trees, common_prefix, fast_hash, fast_insert_all, fast_long_at,
+                            fast_match, fast_prefetch, fast_skip, fast_tail_match, fit_bits, floor_log2, hash_next,
+                            load32, tree_insert)
 
 cdef extern from "Python.h":
     PyObject* new_bytes "PyBytes_FromStringAndSize"(const char*, Py_ssize_t) except NULL
@@ -92,6 +94,9 @@ cdef enum:
     OPTIMAL_RUN = 512       # the near-optimal parses' (finer edges cost them little time)
     MAX_LOOKAHEAD = 16      # ... and their queue (hop: a quarter of it is taken in when no edge pays)
     FAST_RUN = 16383        # level 1's runs, each a block (zlib's lit_bufsize - 1 at memLevel 8)
+    SPARSE_FULL = 5         # level 1 inserts each position of a shorter match (see _parse_fast) ...
+    DENSE_FULL = 16         # ... or, where literals are a fifth of the bytes or more, of a shorter one ...
+    POLICY_SPAN = 65536     # ... as counted over the last this many bytes
     MAX_TOKENS = 131064     # the most tokens a block holds
     OPTIMAL_BLOCK = 1 << 16  # input bytes per near-optimal parse
     MATCHES_PER_POSITION = 12
@@ -208,7 +213,9 @@ cdef class Deflater:
     cdef OptimalBuffers opt
     cdef char* block            # what the finder, the runs ahead and the tokens live in (see __cinit__) ...
     cdef size_t block_size      # ... and its size
-    cdef Buckets* buckets       # FAST's finder (match_finders.pxd)
+    cdef FastTables* fast       # FAST's finder (match_finders.pxd) ...
+    cdef Py_ssize_t fast_full   # ... the shortest match it inserts sparsely (see _parse_fast) ...
+    cdef Py_ssize_t fast_matched, fast_left  # ... bytes matched since that was chosen, and left until it is again
     cdef Chains* chains         # the chain parses' (levels 2-9)
     cdef Trees* trees           # the near-optimal parse's
     cdef Tokens tok             # the tokens gathered (see Tokens)
@@ -241,7 +248,8 @@ cdef class Deflater:
                   int shortest=0, bint fixed_only=False):
         """``strategy``: 0 store, 1 fast, 5 greedy, 2 lazy, 3 lazy2, 4 near-optimal (``passes``
         cost-model rounds), 6 literals only, 7 runs of a byte only; ``depth`` candidates are
-        searched per position, and a match of ``nice`` bytes ends the search. ``span``: the most
+        searched per position, and a match of ``nice`` bytes ends the search (fast looks at
+        one candidate per table, and takes neither). ``span``: the most
         bytes parsed at once; ``run``: tokens per run, at most the strategy's own (0); tests make
         both small (then blocks may be shorter than ``compressed_bound`` assumes: give
         ``compress`` room). ``shortest``: the chain parses (2-9) take no shorter match;
@@ -279,7 +287,7 @@ cdef class Deflater:
         if strategy == OPTIMAL:
             optimal = buffers_size(OPTIMAL_BLOCK, MATCHES_PER_POSITION)
         if strategy == FAST:
-            finder = sizeof(Buckets)
+            finder = sizeof(FastTables)
         elif strategy == OPTIMAL:
             finder = sizeof(Trees)
         elif strategy != STORE and strategy != HUFFMAN_ONLY and strategy != RLE:
@@ -295,7 +303,7 @@ cdef class Deflater:
         if optimal:
             place_buffers(&self.opt, self.block + finder + runs, OPTIMAL_BLOCK, MATCHES_PER_POSITION)
         if strategy == FAST:
-            self.buckets = <Buckets*>self.block
+            self.fast = <FastTables*>self.block
         elif strategy == OPTIMAL:
             self.trees = <Trees*>self.block
         elif finder:
@@ -309,6 +317,9 @@ cdef class Deflater:
         self.pending_bits = 0
         self.finished = False
         self.resumable_end = -1
+        self.fast_full = SPARSE_FULL
+        self.fast_matched = 0
+        self.fast_left = POLICY_SPAN
 
     def __dealloc__(self):
         free(self.block)
@@ -348,6 +359,9 @@ cdef class Deflater:
         twin.resumable_end = self.resumable_end
         twin.withhold = self.withhold
         twin.tree_pending = self.tree_pending
+        twin.fast_full = self.fast_full
+        twin.fast_matched = self.fast_matched
+        twin.fast_left = self.fast_left
         return twin
 
     cdef void _start(self, BitWriter* w, uint8_t* out, Py_ssize_t cap):
@@ -416,7 +430,7 @@ cdef class Deflater:
         """Whether the finder's tables, sized when last emptied, are as large as ``n`` bytes
         would have them (see fit_bits); a resumed stream outgrowing them is hashed afresh."""
         if self.strategy == FAST:
-            return fit_bits(n, BUCKET_BITS) <= self.buckets.bits
+            return fit_bits(n, FAST_BITS) <= self.fast.bits
         if self.strategy == OPTIMAL:
             return fit_bits(n, CHAIN3_BITS) <= self.trees.bits3 and fit_bits(n, TREE4_BITS) <= self.trees.bits4
         if self.strategy == STORE:
@@ -533,8 +547,8 @@ cdef class Deflater:
         cdef Py_ssize_t p = start - WINDOW if start > WINDOW else 0
         cdef uint32_t[2] unused
         if self.strategy == FAST:
-            clear_buckets(self.buckets, n)
-            bucket_skip(self.buckets, self.buckets.bits, data, p, start, n)
+            clear_fast(self.fast, n)
+            fast_insert_all(self.fast, data, p, start, n)
         elif self.strategy == OPTIMAL:
             clear_trees(self.trees, n)
             self.tree_pending = p
@@ -830,45 +844,74 @@ cdef class Deflater:
 
     cdef void _parse_fast(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t start, bint final,
                           BitWriter* w) noexcept nogil:
-        """Greedy over two candidates per position (level 1). Each position's hash is computed
-        once, as the next one's while the current is searched (its bucket is prefetched). Until
-        the last MAX_MATCH bytes a whole match fits, so the main loop has constant limits.
+        """Greedy over the latest position of p's 4-byte and of its 8-byte hash (level 1; see
+        :c:type:`FastTables`). Each position's hashes are computed once, as the next one's
+        while the current is searched (their entries prefetched), and after a match for the
+        position it ends at before the match is recorded. Until the last MAX_MATCH bytes a
+        whole match fits, so the main loop has constant limits.
+
+        A match shorter than eight bytes gives way to a literal when the next position's
+        8-byte table entry shares eight bytes with it (zstd's double-fast check; that entry is
+        loading already): text 1.2 % smaller and a little faster, as fewer short matches are
+        taken.
+
+        Inside a match only some positions are inserted (``fast_skip``): all of a match shorter
+        than ``full`` and a sample of a longer one. Where most bytes are matched (text, code)
+        ``full`` is SPARSE_FULL: the inner positions would be most of the stores. Where literals
+        are a fifth of the bytes or more (photos' pixels, whose matches are short and whose
+        inner positions are found again) it is DENSE_FULL: there they cost little (pixels 0.6 %
+        smaller than always sparse, machine code 0.15 %, text unchanged). The choice is made
+        every POLICY_SPAN bytes and carries from call to call.
 
         After a match of the longest length, while its repeat runs on, the next search also
-        tries its distance beside the bucket's candidates (see the module docstring). The steps
+        tries its distance beside the tables' candidates (see the module docstring). The steps
         are written out here rather than in helper methods: a cdef method's address sits in the
         class's method table, so GCC kept the one per match out of line (13 % more instructions
         at level 1, ~1 % of its time)."""
         cdef Py_ssize_t p = start, q, dist, last = n - 4  # the last position with four bytes to hash
-        cdef Py_ssize_t safe = n - MAX_MATCH - 1  # below it, maxlen is MAX_MATCH and p + 1 has four bytes
-        cdef int nice = self.nice, maxlen, length, rep_len
+        cdef Py_ssize_t safe = n - MAX_MATCH - 1  # below it, maxlen is MAX_MATCH and p + 1 has eight bytes
+        cdef int maxlen, length, rep_len
         cdef int32_t match_start = 0
-        cdef Buckets* b = self.buckets
-        cdef int bits = b.bits
-        cdef uint32_t h = 0, next_h
+        cdef FastTables* f = self.fast
+        cdef int bits = f.bits
+        cdef uint32_t h4 = 0, h8 = 0, next_h4, next_h8
+        cdef Py_ssize_t full = self.fast_full, matched = self.fast_matched
+        cdef Py_ssize_t decide = start + self.fast_left  # where the insertion policy is chosen again
         cdef Tokens t = self.tok
-        if p <= last:
-            h = bucket_hash(b, bits, data, p)
+        if p < safe:
+            h4 = fast_hash(f, bits, data, p, &h8)
         while p < safe:
-            next_h = bucket_hash(b, bits, data, p + 1)
-            length = bucket_match(b, data, p, h, MAX_MATCH, nice, &match_start)
-            if not length:
+            next_h4 = fast_hash(f, bits, data, p + 1, &next_h8)
+            length = fast_match(f, bits, data, p, h4, h8, MAX_MATCH, &match_start)
+            if length < 8 and (length == 0 or fast_long_at(f, data, p + 1, next_h8)):
+                fast_prefetch(f, bits, data, p + 4)  # (a run of literals outruns one position's prefetch)
                 if add_literal(&t, data[p]):
                     self._run_full_of(&t, data, p + 1, w)
-                h = next_h
+                h4, h8 = next_h4, next_h8
                 p += 1
                 continue
             while True:
                 q = p + length
                 dist = p - match_start
+                if q + 8 > n:
+                    if add_match(&t, length, <uint32_t>dist):
+                        self._run_full_of(&t, data, q, w)
+                    fast_insert_all(f, data, p + 1, q, n)
+                    break
+                h4 = fast_hash(f, bits, data, q, &h8)
                 if add_match(&t, length, <uint32_t>dist):
                     self._run_full_of(&t, data, q, w)
-                h = bucket_skip(b, bits, data, p + 1, q, n)
-                if length < MAX_MATCH or q + 4 > n or load32(data + q - dist) != load32(data + q):
+                fast_skip(f, bits, data, p + 1, q, full)
+                matched += length
+                if q >= decide:
+                    full = DENSE_FULL if 5 * matched < 4 * (q - decide + POLICY_SPAN) else SPARSE_FULL
+                    matched = 0
+                    decide = q + POLICY_SPAN
+                if length < MAX_MATCH or load32(data + q - dist) != load32(data + q):
                     break
                 p = q
                 maxlen = <int>(n - p) if n - p < MAX_MATCH else MAX_MATCH
-                length = bucket_match(b, data, p, h, maxlen, nice if nice < maxlen else maxlen, &match_start)
+                length = fast_match(f, bits, data, p, h4, h8, maxlen, &match_start)
                 if length < maxlen:
                     rep_len = common_prefix(data + p - dist, data + p, 4, maxlen)
                     if rep_len > length:
@@ -876,21 +919,19 @@ cdef class Deflater:
             p = q
         while p <= last:
             # Matches here end at the data's end, so none is followed by its repeat: a plain step.
-            # (The first position here may still have MAX_MATCH + 1 bytes after it.)
             maxlen = <int>(n - p) if n - p < MAX_MATCH else MAX_MATCH
-            length = bucket_match(b, data, p, h, maxlen, nice if nice < maxlen else maxlen, &match_start)
+            length = fast_tail_match(f, data, p, n, maxlen, &match_start)
             if length:
                 if add_match(&t, length, <uint32_t>(p - match_start)):
                     self._run_full_of(&t, data, p + length, w)
-                h = bucket_skip(b, bits, data, p + 1, p + length, n)
+                fast_insert_all(f, data, p + 1, p + length, n)
                 p += length
             else:
                 if add_literal(&t, data[p]):
                     self._run_full_of(&t, data, p + 1, w)
                 p += 1
-                if p <= last:
-                    h = bucket_hash(b, bits, data, p)
         self.tok = t
+        self.fast_full, self.fast_matched, self.fast_left = full, matched, decide - n
         self._literals_to_end(data, p, n, final, w)
 
     cdef void _parse_chains(self, const uint8_t* data, Py_ssize_t n, Py_ssize_t start, bint final,

@@ -5,8 +5,11 @@ A finder over 3-byte hashes (zlib's) mixes, in every chain, the positions that s
 prefix with those that merely collide, and the search budget goes on candidates that cannot
 even reach length 4. Here:
 
-* :c:type:`Buckets` (level 1): each 4-byte hash keeps its two latest positions, no chains.
-  Two loads and two compares per position: a greedy parse at a few ns per byte.
+* :c:type:`FastTables` (level 1): the latest position of each 4-byte hash and, in a second
+  table, of each 8-byte hash (zstd's "double fast" pair), no chains. The 8-byte table finds the
+  last place a long string was seen where a 4-byte string has turned up since; both are plain
+  stores to insert (a table of two positions per hash, this finder before, read each bucket
+  before writing it, and those reads' cache misses were a quarter of level 1's time on text).
 * :c:type:`Chains` (levels 2-9): chains of positions whose first four bytes hash alike, with
   a multiplicative hash (few collisions), and beside them a one-entry table over 3-byte
   prefixes: a length-3 match is only worth it near, so one candidate is enough for it.
@@ -23,11 +26,12 @@ The tables are larger than the window needs (``*_BITS``: 1-1.4 MiB a finder; lib
 0.25 MiB): in binary data nearly every 4-byte string in the window is a different one, and with
 2**16 heads 29 % of the positions of the pixels + float32 mix found another string's position
 first (62 % of those that found any), each a load and a mispredicted compare for nothing. With
-four times the chains' 4-byte heads (twice the trees' roots and the 3-byte heads, four times
-level 1's buckets) the mix compresses 1.27x as fast at level 1, 1.11-1.12x at 2-9 and
-1.05-1.07x at 10-12, and 0.2-0.35 % smaller at 1-9; machine code 1.02-1.09x; text, whose
-window holds fewer distinct strings, 0.99-1.0x (the larger tables miss the cache more) and up
-to 0.3 % smaller (interleaved runs).
+four times the chains' 4-byte heads (twice the trees' roots and the 3-byte heads) the mix
+compresses 1.11-1.12x as fast at 2-9 and 1.05-1.07x at 10-12, and 0.2-0.35 % smaller; machine
+code 1.02-1.09x; text, whose window holds fewer distinct strings, 0.99-1.0x (the larger tables
+miss the cache more) and up to 0.3 % smaller (interleaved runs). Level 1's two tables take
+2 MiB each (``FAST_BITS``): against 1 MiB each the photos' pixels 1.07x as fast and 0.2 %
+smaller, code 1.03x, text the same.
 
 Positions are stored as ``int32`` offsets from the start of the data (the parse gives at most
 ``SPAN`` bytes at a time; :c:data:`EMPTY` never lies within a window). ``link`` is a ring
@@ -83,18 +87,6 @@ cdef extern from *:
     """
     void prefetch "fz_prefetch"(const void* p) nogil
 
-cdef extern from *:
-    """
-    /* A bucket's two slots take the new position and the latest one in a single 8-byte store. */
-    static inline void fz_bucket_push(int32_t* slot, int32_t p) {
-        int32_t pair[2];
-        pair[0] = p;
-        pair[1] = slot[0];
-        memcpy(slot, pair, sizeof(pair));
-    }
-    """
-    void bucket_push "fz_bucket_push"(int32_t* slot, int32_t p) nogil
-
 cdef enum:
     WINDOW = 32768
     # zlib keeps MIN_LOOKAHEAD (262) bytes of its window free and never matches farther than
@@ -104,7 +96,7 @@ cdef enum:
     MIN_MATCH = 3
     MAX_MATCH = 258
     # Hash bits at most (see fit_bits for smaller inputs; the module docstring for the sizes).
-    BUCKET_BITS = 17        # level 1's buckets, two positions each
+    FAST_BITS = 19          # level 1's two tables (2 MiB each)
     CHAIN3_BITS = 16        # the 3-byte heads of the chains and the trees
     CHAIN4_BITS = 18        # the chains' 4-byte heads
     TREE4_BITS = 17         # the trees' roots (at 18, text 2 % slower and nothing smaller)
@@ -113,9 +105,10 @@ cdef enum:
     SPAN = 1 << 30          # the most bytes a parse is given at once
 
 
-cdef struct Buckets:
-    int32_t[2 << BUCKET_BITS] slot        # slot[2h] the latest position of hash h, slot[2h + 1] the one before
-    int bits                              # of the hash (fewer for small inputs: see fit_bits)
+cdef struct FastTables:
+    int32_t[1 << FAST_BITS] by4           # the latest position of each 4-byte hash
+    int32_t[1 << FAST_BITS] by8           # the latest position of each 8-byte hash
+    int bits                              # of both hashes (fewer for small inputs: see fit_bits)
 
 
 cdef struct Trees:
@@ -160,6 +153,11 @@ cdef inline uint32_t hash4(const uint8_t* p, int bits) noexcept nogil:
     return hash_bytes(load32(p), bits)
 
 
+cdef inline uint32_t hash8(const uint8_t* p, int bits) noexcept nogil:
+    """The multiplicative hash of eight bytes (the golden ratio's 64-bit multiplier)."""
+    return <uint32_t>((load64(p) * <uint64_t>0x9E3779B97F4A7C15u) >> (64 - bits))
+
+
 cdef inline uint32_t hash3_of(uint32_t v, int bits) noexcept nogil:
     """The hash of the first three bytes of a loaded little-endian word."""
     return hash_bytes(v & 0xFFFFFF, bits)
@@ -181,10 +179,11 @@ cdef inline void empty(int32_t* table, Py_ssize_t size) noexcept nogil:
         table[i] = EMPTY
 
 
-cdef inline void clear_buckets(Buckets* b, Py_ssize_t n) noexcept nogil:
+cdef inline void clear_fast(FastTables* f, Py_ssize_t n) noexcept nogil:
     """Empty the finder for a parse of n bytes."""
-    b.bits = fit_bits(n, BUCKET_BITS)
-    empty(b.slot, 2 << b.bits)
+    f.bits = fit_bits(n, FAST_BITS)
+    empty(f.by4, 1 << f.bits)
+    empty(f.by8, 1 << f.bits)
 
 
 cdef inline void clear_trees(Trees* t, Py_ssize_t n) noexcept nogil:
@@ -201,59 +200,112 @@ cdef inline void clear_chains(Chains* c, Py_ssize_t n) noexcept nogil:
     empty(c.head4, 1 << c.bits4)
 
 
-cdef inline uint32_t bucket_hash(Buckets* b, int bits, const uint8_t* data, Py_ssize_t q) noexcept nogil:
-    """Position q's hash (``bits`` is ``b.bits``), and start loading its bucket while the caller
-    works; ``data[q:q + 4]`` must exist. (The buckets' ``hash_next``.)"""
-    cdef uint32_t h = hash4(data + q, bits)
-    prefetch(&b.slot[2 * h])
-    return h
+cdef enum:
+    # Which positions inside a match fast_skip inserts: all of a match shorter than the parse's
+    # ``full``; of a longer one the first FAST_HEAD, every FAST_STRIDE-th between and the last
+    # FAST_TAIL. The inner ones are most of the stores (and of level 1's time on text); every
+    # fourth keeps most of what they find, as a string seen inside an old match is then found
+    # at most three positions late. Against libdeflate -1 on text (interleaved): every third
+    # 3.5 % smaller at 1.02x its speed, every fourth 3.1 % at 1.05x, every sixth 2.7 % at
+    # 1.06x, none 2.0 % at 1.09x but 1.6 % larger on licence texts, whose long matches recur.
+    FAST_HEAD = 2
+    FAST_STRIDE = 4
+    FAST_TAIL = 2
 
 
-cdef inline uint32_t bucket_skip(Buckets* b, int bits, const uint8_t* data, Py_ssize_t p, Py_ssize_t end,
-                                 Py_ssize_t n) noexcept nogil:
-    """Make each position of [p, end) the latest of its hash (those with four bytes before ``n``;
-    ``bits`` is ``b.bits``, which the caller holds in a register); start loading the bucket of
-    ``end``, the next to be searched, and return its hash (0 if ``end`` has no four bytes)."""
-    cdef uint32_t h = 0
-    if end > n - 4:
-        end = n - 3
+cdef inline uint32_t fast_hash(FastTables* f, int bits, const uint8_t* data, Py_ssize_t q, uint32_t* h8) noexcept nogil:
+    """Position q's 4-byte hash (returned) and 8-byte hash (into ``h8``); both table entries
+    start loading while the caller works. ``data[q:q + 8]`` must exist."""
+    cdef uint32_t h4 = hash4(data + q, bits)
+    h8[0] = hash8(data + q, bits)
+    prefetch(&f.by4[h4])
+    prefetch(&f.by8[h8[0]])
+    return h4
+
+
+cdef inline void fast_prefetch(FastTables* f, int bits, const uint8_t* data, Py_ssize_t q) noexcept nogil:
+    """Start loading position q's table entries (``data[q:q + 8]`` must exist)."""
+    prefetch(&f.by4[hash4(data + q, bits)])
+    prefetch(&f.by8[hash8(data + q, bits)])
+
+
+cdef inline void fast_insert(FastTables* f, int bits, const uint8_t* data, Py_ssize_t q) noexcept nogil:
+    f.by4[hash4(data + q, bits)] = <int32_t>q
+    f.by8[hash8(data + q, bits)] = <int32_t>q
+
+
+cdef inline void fast_skip(FastTables* f, int bits, const uint8_t* data, Py_ssize_t p, Py_ssize_t end,
+                           Py_ssize_t full) noexcept nogil:
+    """Insert the positions of [p, end) that the FAST_* constants pick (see there); each has
+    eight bytes in the data."""
+    cdef Py_ssize_t q
+    if end - p >= full:
+        for q in range(p, p + FAST_HEAD):
+            fast_insert(f, bits, data, q)
+        q = p + FAST_HEAD + FAST_STRIDE - 1
+        while q < end - FAST_TAIL:
+            fast_insert(f, bits, data, q)
+            q += FAST_STRIDE
+        p = end - FAST_TAIL
     while p < end:
-        bucket_push(&b.slot[2 * hash4(data + p, bits)], <int32_t>p)
+        fast_insert(f, bits, data, p)
         p += 1
-    if end + 4 <= n:
-        h = bucket_hash(b, bits, data, end)
-    return h
 
 
-cdef inline int bucket_match(Buckets* b, const uint8_t* data, Py_ssize_t p, uint32_t h, int maxlen, int nice,
-                             int32_t* match_start) noexcept nogil:
-    """Insert p (whose hash is ``h``) and return the longer match of its bucket's two positions
-    (0 if neither shares p's first four bytes). ``maxlen`` >= 4 bytes follow p."""
-    cdef uint32_t seq = load32(data + p)
-    cdef int32_t* s = &b.slot[2 * h]
-    cdef int32_t c0 = s[0], c1 = s[1]
+cdef inline int fast_match(FastTables* f, int bits, const uint8_t* data, Py_ssize_t p, uint32_t h4, uint32_t h8,
+                           int maxlen, int32_t* match_start) noexcept nogil:
+    """Insert p (hashes ``h4``, ``h8``) and return the match at its 8-byte table's position if
+    that shares eight bytes, else at its 4-byte table's if that shares four (0 if neither).
+    ``maxlen`` >= 8 bytes follow p."""
+    cdef int32_t far = f.by8[h8], near = f.by4[h4]
     cdef Py_ssize_t cutoff = p - MAX_DIST
-    cdef int best = 0, length
-    bucket_push(s, <int32_t>p)
-    if c0 < cutoff:
-        return 0
-    if load32(data + c0) == seq:
-        best = common_prefix(data + c0, data + p, 4, maxlen)
-        match_start[0] = c0
-        if best >= nice or c1 < cutoff:
-            return best
-        # The older one only matters if it also matches at the byte that would lengthen the match.
-        if best < maxlen and load32(data + c1 + best - 3) == load32(data + p + best - 3) \
-                and load32(data + c1) == seq:
-            length = common_prefix(data + c1, data + p, 4, maxlen)
-            if length > best:
-                best = length
-                match_start[0] = c1
-        return best
-    if c1 >= cutoff and load32(data + c1) == seq:
-        match_start[0] = c1
-        return common_prefix(data + c1, data + p, 4, maxlen)
+    f.by4[h4] = <int32_t>p
+    f.by8[h8] = <int32_t>p
+    if far >= cutoff and load64(data + far) == load64(data + p):
+        match_start[0] = far
+        return common_prefix(data + far, data + p, 8, maxlen)
+    if near >= cutoff and load32(data + near) == load32(data + p):
+        match_start[0] = near
+        return common_prefix(data + near, data + p, 4, maxlen)
     return 0
+
+
+cdef inline bint fast_long_at(FastTables* f, const uint8_t* data, Py_ssize_t q, uint32_t h8) noexcept nogil:
+    """Whether q's 8-byte table (``h8`` its hash) holds a position within reach sharing q's
+    first eight bytes."""
+    cdef int32_t far = f.by8[h8]
+    return far >= q - MAX_DIST and load64(data + far) == load64(data + q)
+
+
+cdef inline int fast_tail_match(FastTables* f, const uint8_t* data, Py_ssize_t p, Py_ssize_t n, int maxlen,
+                                int32_t* match_start) noexcept nogil:
+    """fast_match near the data's end (``maxlen`` >= 4 bytes follow p): the 4-byte table only;
+    p also goes in the 8-byte one if it has eight bytes."""
+    cdef int bits = f.bits
+    cdef uint32_t h4 = hash4(data + p, bits)
+    cdef int32_t near = f.by4[h4]
+    f.by4[h4] = <int32_t>p
+    if p + 8 <= n:
+        f.by8[hash8(data + p, bits)] = <int32_t>p
+    if near >= p - MAX_DIST and load32(data + near) == load32(data + p):
+        match_start[0] = near
+        return common_prefix(data + near, data + p, 4, maxlen)
+    return 0
+
+
+cdef inline void fast_insert_all(FastTables* f, const uint8_t* data, Py_ssize_t p, Py_ssize_t end,
+                                 Py_ssize_t n) noexcept nogil:
+    """Insert every position of [p, end) with four bytes before ``n`` (in the 8-byte table
+    those with eight): the history, and matches near the data's end."""
+    cdef int bits = f.bits
+    if end > n - 3:
+        end = n - 3
+    while p < end and p + 8 <= n:
+        fast_insert(f, bits, data, p)
+        p += 1
+    while p < end:
+        f.by4[hash4(data + p, bits)] = <int32_t>p
+        p += 1
 
 
 cdef inline void hash_next(Chains* c, const uint8_t* data, Py_ssize_t q, int bits3, int bits4,

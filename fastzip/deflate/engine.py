@@ -46,8 +46,8 @@ WINDOW = 32768  # how far back DEFLATE's matches reach
 PIECE = 1 << 20  # input per piece when compressing on several threads
 MAX_NICE = 258  # (a parse without a search takes it as its nice length)
 
-# level: (strategy, depth, nice, passes). Level 1 is greedy over two candidates per 4-byte hash;
-# 2 greedy, 3-7 lazy, 8-9 lazy with two positions of look-ahead, over chains of 4-byte hashes
+# level: (strategy, depth, nice, passes). Level 1 is greedy over the latest position of each
+# 4-byte and of each 8-byte hash (one candidate each: no search to bound); 2 greedy, 3-7 lazy, 8-9 lazy with two positions of look-ahead, over chains of 4-byte hashes
 # searched ``depth`` deep (match_finders.pxd); 10-12 parse near-optimally (cost-model passes over
 # the matches met within ``depth`` steps down binary trees). ``nice``: a match this long ends the
 # search. Levels 4-9 are no larger than zlib's of the same number on text, code and pixels, at
@@ -60,7 +60,7 @@ STORE, FAST, GREEDY, LAZY, LAZY2, OPTIMAL, HUFFMAN_ONLY, RLE = (
     _PARSES[k] for k in ("store", "fast", "greedy", "lazy", "lazy2", "optimal", "huffman_only", "rle"))
 LEVELS = {
     0: (STORE, 0, 0, 0),
-    1: (FAST, 2, 32, 0),
+    1: (FAST, 0, MAX_NICE, 0),
     2: (GREEDY, 8, 24, 0),
     3: (LAZY, 6, 16, 0),
     4: (LAZY, 12, 24, 0),
