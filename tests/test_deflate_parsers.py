@@ -11,8 +11,8 @@ import zlib
 
 import pytest
 
-from fastzip.data import array_mix
 from fastzip._native.deflate import OUTPUT_FULL, Deflater
+from fastzip.data import array_mix
 from fastzip.deflate import compress, compressed_bound
 from fastzip.deflate.engine import LEVELS
 

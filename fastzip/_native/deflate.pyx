@@ -248,8 +248,8 @@ cdef class Deflater:
                   int shortest=0, bint fixed_only=False):
         """``strategy``: 0 store, 1 fast, 5 greedy, 2 lazy, 3 lazy2, 4 near-optimal (``passes``
         cost-model rounds), 6 literals only, 7 runs of a byte only; ``depth`` candidates are
-        searched per position, and a match of ``nice`` bytes ends the search (fast looks at
-        one candidate per table, and takes neither). ``span``: the most
+        searched per position, and a match of ``nice`` bytes ends the search (fast ignores
+        both: it looks at one candidate per table). ``span``: the most
         bytes parsed at once; ``run``: tokens per run, at most the strategy's own (0); tests make
         both small (then blocks may be shorter than ``compressed_bound`` assumes: give
         ``compress`` room). ``shortest``: the chain parses (2-9) take no shorter match;

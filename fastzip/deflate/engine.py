@@ -47,9 +47,10 @@ PIECE = 1 << 20  # input per piece when compressing on several threads
 MAX_NICE = 258  # (a parse without a search takes it as its nice length)
 
 # level: (strategy, depth, nice, passes). Level 1 is greedy over the latest position of each
-# 4-byte and of each 8-byte hash (one candidate each: no search to bound); 2 greedy, 3-7 lazy, 8-9 lazy with two positions of look-ahead, over chains of 4-byte hashes
-# searched ``depth`` deep (match_finders.pxd); 10-12 parse near-optimally (cost-model passes over
-# the matches met within ``depth`` steps down binary trees). ``nice``: a match this long ends the
+# 4-byte and of each 8-byte hash (one candidate each: no search to bound); 2 greedy, 3-7 lazy,
+# 8-9 lazy with two positions of look-ahead, over chains of 4-byte hashes searched ``depth``
+# deep (match_finders.pxd); 10-12 parse near-optimally (cost-model passes over the matches met
+# within ``depth`` steps down binary trees). ``nice``: a match this long ends the
 # search. Levels 4-9 are no larger than zlib's of the same number on text, code and pixels, at
 # 1.5-3.4x its speed; 1-3 are smaller than zlib's on text and code (by 4-10 %), but on raw
 # pixels, whose repeats are often 3 bytes long, 2-3 are up to 0.8 % larger and 1 (which looks
