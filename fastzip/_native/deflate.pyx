@@ -94,8 +94,8 @@ cdef enum:
     OPTIMAL_RUN = 512       # the near-optimal parses' (finer edges cost them little time)
     MAX_LOOKAHEAD = 16      # ... and their queue (hop: a quarter of it is taken in when no edge pays)
     FAST_RUN = 16383        # level 1's runs, each a block (zlib's lit_bufsize - 1 at memLevel 8)
-    SPARSE_FULL = 5         # level 1 inserts each position of a shorter match (see _parse_fast) ...
-    DENSE_FULL = 16         # ... or, where literals are a fifth of the bytes or more, of a shorter one ...
+    SPARSE_FULL = 5         # level 1 inserts each position of a match of at most this many bytes ...
+    DENSE_FULL = 16         # ... or, where literals are a fifth of the bytes or more, of at most this many ...
     POLICY_SPAN = 65536     # ... as counted over the last this many bytes
     MAX_TOKENS = 131064     # the most tokens a block holds
     OPTIMAL_BLOCK = 1 << 16  # input bytes per near-optimal parse
@@ -214,7 +214,7 @@ cdef class Deflater:
     cdef char* block            # what the finder, the runs ahead and the tokens live in (see __cinit__) ...
     cdef size_t block_size      # ... and its size
     cdef FastTables* fast       # FAST's finder (match_finders.pxd) ...
-    cdef Py_ssize_t fast_full   # ... the shortest match it inserts sparsely (see _parse_fast) ...
+    cdef Py_ssize_t fast_full   # ... the longest match it inserts whole (see _parse_fast) ...
     cdef Py_ssize_t fast_matched, fast_left  # ... bytes matched since that was chosen, and left until it is again
     cdef Chains* chains         # the chain parses' (levels 2-9)
     cdef Trees* trees           # the near-optimal parse's
@@ -855,8 +855,8 @@ cdef class Deflater:
         loading already): text 1.2 % smaller and a little faster, as fewer short matches are
         taken.
 
-        Inside a match only some positions are inserted (``fast_skip``): all of a match shorter
-        than ``full`` and a sample of a longer one. Where most bytes are matched (text, code)
+        Inside a match only some positions are inserted (``fast_skip``): all of a match of at
+        most ``full`` bytes and a sample of a longer one. Where most bytes are matched (text, code)
         ``full`` is SPARSE_FULL: the inner positions would be most of the stores. Where literals
         are a fifth of the bytes or more (photos' pixels, whose matches are short and whose
         inner positions are found again) it is DENSE_FULL: there they cost little (pixels 0.6 %

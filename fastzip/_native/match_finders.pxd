@@ -201,8 +201,8 @@ cdef inline void clear_chains(Chains* c, Py_ssize_t n) noexcept nogil:
 
 
 cdef enum:
-    # Which positions inside a match fast_skip inserts: all of a match shorter than the parse's
-    # ``full``; of a longer one the first FAST_HEAD, every FAST_STRIDE-th between and the last
+    # Which positions inside a match fast_skip inserts: all of them if they are fewer than the
+    # parse's ``full`` (the search inserted the match's first); of a longer one the first FAST_HEAD, every FAST_STRIDE-th between and the last
     # FAST_TAIL. The inner ones are most of the stores (and of level 1's time on text); every
     # fourth keeps most of what they find, as a string seen inside an old match is then found
     # at most three positions late. Against libdeflate -1 on text (interleaved): every third
